@@ -1,0 +1,50 @@
+//! The [`Activity`] trait: what typed client calls and the worker agree on.
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// An activity definition: its type name and its input and output types.
+///
+/// `#[activity]` implements it for a function, producing a value of the same name that
+/// [`Client::execute_activity`](crate::Client::execute_activity) and the worker both accept.
+/// Implement it by hand to call an activity that runs elsewhere (for example in Python),
+/// or use [`Client::start_activity_by_name`](crate::Client::start_activity_by_name).
+///
+/// The input is encoded as one payload, except `()`, which is sent as no payload at all
+/// (an activity that takes no argument). The output is one payload.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+/// use solo_client::Activity;
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct ComposeGreetingInput { greeting: String, name: String }
+///
+/// /// Implemented in Python; called from Rust by its type name.
+/// struct ComposeGreeting;
+///
+/// impl Activity for ComposeGreeting {
+///     type Input = ComposeGreetingInput;
+///     type Output = String;
+///     fn name(&self) -> &str { "compose_greeting" }
+/// }
+/// assert_eq!(ComposeGreeting.name(), "compose_greeting");
+/// ```
+pub trait Activity: Send + Sync + 'static {
+    /// The argument type (`()` for none).
+    type Input: Serialize + DeserializeOwned + Send + 'static;
+    /// The result type (`()` for none).
+    type Output: Serialize + DeserializeOwned + Send + 'static;
+
+    /// The activity type name, as the server and other SDKs see it.
+    fn name(&self) -> &str;
+}
+
+impl<A: Activity> Activity for &'static A {
+    type Input = A::Input;
+    type Output = A::Output;
+
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+}

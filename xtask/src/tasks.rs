@@ -1,0 +1,129 @@
+//! Tasks that run other programs: tool installs, the dev server and the full test run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli;
+
+/// The Python packages the project installs into `target/solo-tools/venv`, pinned.
+pub const PY_PACKAGES: &[&str] = &[
+    cli::PINNED_CLI_PACKAGE,
+    "temporalio==1.35.0",
+    "googleapis-common-protos==1.76.0",
+];
+
+/// Installs the pinned tools (once; a stamp file remembers the set) and returns the venv's
+/// Python interpreter.
+pub fn install_tools() -> Result<PathBuf> {
+    let venv = cli::tools_venv();
+    let stamp = venv.join(".solo-packages");
+    let wanted = PY_PACKAGES.join("\n");
+    let python = venv.join("bin").join("python");
+    if python.is_file() && std::fs::read_to_string(&stamp).ok().as_deref() == Some(&wanted) {
+        return Ok(python);
+    }
+    println!(
+        "xtask: installing {} into {}",
+        PY_PACKAGES.join(" "),
+        venv.display()
+    );
+    cli::pip_install(PY_PACKAGES).map_err(|e| anyhow::anyhow!(e))?;
+    std::fs::write(&stamp, wanted)?;
+    Ok(python)
+}
+
+/// The project's Python interpreter, with the Python SDK installed.
+pub fn python_tools() -> Result<PathBuf> {
+    install_tools()
+}
+
+/// `cargo xtask dev-server [--port P] [--ui]`: runs the dev server in the foreground.
+pub fn dev_server(args: &[String]) -> Result<()> {
+    let mut port = "7233".to_owned();
+    let mut ui = false;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--port" => port = it.next().context("--port needs a value")?.clone(),
+            "--ui" => ui = true,
+            other => bail!("unknown dev-server option `{other}` (expected --port P, --ui)"),
+        }
+    }
+    let temporal = cli::ensure_cli()?;
+    let mut cmd = Command::new(&temporal);
+    cmd.args(["server", "start-dev", "--ip", "127.0.0.1", "--port", &port]);
+    if !ui {
+        cmd.arg("--headless");
+    }
+    println!(
+        "xtask: {} server start-dev on 127.0.0.1:{port}{}",
+        temporal.display(),
+        if ui {
+            " (Web UI on the port + 1000)"
+        } else {
+            ""
+        }
+    );
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", temporal.display()))?;
+    if !status.success() {
+        bail!("the dev server exited with {status}");
+    }
+    Ok(())
+}
+
+fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+fn step(name: &str, cmd: &mut Command) -> Result<()> {
+    println!("xtask test: {name}");
+    let status = cmd.status().with_context(|| format!("running {name}"))?;
+    if !status.success() {
+        bail!("{name} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo xtask test`: everything CI checks, in order, stopping at the first failure.
+pub fn test(root: &Path) -> Result<()> {
+    step(
+        "cargo fmt --check",
+        cargo().args(["fmt", "--all", "--", "--check"]),
+    )?;
+    step(
+        "cargo clippy -D warnings",
+        cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    )?;
+    println!("xtask test: codegen --check");
+    crate::codegen::run(root, true)?;
+    let python = install_tools()?;
+    println!("xtask test: compat");
+    crate::compat::run(&python, root)?;
+    let temporal = cli::ensure_cli()?;
+    step(
+        "cargo test --workspace",
+        cargo()
+            .args(["test", "--workspace"])
+            .env("TEMPORAL_CLI", &temporal)
+            .env("SOLO_PYTHON", &python),
+    )?;
+    step(
+        "cargo doc -D warnings",
+        cargo()
+            .args(["doc", "--workspace", "--no-deps"])
+            .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    println!("xtask test: all checks passed");
+    Ok(())
+}
