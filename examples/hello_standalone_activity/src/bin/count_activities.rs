@@ -1,0 +1,29 @@
+//! Counts the activity executions on the sample's task queue, then groups them by status.
+
+use hello_standalone_activity::TASK_QUEUE;
+use solo::prelude::*;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = Client::connect_default().await?;
+
+    let resp = client
+        .count_activities(format!("TaskQueue = '{TASK_QUEUE}'"))
+        .await?;
+    println!("Total activities: {}", resp.count);
+    for group in &resp.groups {
+        println!("Group {}: {}", group.values_display(), group.count);
+    }
+
+    // Grouping needs `GROUP BY ExecutionStatus` (the only field the server groups by).
+    let resp = client
+        .count_activities(format!(
+            "TaskQueue = '{TASK_QUEUE}' GROUP BY ExecutionStatus"
+        ))
+        .await?;
+    println!("Total activities: {}", resp.count);
+    for group in &resp.groups {
+        println!("Group {}: {}", group.values_display(), group.count);
+    }
+    Ok(())
+}

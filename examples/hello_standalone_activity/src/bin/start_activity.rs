@@ -1,0 +1,39 @@
+//! Starts `compose_greeting` without waiting, reads its input back, then waits for the result.
+
+use std::time::Duration;
+
+use hello_standalone_activity::my_activity::{ComposeGreetingInput, compose_greeting};
+use hello_standalone_activity::{ACTIVITY_ID, TASK_QUEUE};
+use solo::prelude::*;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let client = Client::connect_default().await?;
+
+    // Start the activity without waiting for the result.
+    let activity_handle = client
+        .start_activity(
+            compose_greeting,
+            ComposeGreetingInput {
+                greeting: "Hello".into(),
+                name: "World".into(),
+            },
+            ActivityOptions::with_start_to_close_timeout(
+                ACTIVITY_ID,
+                TASK_QUEUE,
+                Duration::from_secs(10),
+            ),
+        )
+        .await?;
+    println!("Started activity: {}", activity_handle.id());
+
+    // Describe it with its input, decoded with the client's data converter.
+    let description = activity_handle.describe_with_input().await?;
+    let inputs: Vec<ComposeGreetingInput> = description.decode_input().await?;
+    println!("Input was: {inputs:?}");
+
+    // Wait for the result.
+    let activity_result = activity_handle.result().await?;
+    println!("Activity result: {activity_result}");
+    Ok(())
+}
