@@ -1,15 +1,90 @@
-//! The Standalone Activity client.
+//! The Standalone Activity client: start activities, wait for their results, describe, watch,
+//! cancel, terminate and delete them, and list and count them.
 //!
-//! This crate owns `Client`, `start_activity` / `execute_activity` / `get_activity_handle` /
-//! `list_activities` / `count_activities`, `ActivityHandle`, `ActivityOptions`, the
-//! [`Activity`] trait and the data and failure converters shared with the worker.
+//! Standalone Activities run on an ordinary activity worker but are started directly from a
+//! client, without a workflow. Pick this crate (instead of the `solo` facade) when a program
+//! only starts and observes activities; it depends on `solo-connect` for the connection and
+//! on nothing worker-related.
+//!
+//! - [`Client`]: `connect` / `connect_default` / `new`, then [`start_activity`],
+//!   [`execute_activity`], their `_by_name` forms for activities written in other languages,
+//!   [`get_activity_handle`], [`list_activities`] and [`count_activities`].
+//! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`.
+//! - [`ActivityOptions`]: id, task queue and a closing timeout up front; every other option a
+//!   chained setter.
+//! - [`Error`]: the activity's own outcome (failed, timed out, cancelled, terminated) apart
+//!   from problems with the call.
+//! - [`DataConverter`]: JSON payloads that round-trip with Python dataclasses and Go structs,
+//!   with an optional [`PayloadCodec`].
+//!
+//! ```no_run
+//! use solo_client::{Activity, ActivityOptions, Client};
+//! use std::time::Duration;
+//!
+//! #[derive(serde::Serialize, serde::Deserialize)]
+//! struct ComposeGreetingInput { greeting: String, name: String }
+//!
+//! /// Declares an activity a worker (in any language) registers as `compose_greeting`.
+//! struct ComposeGreeting;
+//! impl Activity for ComposeGreeting {
+//!     type Input = ComposeGreetingInput;
+//!     type Output = String;
+//!     fn name(&self) -> &str { "compose_greeting" }
+//! }
+//!
+//! # async fn run() -> Result<(), solo_client::Error> {
+//! let client = Client::connect_default().await?;
+//! let result = client
+//!     .execute_activity(
+//!         ComposeGreeting,
+//!         ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
+//!         ActivityOptions::with_start_to_close_timeout(
+//!             "my-standalone-activity-id",
+//!             "my-standalone-activity-task-queue",
+//!             Duration::from_secs(10),
+//!         ),
+//!     )
+//!     .await?;
+//! println!("Activity result: {result}");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`start_activity`]: Client::start_activity
+//! [`execute_activity`]: Client::execute_activity
+//! [`get_activity_handle`]: Client::get_activity_handle
+//! [`list_activities`]: Client::list_activities
+//! [`count_activities`]: Client::count_activities
 
 pub mod activity;
+pub mod args;
+pub mod client;
 pub mod converter;
+pub mod description;
+pub mod error;
 pub mod failure;
+pub mod handle;
+pub mod interceptor;
+pub mod list;
+mod long_poll;
+pub mod options;
+mod rpc;
+pub mod search_attributes;
 
 pub use activity::Activity;
+pub use args::ActivityArgs;
+pub use client::{Client, ClientOptions};
 pub use converter::{DataConverter, DataError, PayloadCodec};
+pub use description::{ActivityDescription, ActivityOutcome, ActivityRunState, ActivityStatus};
+pub use error::{Error, RpcError};
 pub use failure::{
     ActivityError, ActivityFailure, ApplicationError, Cancelled, Details, FailureKind,
 };
+pub use handle::{ActivityHandle, ActivityWatch, DescribeOptions};
+pub use interceptor::ClientInterceptor;
+pub use list::{
+    ActivityExecution, ActivityExecutionCount, ActivityExecutionCountGroup, ListActivities,
+};
+pub use options::{ActivityOptions, IdConflictPolicy, IdReusePolicy, Priority, RetryPolicy};
+pub use search_attributes::SearchAttributeValue;
+pub use solo_connect::{ClientConfig, Connection, ConnectionOptions};

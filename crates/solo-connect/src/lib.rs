@@ -1,5 +1,67 @@
-//! How a solo program finds and reaches a Temporal server.
+//! How a solo program finds and reaches a Temporal server, locally or in Temporal Cloud.
 //!
-//! This crate will own `ClientConfig` (the cross-SDK `TEMPORAL_*` variables and `temporal.toml`
-//! profiles) and `Connection` (a cheap-to-clone gRPC channel with metadata, TLS, deadlines and
-//! retries). It knows nothing about activities.
+//! - [`ClientConfig`] loads a client profile with the rules every Temporal SDK and the CLI
+//!   share: a `temporal.toml` profile, `TEMPORAL_*` environment variables over it, code
+//!   overrides over those (see [`envconfig`] for the full table and the few deliberate
+//!   differences from the Python SDK).
+//! - [`ConnectionOptions`] says how to connect: address, namespace, API key, TLS, headers,
+//!   deadlines and retries.
+//! - [`Connection`] is a cheap-to-clone handle over one gRPC channel; every call carries the
+//!   namespace, client name and version, API key and configured headers, gets a deadline
+//!   (30 s, or 70 s for long polls) and is retried with backoff when the failure is transient.
+//!
+//! This crate knows nothing about activities; `solo-client` builds on it. Use it directly to
+//! call `WorkflowService` RPCs yourself.
+//!
+//! ```no_run
+//! use solo_connect::{ClientConfig, Connection};
+//! use solo_proto::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, ... or the default profile of temporal.toml.
+//! let config = ClientConfig::load()?;
+//! let connection = Connection::connect_config(&config).await?;
+//! let namespace = connection
+//!     .workflow_service()
+//!     .describe_namespace(DescribeNamespaceRequest {
+//!         namespace: connection.namespace().to_owned(),
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! println!("{:?}", namespace.into_inner().namespace_info);
+//! # Ok(()) }
+//! ```
+//!
+//! # Per-call settings
+//!
+//! A `tonic::Request` can carry, besides its metadata (which is never overwritten):
+//! - a deadline, `request.set_timeout(d)`, used instead of the default for each attempt;
+//! - a [`LongPoll`] extension, for the long-poll deadline on calls the layer does not
+//!   recognise by itself;
+//! - a [`RetryOptions`] extension, replacing the connection's retry settings for that call.
+
+pub mod envconfig;
+
+mod connection;
+mod deadline;
+mod error;
+mod metadata;
+mod options;
+mod retry;
+mod status;
+mod tls;
+
+pub use connection::{Connection, GrpcService};
+pub use deadline::LongPoll;
+pub use envconfig::{ClientConfig, CodecConfig, ConfigLoader, PemSource, TlsConfig};
+pub use error::{ConfigError, ConnectError};
+pub use metadata::{CLIENT_NAME, CLIENT_VERSION};
+pub use options::{
+    ConnectionOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_TIMEOUT,
+    DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_RPC_TIMEOUT,
+};
+pub use retry::{RETRYABLE_CODES, RetryOptions};
+pub use tls::TlsOptions;
+
+/// The error type inside the tower stack: any error, boxed.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

@@ -1,0 +1,374 @@
+//! The parts every SDK's benchmark processes share: the concurrent start-and-await loop, the
+//! echo client's report, and the worker shell that reports its own CPU and memory at exit.
+
+use std::future::Future;
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde_json::{Value, json};
+use tokio::task::JoinSet;
+
+use crate::args::Args;
+use crate::measure::{self, PidCpu, percentile_ms, round};
+
+/// Options shared by every mode that talks to a server.
+#[derive(Debug, Clone)]
+pub struct Common {
+    /// `host:port` of the frontend.
+    pub address: String,
+    /// The namespace.
+    pub namespace: String,
+}
+
+impl Common {
+    /// Reads `--address` (default `127.0.0.1:7233`) and `--namespace` (default `default`).
+    pub fn parse(args: &mut Args) -> Result<Self> {
+        Ok(Common {
+            address: args
+                .value("--address")?
+                .unwrap_or_else(|| "127.0.0.1:7233".to_owned()),
+            namespace: args
+                .value("--namespace")?
+                .unwrap_or_else(|| "default".to_owned()),
+        })
+    }
+}
+
+/// Options of the echo client (`--mode client` and `--mode raw-client`).
+#[derive(Debug, Clone)]
+pub struct EchoClientOptions {
+    /// Connection.
+    pub common: Common,
+    /// The task queue the worker polls.
+    pub task_queue: String,
+    /// Activities measured.
+    pub n: usize,
+    /// How many are started and awaited at once.
+    pub concurrency: usize,
+    /// Activities run before measuring (not counted anywhere in the report).
+    pub warmup: usize,
+    /// The worker's process id, to read its CPU and memory over the measured window.
+    pub worker_pid: Option<u32>,
+    /// The server's process id, to read its CPU over the measured window.
+    pub server_pid: Option<u32>,
+}
+
+impl EchoClientOptions {
+    /// Parses the client options.
+    pub fn parse(args: &mut Args) -> Result<Self> {
+        let common = Common::parse(args)?;
+        Ok(EchoClientOptions {
+            common,
+            task_queue: args
+                .value("--task-queue")?
+                .unwrap_or_else(|| "solo-bench".to_owned()),
+            n: args.parse_or("--n", 2000)?,
+            concurrency: args.parse_or("--concurrency", 10usize)?.max(1),
+            warmup: args.parse_or("--warmup", 0)?,
+            worker_pid: args.parse_opt("--worker-pid")?,
+            server_pid: args.parse_opt("--server-pid")?,
+        })
+    }
+}
+
+/// What one run of the concurrent loop measured.
+#[derive(Debug, Default)]
+pub struct LoopResult {
+    /// Start-to-result latency of each successful operation.
+    pub latencies: Vec<Duration>,
+    /// Failed operations.
+    pub errors: usize,
+    /// The first failure's text.
+    pub first_error: Option<String>,
+    /// Wall time of the whole loop.
+    pub wall: Duration,
+}
+
+/// Runs `op(i)` for every `i` in `range`, `concurrency` at a time (each of `concurrency` tasks
+/// takes the next index when its previous operation ends), timing each operation.
+pub async fn run_loop<F, Fut>(range: Range<usize>, concurrency: usize, op: F) -> LoopResult
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
+    let op = Arc::new(op);
+    let next = Arc::new(AtomicUsize::new(range.start));
+    let end = range.end;
+    let tasks_wanted = concurrency.clamp(1, range.len().max(1));
+    let started = Instant::now();
+    let mut tasks = JoinSet::new();
+    for _ in 0..tasks_wanted {
+        let op = Arc::clone(&op);
+        let next = Arc::clone(&next);
+        tasks.spawn(async move {
+            let mut part = LoopResult::default();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= end {
+                    break;
+                }
+                let t = Instant::now();
+                match op(i).await {
+                    Ok(()) => part.latencies.push(t.elapsed()),
+                    Err(e) => {
+                        part.errors += 1;
+                        part.first_error.get_or_insert_with(|| format!("{e:#}"));
+                    }
+                }
+            }
+            part
+        });
+    }
+    let mut all = LoopResult::default();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(part) => {
+                all.latencies.extend(part.latencies);
+                all.errors += part.errors;
+                if all.first_error.is_none() {
+                    all.first_error = part.first_error;
+                }
+            }
+            Err(e) => {
+                all.errors += 1;
+                all.first_error.get_or_insert_with(|| e.to_string());
+            }
+        }
+    }
+    all.wall = started.elapsed();
+    all.latencies.sort_unstable();
+    all
+}
+
+/// Runs the echo client: the warm-up, then the measured loop with the CPU of this process,
+/// the worker and the server read around it; prints the JSON line and returns it.
+pub async fn echo_client<F, Fut>(sdk: &str, options: &EchoClientOptions, op: F) -> Result<Value>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
+    let op = Arc::new(op);
+    let n = options.n;
+    if options.warmup > 0 {
+        let op = Arc::clone(&op);
+        let warm = run_loop(n..n + options.warmup, options.concurrency, move |i| op(i)).await;
+        if let Some(e) = warm.first_error {
+            anyhow::bail!("warm-up failed ({} of {}): {e}", warm.errors, options.warmup);
+        }
+    }
+    let client_cpu = measure::self_cpu_s();
+    let worker_cpu = PidCpu::start(options.worker_pid);
+    let server_cpu = PidCpu::start(options.server_pid);
+    let result = run_loop(0..n, options.concurrency, move |i| op(i)).await;
+    let client_cpu_s = measure::self_cpu_s() - client_cpu;
+    let worker_cpu_s = worker_cpu.and_then(|c| c.elapsed());
+    let server_cpu_s = server_cpu.and_then(|c| c.elapsed());
+    let worker_mem = options.worker_pid.and_then(measure::pid_memory);
+
+    let done = result.latencies.len();
+    let wall_s = result.wall.as_secs_f64();
+    let per_act_ms = |cpu_s: Option<f64>| cpu_s.map(|s| round(s * 1e3 / done.max(1) as f64, 4));
+    let line = json!({
+        "scenario": "echo",
+        "sdk": sdk,
+        "n": n,
+        "concurrency": options.concurrency,
+        "completed": done,
+        "errors": result.errors,
+        "first_error": result.first_error,
+        "wall_s": round(wall_s, 4),
+        "acts_per_s": round(done as f64 / wall_s.max(1e-9), 2),
+        "p50_ms": percentile_ms(&result.latencies, 0.50).map(|v| round(v, 3)),
+        "p99_ms": percentile_ms(&result.latencies, 0.99).map(|v| round(v, 3)),
+        "client_cpu_s": round(client_cpu_s, 4),
+        "worker_cpu_s": worker_cpu_s.map(|v| round(v, 3)),
+        "server_cpu_s": server_cpu_s.map(|v| round(v, 3)),
+        "client_cpu_ms_per_act": per_act_ms(Some(client_cpu_s)),
+        "worker_cpu_ms_per_act": per_act_ms(worker_cpu_s),
+        "server_cpu_ms_per_act": per_act_ms(server_cpu_s),
+        "client_peak_rss_mb": round(measure::self_memory().peak_mb, 1),
+        "worker_peak_rss_mb": worker_mem.map(|m| round(m.peak_mb, 1)),
+    });
+    emit(&line);
+    if result.errors > 0 {
+        anyhow::bail!(
+            "{} of {n} activities failed; first: {}",
+            result.errors,
+            result.first_error.unwrap_or_default()
+        );
+    }
+    Ok(line)
+}
+
+/// Prints one JSON line on stdout.
+#[allow(clippy::print_stdout)]
+pub fn emit(line: &Value) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}");
+    let _ = out.flush();
+}
+
+/// Tells a parent process on stderr that a worker is polling.
+#[allow(clippy::print_stderr)]
+pub fn announce_ready(what: &str) {
+    eprintln!("{READY_MARK} {what}");
+}
+
+/// The stderr line prefix that [`announce_ready`] writes.
+pub const READY_MARK: &str = "solo-bench: ready";
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}
+
+/// A worker's report at exit: how many tasks it completed, its CPU over its whole life and
+/// its peak memory.
+pub fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Value {
+    let mem = measure::self_memory();
+    let cpu = measure::self_cpu_s();
+    json!({
+        "scenario": scenario,
+        "sdk": sdk,
+        "completed": completed,
+        "worker_cpu_s": round(cpu, 4),
+        "worker_cpu_ms_per_act": (completed > 0).then(|| round(cpu * 1e3 / completed as f64, 4)),
+        "worker_peak_rss_mb": round(mem.peak_mb, 1),
+        "worker_rss_mb": round(mem.rss_mb, 1),
+    })
+}
+
+/// Activity counters of the in-flight worker, shared by its activities and its monitor.
+#[derive(Debug, Default)]
+pub struct InflightCounters {
+    /// Activities started and not yet finished.
+    pub running: AtomicUsize,
+    /// Activities finished (cancelled).
+    pub finished: AtomicUsize,
+    /// Heartbeats recorded by the activities (calls, not RPCs).
+    pub heartbeats: AtomicUsize,
+}
+
+/// Watches an in-flight worker: once `n` activities run, measures CPU per heartbeat and memory
+/// over `window`, prints that JSON line, then waits until all `n` have finished.
+pub async fn inflight_monitor(
+    sdk: &str,
+    n: usize,
+    window: Duration,
+    counters: Arc<InflightCounters>,
+) -> Value {
+    let started = Instant::now();
+    while counters.running.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let ramp = started.elapsed();
+    let cpu0 = measure::self_cpu_s();
+    let beats0 = counters.heartbeats.load(Ordering::Relaxed);
+    tokio::time::sleep(window).await;
+    let cpu = measure::self_cpu_s() - cpu0;
+    let beats = counters.heartbeats.load(Ordering::Relaxed) - beats0;
+    let mem = measure::self_memory();
+    let line = json!({
+        "scenario": "inflight",
+        "sdk": sdk,
+        "n": n,
+        "running": counters.running.load(Ordering::Relaxed),
+        "ramp_s": round(ramp.as_secs_f64(), 3),
+        "window_s": round(window.as_secs_f64(), 3),
+        "heartbeats": beats,
+        "worker_cpu_s": round(cpu, 4),
+        "worker_cpu_us_per_heartbeat": round(cpu * 1e6 / beats.max(1) as f64, 3),
+        "worker_rss_mb": round(mem.rss_mb, 1),
+        "worker_peak_rss_mb": round(mem.peak_mb, 1),
+    });
+    emit(&line);
+    while counters.finished.load(Ordering::Relaxed) < n {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    line
+}
+
+/// Reads an in-flight worker's options: `--n` (activities to hold, default 10,000) and
+/// `--window` (seconds to measure, default 10).
+pub fn inflight_options(args: &mut Args) -> Result<(usize, Duration)> {
+    let n = args.parse_or("--n", 10_000usize)?;
+    let window = Duration::from_secs_f64(args.parse_or("--window", 10.0f64)?);
+    Ok((n, window))
+}
+
+/// Progress of a list scenario: rows/s, and memory sampled every 1,000 rows so a listing
+/// that buffers rows shows up as growth between the first sample and the later ones.
+#[derive(Debug)]
+pub struct ListProgress {
+    sdk: &'static str,
+    cpu0: f64,
+    started: Instant,
+    rows: usize,
+    next_sample: usize,
+    rss_first: Option<f64>,
+    rss_max_later: f64,
+}
+
+impl ListProgress {
+    /// Starts the clock.
+    pub fn start(sdk: &'static str) -> Self {
+        ListProgress {
+            sdk,
+            cpu0: measure::self_cpu_s(),
+            started: Instant::now(),
+            rows: 0,
+            next_sample: 1000,
+            rss_first: None,
+            rss_max_later: 0.0,
+        }
+    }
+
+    /// Counts `rows` more rows.
+    pub fn add(&mut self, rows: usize) {
+        self.rows += rows;
+        if self.rows >= self.next_sample {
+            self.next_sample = self.rows + 1000;
+            let rss = measure::self_memory().rss_mb;
+            if self.rss_first.is_none() {
+                self.rss_first = Some(rss);
+            } else {
+                self.rss_max_later = self.rss_max_later.max(rss);
+            }
+        }
+    }
+
+    /// Prints and returns the JSON line.
+    pub fn finish(self) -> Value {
+        let wall = self.started.elapsed().as_secs_f64();
+        let mem = measure::self_memory();
+        let line = json!({
+            "scenario": "list",
+            "sdk": self.sdk,
+            "rows": self.rows,
+            "wall_s": round(wall, 3),
+            "rows_per_s": round(self.rows as f64 / wall.max(1e-9), 1),
+            "client_cpu_s": round(measure::self_cpu_s() - self.cpu0, 4),
+            "rss_mb_at_1000_rows": self.rss_first.map(|v| round(v, 1)),
+            "rss_mb_max_later": round(self.rss_max_later, 1),
+            "client_peak_rss_mb": round(mem.peak_mb, 1),
+        });
+        emit(&line);
+        line
+    }
+}

@@ -1,0 +1,104 @@
+//! `solo-bench`: how much solo adds on top of the raw Temporal RPCs.
+//!
+//! Every process of the benchmark is this binary in some `--mode`:
+//!
+//! | mode | what it runs |
+//! |---|---|
+//! | `client` / `raw-client` | the echo client: `--n` activities, `--concurrency` at a time |
+//! | `worker` / `raw-worker` | the echo worker for `--task-queue` until SIGINT/SIGTERM |
+//! | `inflight-worker` / `raw-inflight-worker` | holds `--n` heartbeating activities until cancelled |
+//! | `list` / `raw-list` | pages through every execution |
+//! | `suite` | all of it against its own dev server, then the footprint and the table |
+//!
+//! The `raw-*` modes are the baseline: the same loops on the generated gRPC stubs with no SDK
+//! logic. Each process reports its own figures as one JSON line on stdout; the echo client can
+//! also read a worker's and a server's CPU (`--worker-pid`, `--server-pid`), so solo's client
+//! and worker can be compared side by side with other SDKs' on one external server.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod footprint;
+mod harness;
+mod measure;
+mod raw;
+mod report;
+mod suite;
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+use args::Args;
+
+/// The SDKs the suite compares by default.
+const DEFAULT_SDKS: &[&str] = &["raw"];
+
+const USAGE: &str = "\
+solo-bench --mode <mode> [options]
+
+modes (the raw-* modes are the baseline on the bare gRPC stubs):
+  client | raw-client     echo client     --address A --task-queue Q --n N --concurrency C
+                                          [--warmup W] [--worker-pid P] [--server-pid P]
+  worker | raw-worker     echo worker     --address A --task-queue Q [--pollers P] [--n N]
+  inflight-worker | raw-inflight-worker   --address A --task-queue Q --n N [--window S]
+  list | raw-list         list executions --address A [--query Q]
+  suite                   everything, on its own dev server unless --address is given:
+                          [--smoke] [--n N] [--concurrency 1,10,100] [--reps R] [--sdks raw,solo]
+                          [--inflight-n N] [--inflight-window S] [--list-min N]
+                          [--workspace DIR] [--no-build] [--write BENCHMARKS.md]
+common: --namespace NS (default `default`), --address (default 127.0.0.1:7233)
+";
+
+fn main() -> ExitCode {
+    let mut args = Args::new(std::env::args().skip(1).collect());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("solo-bench: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mode = match args.value("--mode") {
+        Ok(Some(mode)) => mode,
+        Ok(None) if args.flag("--help") || args.flag("-h") => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(None) => {
+            eprint!("solo-bench: --mode is required\n\n{USAGE}");
+            return ExitCode::FAILURE;
+        }
+        Err(e) => {
+            eprintln!("solo-bench: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(&mode, args)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("solo-bench --mode {mode}: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(mode: &str, args: Args) -> Result<bool> {
+    match mode {
+        "raw-client" => raw::client(args).await.map(|_| true),
+        "raw-worker" => raw::worker(args).await.map(|_| true),
+        "raw-inflight-worker" => raw::inflight_worker(args).await.map(|_| true),
+        "raw-list" => raw::list(args).await.map(|_| true),
+        "suite" => {
+            let mut args = args;
+            let options = suite::SuiteOptions::parse(&mut args, DEFAULT_SDKS)?;
+            args.finish()?;
+            suite::run(options).await
+        }
+        other => bail!("unknown mode `{other}`\n\n{USAGE}"),
+    }
+}

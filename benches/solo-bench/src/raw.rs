@@ -1,0 +1,424 @@
+//! The raw baseline: the benchmark loops written directly on the `solo-proto` gRPC stubs with
+//! no SDK logic — no data converter, no retries, no interceptors, no compression. This is the
+//! ceiling an SDK is measured against.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use bytes::Bytes;
+use serde_json::Value;
+use solo_proto::temporal::api::activity::v1::activity_execution_outcome;
+use solo_proto::temporal::api::common::v1::{ActivityType, Payload, Payloads};
+use solo_proto::temporal::api::enums::v1::TaskQueueKind;
+use solo_proto::temporal::api::taskqueue::v1::TaskQueue;
+use solo_proto::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
+use solo_proto::temporal::api::workflowservice::v1::{
+    ListActivityExecutionsRequest, PollActivityExecutionRequest, PollActivityTaskQueueRequest,
+    PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
+    RequestCancelActivityExecutionRequest, RespondActivityTaskCanceledRequest,
+    RespondActivityTaskCompletedRequest, StartActivityExecutionRequest,
+};
+use tonic::transport::Channel;
+
+use crate::args::Args;
+use crate::harness::{self, Common, EchoClientOptions, InflightCounters, ListProgress};
+
+/// The generated client on a plain HTTP/2 channel.
+pub type Stub = WorkflowServiceClient<Channel>;
+
+/// Long polls carry a deadline above the server's own poll window (about a minute), so the
+/// server, not the client, ends an empty poll.
+const LONG_POLL: Duration = Duration::from_secs(70);
+
+/// The activity type of the echo scenario.
+pub const ECHO: &str = "echo";
+
+/// The activity type of the in-flight scenario.
+pub const HOLD: &str = "hold";
+
+/// Connects one channel to `address` (`host:port`).
+pub async fn connect(address: &str) -> Result<Stub> {
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))?
+        .connect_timeout(Duration::from_secs(5))
+        .tcp_nodelay(true)
+        .connect()
+        .await
+        .with_context(|| format!("connecting to {address}"))?;
+    Ok(WorkflowServiceClient::new(channel))
+}
+
+fn task_queue(name: &str) -> Option<TaskQueue> {
+    Some(TaskQueue {
+        name: name.to_owned(),
+        kind: TaskQueueKind::Normal as i32,
+        normal_name: String::new(),
+    })
+}
+
+fn identity() -> String {
+    format!("{}@solo-bench", std::process::id())
+}
+
+/// A `json/plain` payload holding a JSON string.
+pub fn json_string_payload(value: &str) -> Payload {
+    let mut data = Vec::with_capacity(value.len() + 2);
+    data.push(b'"');
+    data.extend_from_slice(value.as_bytes());
+    data.push(b'"');
+    Payload {
+        metadata: [("encoding".to_owned(), Bytes::from_static(b"json/plain"))].into(),
+        data: data.into(),
+        external_payloads: Vec::new(),
+    }
+}
+
+/// The activity id of the `i`th activity of a run.
+pub fn activity_id(prefix: &str, i: usize) -> String {
+    format!("{prefix}-{i}")
+}
+
+/// A prefix no earlier run on the same server used.
+pub fn run_prefix(what: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    format!("{what}-{}-{nanos:x}", std::process::id())
+}
+
+/// Starts one activity. `hold` activities get a heartbeat timeout and a long start-to-close.
+pub async fn start(
+    stub: &mut Stub,
+    namespace: &str,
+    queue: &str,
+    activity_type: &str,
+    id: String,
+    input: Option<Payload>,
+    heartbeat_timeout: Option<Duration>,
+) -> Result<String> {
+    let start_to_close = if heartbeat_timeout.is_some() {
+        Duration::from_secs(3600)
+    } else {
+        Duration::from_secs(60)
+    };
+    let duration = |d: Duration| {
+        Some(prost_types::Duration {
+            seconds: d.as_secs() as i64,
+            nanos: d.subsec_nanos() as i32,
+        })
+    };
+    let request = StartActivityExecutionRequest {
+        namespace: namespace.to_owned(),
+        identity: identity(),
+        request_id: id.clone(),
+        activity_id: id,
+        activity_type: Some(ActivityType {
+            name: activity_type.to_owned(),
+        }),
+        task_queue: task_queue(queue),
+        start_to_close_timeout: duration(start_to_close),
+        heartbeat_timeout: heartbeat_timeout.and_then(duration),
+        input: input.map(|p| Payloads { payloads: vec![p] }),
+        ..Default::default()
+    };
+    let response = stub.start_activity_execution(request).await?.into_inner();
+    Ok(response.run_id)
+}
+
+/// Long-polls until the activity closes; returns its result payloads.
+pub async fn await_result(
+    stub: &mut Stub,
+    namespace: &str,
+    id: String,
+    run_id: String,
+) -> Result<Payloads> {
+    loop {
+        let mut request = tonic::Request::new(PollActivityExecutionRequest {
+            namespace: namespace.to_owned(),
+            activity_id: id.clone(),
+            run_id: run_id.clone(),
+        });
+        request.set_timeout(LONG_POLL);
+        let response = stub.poll_activity_execution(request).await?.into_inner();
+        match response.outcome.and_then(|o| o.value) {
+            None => continue,
+            Some(activity_execution_outcome::Value::Result(payloads)) => return Ok(payloads),
+            Some(activity_execution_outcome::Value::Failure(failure)) => {
+                bail!("activity {id} failed: {}", failure.message)
+            }
+        }
+    }
+}
+
+/// `--mode raw-client`: the echo loop on the stubs.
+pub async fn client(mut args: Args) -> Result<Value> {
+    let options = EchoClientOptions::parse(&mut args)?;
+    args.finish()?;
+    let stub = connect(&options.common.address).await?;
+    let prefix = run_prefix("raw");
+    let namespace: Arc<str> = options.common.namespace.as_str().into();
+    let queue: Arc<str> = options.task_queue.as_str().into();
+    harness::echo_client("raw", &options, move |i| {
+        let mut stub = stub.clone();
+        let namespace = Arc::clone(&namespace);
+        let queue = Arc::clone(&queue);
+        let id = activity_id(&prefix, i);
+        async move {
+            let input = json_string_payload(&id);
+            let run_id = start(
+                &mut stub,
+                &namespace,
+                &queue,
+                ECHO,
+                id.clone(),
+                Some(input.clone()),
+                None,
+            )
+            .await?;
+            let result = await_result(&mut stub, &namespace, id, run_id).await?;
+            if result.payloads.first().map(|p| &p.data) != Some(&input.data) {
+                bail!("echo returned {result:?}");
+            }
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// Options of the raw workers.
+struct WorkerOptions {
+    common: Common,
+    task_queue: String,
+    pollers: usize,
+    /// Stop after this many completed tasks.
+    n: Option<usize>,
+}
+
+impl WorkerOptions {
+    fn parse(args: &mut Args, default_queue: &str) -> Result<Self> {
+        Ok(WorkerOptions {
+            common: Common::parse(args)?,
+            task_queue: args
+                .value("--task-queue")?
+                .unwrap_or_else(|| default_queue.to_owned()),
+            pollers: args.parse_or("--pollers", 5usize)?.max(1),
+            n: args.parse_opt("--n")?,
+        })
+    }
+}
+
+/// One poll of the activity task queue; `None` when the poll window ended empty.
+async fn poll_task(
+    stub: &mut Stub,
+    namespace: &str,
+    queue: &str,
+    identity: &str,
+) -> Result<Option<PollActivityTaskQueueResponse>> {
+    let mut request = tonic::Request::new(PollActivityTaskQueueRequest {
+        namespace: namespace.to_owned(),
+        task_queue: task_queue(queue),
+        identity: identity.to_owned(),
+        ..Default::default()
+    });
+    request.set_timeout(LONG_POLL);
+    let task = stub.poll_activity_task_queue(request).await?.into_inner();
+    Ok((!task.task_token.is_empty()).then_some(task))
+}
+
+/// `--mode raw-worker`: `--pollers` loops of poll → respond completed with the input.
+pub async fn worker(mut args: Args) -> Result<Value> {
+    let options = WorkerOptions::parse(&mut args, "solo-bench")?;
+    args.finish()?;
+    let stub = connect(&options.common.address).await?;
+    let completed = Arc::new(AtomicUsize::new(0));
+    let limit = options.n.unwrap_or(usize::MAX);
+    let identity: Arc<str> = identity().into();
+    let namespace: Arc<str> = options.common.namespace.as_str().into();
+    let queue: Arc<str> = options.task_queue.as_str().into();
+    let mut pollers = tokio::task::JoinSet::new();
+    for _ in 0..options.pollers {
+        let mut stub = stub.clone();
+        let completed = Arc::clone(&completed);
+        let (identity, namespace, queue) = (
+            Arc::clone(&identity),
+            Arc::clone(&namespace),
+            Arc::clone(&queue),
+        );
+        pollers.spawn(async move {
+            while completed.load(Ordering::Relaxed) < limit {
+                let task = match poll_task(&mut stub, &namespace, &queue, &identity).await {
+                    Ok(Some(task)) => task,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!("poll failed: {e:#}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                let response = RespondActivityTaskCompletedRequest {
+                    task_token: task.task_token,
+                    result: task.input,
+                    identity: identity.to_string(),
+                    namespace: namespace.to_string(),
+                    ..Default::default()
+                };
+                match stub.respond_activity_task_completed(response).await {
+                    Ok(_) => {
+                        completed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(e) => tracing::warn!("respond failed: {e}"),
+                }
+            }
+        });
+    }
+    harness::announce_ready("raw-worker");
+    tokio::select! {
+        _ = harness::stop_signal() => {}
+        _ = async { while pollers.join_next().await.is_some() {} } => {}
+    }
+    let line = harness::worker_report("echo-worker", "raw", completed.load(Ordering::Relaxed));
+    harness::emit(&line);
+    Ok(line)
+}
+
+/// `--mode raw-inflight-worker`: holds every `hold` task, counts a heartbeat each second and
+/// sends it to the server at most every 0.8 × the heartbeat timeout (as SDKs throttle), and
+/// reports the task canceled once the server says cancellation was requested.
+pub async fn inflight_worker(mut args: Args) -> Result<Value> {
+    let options = WorkerOptions::parse(&mut args, "solo-bench-inflight")?;
+    let (n, window) = harness::inflight_options(&mut args)?;
+    args.finish()?;
+    let stub = connect(&options.common.address).await?;
+    let counters = Arc::new(InflightCounters::default());
+    let identity: Arc<str> = identity().into();
+    let namespace: Arc<str> = options.common.namespace.as_str().into();
+    let queue: Arc<str> = options.task_queue.as_str().into();
+    for _ in 0..options.pollers {
+        let mut stub = stub.clone();
+        let counters = Arc::clone(&counters);
+        let (identity, namespace, queue) = (
+            Arc::clone(&identity),
+            Arc::clone(&namespace),
+            Arc::clone(&queue),
+        );
+        tokio::spawn(async move {
+            loop {
+                let task = match poll_task(&mut stub, &namespace, &queue, &identity).await {
+                    Ok(Some(task)) => task,
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!("poll failed: {e:#}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        continue;
+                    }
+                };
+                counters.running.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(hold(
+                    stub.clone(),
+                    task,
+                    Arc::clone(&counters),
+                    Arc::clone(&identity),
+                    Arc::clone(&namespace),
+                ));
+            }
+        });
+    }
+    harness::announce_ready("raw-inflight-worker");
+    let line = tokio::select! {
+        line = harness::inflight_monitor("raw", n, window, counters) => line,
+        _ = harness::stop_signal() => serde_json::Value::Null,
+    };
+    Ok(line)
+}
+
+async fn hold(
+    mut stub: Stub,
+    task: PollActivityTaskQueueResponse,
+    counters: Arc<InflightCounters>,
+    identity: Arc<str>,
+    namespace: Arc<str>,
+) {
+    let throttle = task
+        .heartbeat_timeout
+        .map(|d| Duration::from_secs(d.seconds.max(0) as u64).mul_f64(0.8))
+        .unwrap_or(Duration::from_secs(30))
+        .min(Duration::from_secs(60));
+    let mut last_sent = Instant::now();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    ticker.tick().await;
+    loop {
+        ticker.tick().await;
+        counters.heartbeats.fetch_add(1, Ordering::Relaxed);
+        if last_sent.elapsed() < throttle {
+            continue;
+        }
+        last_sent = Instant::now();
+        let request = RecordActivityTaskHeartbeatRequest {
+            task_token: task.task_token.clone(),
+            identity: identity.to_string(),
+            namespace: namespace.to_string(),
+            ..Default::default()
+        };
+        match stub.record_activity_task_heartbeat(request).await {
+            Ok(response) if response.get_ref().cancel_requested => break,
+            Ok(_) => {}
+            Err(e) if e.code() == tonic::Code::NotFound => break,
+            Err(e) => tracing::warn!("heartbeat failed: {e}"),
+        }
+    }
+    let request = RespondActivityTaskCanceledRequest {
+        task_token: task.task_token,
+        identity: identity.to_string(),
+        namespace: namespace.to_string(),
+        ..Default::default()
+    };
+    if let Err(e) = stub.respond_activity_task_canceled(request).await {
+        tracing::debug!("respond canceled: {e}");
+    }
+    counters.running.fetch_sub(1, Ordering::Relaxed);
+    counters.finished.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `--mode raw-list`: pages through `ListActivityExecutions`.
+pub async fn list(mut args: Args) -> Result<Value> {
+    let common = Common::parse(&mut args)?;
+    let query = args.value("--query")?.unwrap_or_default();
+    let page_size: i32 = args.parse_or("--page-size", 1000)?;
+    args.finish()?;
+    let mut stub = connect(&common.address).await?;
+    let mut progress = ListProgress::start("raw");
+    let mut token = Bytes::new();
+    loop {
+        let response = stub
+            .list_activity_executions(ListActivityExecutionsRequest {
+                namespace: common.namespace.clone(),
+                page_size,
+                next_page_token: token,
+                query: query.clone(),
+            })
+            .await?
+            .into_inner();
+        progress.add(response.executions.len());
+        if response.next_page_token.is_empty() {
+            break;
+        }
+        token = response.next_page_token;
+    }
+    Ok(progress.finish())
+}
+
+/// Requests cancellation of one activity.
+pub async fn cancel(stub: &mut Stub, namespace: &str, id: String) -> Result<()> {
+    stub.request_cancel_activity_execution(RequestCancelActivityExecutionRequest {
+        namespace: namespace.to_owned(),
+        activity_id: id.clone(),
+        identity: identity(),
+        request_id: format!("cancel-{id}"),
+        reason: "solo-bench: done measuring".to_owned(),
+        ..Default::default()
+    })
+    .await?;
+    Ok(())
+}

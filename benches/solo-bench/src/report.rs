@@ -1,0 +1,426 @@
+//! The human-readable report: Markdown tables of every scenario, the solo/raw ratios, the
+//! issue's targets, and `BENCHMARKS.md`.
+
+use std::fmt::Write as _;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::suite::{SERVER_CONFIG, SuiteOptions};
+
+/// Progress and diagnostics, on stderr (stdout carries the JSON lines and the table).
+#[allow(clippy::print_stderr)]
+pub fn log(message: &str) {
+    eprintln!("{message}");
+}
+
+/// Prints the table on stdout.
+#[allow(clippy::print_stdout)]
+pub fn print(table: &str) {
+    println!("\n{table}");
+}
+
+fn num(v: &Value) -> Option<f64> {
+    v.as_f64()
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+fn fmt(value: Option<f64>, digits: usize) -> String {
+    value.map_or_else(|| "–".to_owned(), |v| format!("{v:.digits$}"))
+}
+
+/// The echo figures of one SDK at one concurrency: medians over the runs.
+#[derive(Debug, Clone, Copy, Default)]
+struct Echo {
+    acts_per_s: Option<f64>,
+    p50: Option<f64>,
+    p99: Option<f64>,
+    client_cpu: Option<f64>,
+    worker_cpu: Option<f64>,
+    server_cpu: Option<f64>,
+    client_rss: Option<f64>,
+    worker_rss: Option<f64>,
+    runs: usize,
+}
+
+impl Echo {
+    fn sdk_cpu(&self) -> Option<f64> {
+        Some(self.client_cpu? + self.worker_cpu?)
+    }
+}
+
+fn echo(lines: &[Value], sdk: &str, c: usize) -> Echo {
+    let runs: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["scenario"] == "echo" && l["sdk"] == sdk && l["concurrency"] == c)
+        .collect();
+    let m = |key: &str| median(runs.iter().filter_map(|l| num(&l[key])).collect());
+    Echo {
+        acts_per_s: m("acts_per_s"),
+        p50: m("p50_ms"),
+        p99: m("p99_ms"),
+        client_cpu: m("client_cpu_ms_per_act"),
+        worker_cpu: m("worker_cpu_ms_per_act"),
+        server_cpu: m("server_cpu_ms_per_act"),
+        client_rss: m("client_peak_rss_mb"),
+        worker_rss: m("worker_peak_rss_mb"),
+        runs: runs.len(),
+    }
+}
+
+fn find<'a>(lines: &'a [Value], scenario: &str, sdk: Option<&str>) -> Option<&'a Value> {
+    lines
+        .iter()
+        .find(|l| l["scenario"] == scenario && sdk.is_none_or(|s| l["sdk"] == s))
+}
+
+/// One row of the targets table.
+struct Target {
+    what: String,
+    measured: String,
+    limit: String,
+    met: Option<bool>,
+}
+
+fn mark(met: Option<bool>) -> &'static str {
+    match met {
+        Some(true) => "yes",
+        Some(false) => "**NO**",
+        None => "n/a",
+    }
+}
+
+/// Renders every table.
+pub fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> String {
+    let mut out = String::new();
+    let sdks = &options.sdks;
+    let _ = writeln!(
+        out,
+        "### Echo: {} activities per run, start-to-result, separate client and worker processes\n",
+        options.n
+    );
+    let _ = writeln!(
+        out,
+        "| C | SDK | acts/s | p50 ms | p99 ms | client CPU ms/act | worker CPU ms/act | client+worker | server CPU ms/act | client peak RSS MB | worker peak RSS MB |"
+    );
+    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &c in &options.concurrency {
+        for sdk in sdks {
+            let e = echo(lines, sdk, c);
+            if e.runs == 0 {
+                let _ = writeln!(out, "| {c} | {sdk} | failed | | | | | | | | |");
+                continue;
+            }
+            let _ = writeln!(
+                out,
+                "| {c} | {sdk} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                fmt(e.acts_per_s, 0),
+                fmt(e.p50, 2),
+                fmt(e.p99, 2),
+                fmt(e.client_cpu, 3),
+                fmt(e.worker_cpu, 3),
+                fmt(e.sdk_cpu(), 3),
+                fmt(e.server_cpu, 3),
+                fmt(e.client_rss, 1),
+                fmt(e.worker_rss, 1),
+            );
+        }
+    }
+
+    let compare = sdks.iter().any(|s| s == "solo") && sdks.iter().any(|s| s == "raw");
+    let mut targets = Vec::new();
+    if compare {
+        let _ = writeln!(out, "\n### solo against the raw baseline (same run)\n");
+        let _ = writeln!(
+            out,
+            "| C | throughput solo/raw | client+worker CPU solo/raw | p50 solo−raw ms | p99 solo/raw |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+        let mut worst_tput: Option<(usize, f64)> = None;
+        let mut worst_cpu: Option<(usize, f64)> = None;
+        for &c in &options.concurrency {
+            let (s, r) = (echo(lines, "solo", c), echo(lines, "raw", c));
+            let tput = s.acts_per_s.zip(r.acts_per_s).map(|(s, r)| s / r);
+            let cpu = s.sdk_cpu().zip(r.sdk_cpu()).map(|(s, r)| s / r);
+            let p50 = s.p50.zip(r.p50).map(|(s, r)| s - r);
+            let p99 = s.p99.zip(r.p99).map(|(s, r)| s / r);
+            let _ = writeln!(
+                out,
+                "| {c} | {} | {} | {} | {} |",
+                fmt(tput, 3),
+                fmt(cpu, 3),
+                fmt(p50, 2),
+                fmt(p99, 3)
+            );
+            if let Some(t) = tput
+                && worst_tput.is_none_or(|(_, w)| t < w)
+            {
+                worst_tput = Some((c, t));
+            }
+            if let Some(t) = cpu
+                && worst_cpu.is_none_or(|(_, w)| t > w)
+            {
+                worst_cpu = Some((c, t));
+            }
+        }
+        targets.push(Target {
+            what: "client+worker CPU per activity vs raw (worst C)".into(),
+            measured: worst_cpu.map_or("–".into(), |(c, r)| format!("{r:.3}× at C={c}")),
+            limit: "≤ 1.2×".into(),
+            met: worst_cpu.map(|(_, r)| r <= 1.2),
+        });
+        targets.push(Target {
+            what: "throughput vs raw (worst C)".into(),
+            measured: worst_tput.map_or("–".into(), |(c, r)| format!("{r:.3}× at C={c}")),
+            limit: "≥ 0.98×".into(),
+            met: worst_tput.map(|(_, r)| r >= 0.98),
+        });
+        let low = options.concurrency.iter().copied().min().unwrap_or(1);
+        let p50 = echo(lines, "solo", low)
+            .p50
+            .zip(echo(lines, "raw", low).p50)
+            .map(|(s, r)| s - r);
+        targets.push(Target {
+            what: format!("p50 latency at C={low}, solo − raw"),
+            measured: fmt(p50, 2) + " ms",
+            limit: "≤ 1 ms".into(),
+            met: p50.map(|d| d <= 1.0),
+        });
+        let high = options.concurrency.iter().copied().max().unwrap_or(1);
+        let p99 = echo(lines, "solo", high)
+            .p99
+            .zip(echo(lines, "raw", high).p99);
+        targets.push(Target {
+            what: format!("p99 latency at C={high}, solo vs raw"),
+            measured: p99.map_or("–".into(), |(s, r)| format!("{s:.2} vs {r:.2} ms")),
+            limit: "solo ≤ raw".into(),
+            met: p99.map(|(s, r)| s <= r),
+        });
+    }
+
+    let inflight: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l["scenario"] == "inflight")
+        .collect();
+    if !inflight.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n### Many in flight: activities heartbeating every second until cancelled (heartbeat timeout {:?})\n",
+            options.inflight_heartbeat_timeout
+        );
+        let _ = writeln!(
+            out,
+            "| SDK | held | start s | worker RSS MB | worker peak RSS MB | worker CPU µs/heartbeat | heartbeats in {:?} | cancel→drained s |",
+            options.inflight_window
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        for l in &inflight {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                l["sdk"].as_str().unwrap_or("?"),
+                l["running"],
+                fmt(num(&l["start_s"]), 1),
+                fmt(num(&l["worker_rss_mb"]), 1),
+                fmt(num(&l["worker_peak_rss_mb"]), 1),
+                fmt(num(&l["worker_cpu_us_per_heartbeat"]), 2),
+                l["heartbeats"],
+                fmt(num(&l["cancel_to_drained_s"]), 1),
+            );
+        }
+    }
+    let solo_inflight = find(lines, "inflight", Some("solo"));
+    targets.push(Target {
+        what: format!("worker RSS holding {} activities", options.inflight_n),
+        measured: fmt(solo_inflight.and_then(|l| num(&l["worker_peak_rss_mb"])), 1) + " MB",
+        limit: "≤ 150 MB at 10,000".into(),
+        met: solo_inflight
+            .filter(|_| options.inflight_n >= 10_000)
+            .and_then(|l| num(&l["worker_peak_rss_mb"]))
+            .map(|v| v <= 150.0),
+    });
+
+    let lists: Vec<&Value> = lines.iter().filter(|l| l["scenario"] == "list").collect();
+    if !lists.is_empty() {
+        let _ = writeln!(out, "\n### List: paging through every execution\n");
+        let _ = writeln!(
+            out,
+            "| SDK | rows | rows/s | RSS at 1,000 rows MB | max RSS later MB | peak RSS MB |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|");
+        for l in &lists {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                l["sdk"].as_str().unwrap_or("?"),
+                l["rows"],
+                fmt(num(&l["rows_per_s"]), 0),
+                fmt(num(&l["rss_mb_at_1000_rows"]), 1),
+                fmt(num(&l["rss_mb_max_later"]), 1),
+                fmt(num(&l["client_peak_rss_mb"]), 1),
+            );
+        }
+    }
+    let solo_list = find(lines, "list", Some("solo"));
+    let growth = solo_list.and_then(|l| Some(num(&l["rss_mb_max_later"])? - num(&l["rss_mb_at_1000_rows"])?));
+    targets.push(Target {
+        what: "list memory growth after the first 1,000 rows".into(),
+        measured: format!(
+            "{} MB over {} rows",
+            fmt(growth, 1),
+            solo_list.map_or(Value::Null, |l| l["rows"].clone())
+        ),
+        limit: "flat (≤ 5 MB) over ≥ 10,000 rows".into(),
+        met: solo_list
+            .filter(|l| l["rows"].as_u64().unwrap_or(0) >= 10_000)
+            .and(growth)
+            .map(|g| g <= 5.0),
+    });
+
+    if let Some(f) = find(lines, "footprint", None) {
+        let _ = writeln!(out, "\n### Footprint: the hello example\n");
+        let _ = writeln!(
+            out,
+            "| distinct crates (normal deps) | clean release build s (-j 2) | stripped `worker` MB | largest binary MB |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            f["distinct_crates"],
+            fmt(num(&f["clean_release_build_s"]), 1),
+            fmt(num(&f["stripped_bin_mb"]), 2),
+            fmt(num(&f["largest_bin_mb"]), 2),
+        );
+        let crates = f["distinct_crates"].as_u64();
+        targets.push(Target {
+            what: "distinct crates in the hello example's tree".into(),
+            measured: crates.map_or("–".into(), |c| c.to_string()),
+            limit: "≤ 100".into(),
+            met: crates.map(|c| c <= 100),
+        });
+        let build = num(&f["clean_release_build_s"]);
+        targets.push(Target {
+            what: "clean release build of the hello example, 2 jobs".into(),
+            measured: fmt(build, 1) + " s",
+            limit: "≤ 90 s on 2 cores".into(),
+            met: build.map(|b| b <= 90.0),
+        });
+        let size = num(&f["stripped_bin_mb"]);
+        targets.push(Target {
+            what: "stripped `worker` binary".into(),
+            measured: fmt(size, 2) + " MB",
+            limit: "≤ 10 MB".into(),
+            met: size.map(|s| s <= 10.0),
+        });
+    }
+
+    let _ = writeln!(out, "\n### Targets{}\n", if options.smoke { " (smoke sizes: not meaningful)" } else { "" });
+    let _ = writeln!(out, "| target | measured | limit | met |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for t in &targets {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            t.what,
+            t.measured,
+            t.limit,
+            mark(t.met)
+        );
+    }
+    if !failures.is_empty() {
+        let _ = writeln!(out, "\n### Failures\n");
+        for f in failures {
+            let _ = writeln!(out, "- {f}");
+        }
+    }
+    out
+}
+
+fn first_line_of(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.lines().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A description of this machine.
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split(':').nth(1))
+        .map_or("unknown CPU".to_owned(), |m| m.trim().to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_gb = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or("?".to_owned(), |kb| format!("{:.0}", kb / 1024.0 / 1024.0));
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load: Vec<&str> = load.split_whitespace().take(3).collect();
+    let temporal = solo_testing::cli::find_cli()
+        .ok()
+        .flatten()
+        .map(|cli| first_line_of(&cli.to_string_lossy(), &["--version"]))
+        .unwrap_or_else(|| "unknown".to_owned());
+    format!(
+        "- CPU: {model}, {cores} logical cores available; {mem_gb} GiB RAM; Linux {kernel}\n\
+         - load average when the report was written: {}\n\
+         - {}\n\
+         - {temporal} (`temporal server start-dev`, in-memory), with `--dynamic-config-value` {}",
+        load.join(" "),
+        first_line_of("rustc", &["--version"]),
+        SERVER_CONFIG
+            .iter()
+            .map(|v| format!("`{v}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    )
+}
+
+/// The `BENCHMARKS.md` text.
+pub fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> String {
+    let date = first_line_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "The latest `cargo xtask bench` results: solo against the raw baseline (the same loops \
+         written directly on the `solo-proto` stubs, no SDK logic), run interleaved on one \
+         machine against one local dev server. Ratios matter more than absolutes: on one \
+         machine the server sets the pace. See `benches/solo-bench` for what each scenario does.\n"
+    );
+    let _ = writeln!(out, "Command:\n\n```sh\n{}\n```\n", options.command);
+    let _ = writeln!(out, "Run {date} on:\n\n{}\n", machine());
+    let _ = writeln!(out, "{table}");
+    let _ = writeln!(out, "### JSON lines\n\n```json");
+    for line in lines {
+        let _ = writeln!(out, "{line}");
+    }
+    let _ = writeln!(out, "```");
+    out
+}

@@ -1,0 +1,606 @@
+//! `--mode suite`: the whole benchmark in one process tree — a dev server, every scenario as
+//! separate client and worker processes of this binary, the footprint measurements, the table.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::args::Args;
+use crate::harness::{self, READY_MARK};
+use crate::measure::round;
+use crate::{footprint, raw, report};
+
+/// The dev server's dynamic config.
+///
+/// - `history.transferProcessorMaxPollRPS=1000`: by default the dev server hands out at most
+///   one newly started activity per 50 ms, which pins C=1 at 20 activities/s for every SDK.
+/// - one task queue partition: with the default four, a task added to a partition that has no
+///   waiting poller is forwarded or backlogged, which costs ~100 ms stalls (measured: raw C=1
+///   p99 100 ms and 48 acts/s with four partitions, 20 ms and 212 acts/s with one), noise that
+///   hides the SDK's own latency just as the transfer limit does.
+pub const SERVER_CONFIG: &[&str] = &[
+    "history.transferProcessorMaxPollRPS=1000",
+    "matching.numTaskqueueReadPartitions=1",
+    "matching.numTaskqueueWritePartitions=1",
+];
+
+/// The suite's settings.
+#[derive(Debug, Clone)]
+pub struct SuiteOptions {
+    /// An external server; `None` starts a dev server.
+    pub address: Option<String>,
+    /// The external server's process id (for its CPU), when on this machine.
+    pub server_pid: Option<u32>,
+    /// The SDKs compared, in order.
+    pub sdks: Vec<String>,
+    /// Echo activities per run.
+    pub n: usize,
+    /// Echo concurrency levels.
+    pub concurrency: Vec<usize>,
+    /// Runs per (SDK, concurrency); SDK order alternates between runs.
+    pub reps: usize,
+    /// Warm-up activities per echo client run.
+    pub warmup: usize,
+    /// Pollers of every echo worker.
+    pub pollers: usize,
+    /// Activities held by the in-flight worker.
+    pub inflight_n: usize,
+    /// The in-flight measuring window.
+    pub inflight_window: Duration,
+    /// The heartbeat timeout of in-flight activities (SDKs send heartbeats at 0.8 × this).
+    pub inflight_heartbeat_timeout: Duration,
+    /// Executions the list scenario must page through at least.
+    pub list_min: usize,
+    /// The workspace, for the footprint measurements (`None` skips them).
+    pub workspace: Option<PathBuf>,
+    /// Measure the clean release build and binary size (slow).
+    pub build: bool,
+    /// Tiny sizes, targets not enforced.
+    pub smoke: bool,
+    /// Where to write the Markdown report.
+    pub write: Option<PathBuf>,
+    /// The command line to record in the report.
+    pub command: String,
+}
+
+impl SuiteOptions {
+    /// Parses `--mode suite` options; `--smoke` changes the defaults.
+    pub fn parse(args: &mut Args, default_sdks: &[&str]) -> Result<Self> {
+        let smoke = args.flag("--smoke");
+        let sdks = args
+            .value("--sdks")?
+            .map(|s| s.split(',').map(str::to_owned).collect())
+            .unwrap_or_else(|| default_sdks.iter().map(|s| (*s).to_owned()).collect());
+        let concurrency = match args.value("--concurrency")? {
+            Some(list) => list
+                .split(',')
+                .map(|c| c.trim().parse::<usize>().context("--concurrency"))
+                .collect::<Result<Vec<_>>>()?,
+            None if smoke => vec![1, 4],
+            None => vec![1, 10, 100],
+        };
+        let no_build = args.flag("--no-build");
+        Ok(SuiteOptions {
+            address: args.value("--address")?,
+            server_pid: args.parse_opt("--server-pid")?,
+            sdks,
+            n: args.parse_or("--n", if smoke { 20 } else { 2000 })?,
+            concurrency,
+            reps: args.parse_or("--reps", 1usize)?.max(1),
+            warmup: args.parse_or("--warmup", if smoke { 2 } else { 50 })?,
+            pollers: args.parse_or("--pollers", 5)?,
+            inflight_n: args.parse_or("--inflight-n", if smoke { 50 } else { 10_000 })?,
+            inflight_window: Duration::from_secs_f64(
+                args.parse_or("--inflight-window", if smoke { 2.0 } else { 10.0 })?,
+            ),
+            inflight_heartbeat_timeout: Duration::from_secs_f64(args.parse_or(
+                "--inflight-heartbeat-timeout",
+                if smoke { 5.0 } else { 30.0 },
+            )?),
+            list_min: args.parse_or("--list-min", if smoke { 100 } else { 10_000 })?,
+            workspace: args.value("--workspace")?.map(PathBuf::from),
+            build: !smoke && !no_build,
+            smoke,
+            write: args.value("--write")?.map(PathBuf::from),
+            command: args
+                .value("--command")?
+                .unwrap_or_else(|| "solo-bench --mode suite".to_owned()),
+        })
+    }
+}
+
+/// The dev server the suite runs on.
+struct Server {
+    /// The dev server we started (killed on drop), if any.
+    _child: Option<Proc>,
+    address: String,
+    pid: Option<u32>,
+}
+
+impl Server {
+    async fn start_or_use(options: &SuiteOptions) -> Result<Self> {
+        if let Some(address) = &options.address {
+            return Ok(Server {
+                _child: None,
+                address: address.clone(),
+                pid: options.server_pid,
+            });
+        }
+        let cli = solo_testing::cli::ensure_cli()?;
+        let port = solo_testing::dev_server::free_port()?;
+        let address = format!("127.0.0.1:{port}");
+        let mut args = strings(&[
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--headless",
+            "--log-level",
+            "error",
+        ]);
+        for value in SERVER_CONFIG {
+            args.extend(strings(&["--dynamic-config-value", value]));
+        }
+        let child = Proc::spawn_program("dev-server", cli.clone(), &args)?;
+        let pid = child.pid;
+        let server = Server {
+            _child: Some(child),
+            address,
+            pid: Some(pid),
+        };
+        let started = Instant::now();
+        loop {
+            if let Ok(mut stub) = raw::connect(&server.address).await
+                && stub
+                    .describe_namespace(
+                        solo_proto::temporal::api::workflowservice::v1::DescribeNamespaceRequest {
+                            namespace: "default".into(),
+                            ..Default::default()
+                        },
+                    )
+                    .await
+                    .is_ok()
+            {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("the dev server ({}) did not become ready in 60 s", cli.display());
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        tracing::info!(address = %server.address, pid, "dev server ready");
+        Ok(server)
+    }
+}
+
+/// A child process with its stdout lines and its ready signal.
+struct Proc {
+    name: String,
+    child: tokio::process::Child,
+    pid: u32,
+    lines: mpsc::UnboundedReceiver<String>,
+    ready: Option<oneshot::Receiver<()>>,
+}
+
+impl Proc {
+    fn spawn_bench(name: &str, args: &[String]) -> Result<Self> {
+        let exe = std::env::current_exe().context("locating solo-bench")?;
+        Proc::spawn_program(name, exe, args)
+    }
+
+    #[allow(unsafe_code)]
+    fn spawn_program(name: &str, program: PathBuf, args: &[String]) -> Result<Self> {
+        let mut cmd = tokio::process::Command::new(&program);
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        // SAFETY: runs in the child between fork and exec and only calls `prctl`, which is
+        // async-signal-safe: the child dies with us, so no server or worker outlives the suite.
+        unsafe {
+            cmd.pre_exec(|| {
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                Ok(())
+            });
+        }
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("starting {}", program.display()))?;
+        let pid = child.id().context("child pid")?;
+        let (line_tx, lines) = mpsc::unbounded_channel();
+        let (ready_tx, ready) = oneshot::channel();
+        if let Some(stdout) = child.stdout.take() {
+            tokio::spawn(async move {
+                let mut reader = BufReader::new(stdout).lines();
+                while let Ok(Some(line)) = reader.next_line().await {
+                    let _ = line_tx.send(line);
+                }
+            });
+        }
+        if let Some(stderr) = child.stderr.take() {
+            let name = name.to_owned();
+            tokio::spawn(async move {
+                let mut ready_tx = Some(ready_tx);
+                let mut reader = BufReader::new(stderr).lines();
+                while let Ok(Some(line)) = reader.next_line().await {
+                    if line.starts_with(READY_MARK) {
+                        if let Some(tx) = ready_tx.take() {
+                            let _ = tx.send(());
+                        }
+                    } else {
+                        report::log(&format!("[{name}] {line}"));
+                    }
+                }
+            });
+        }
+        Ok(Proc {
+            name: name.to_owned(),
+            child,
+            pid,
+            lines,
+            ready: Some(ready),
+        })
+    }
+
+    async fn wait_ready(&mut self, limit: Duration) -> Result<()> {
+        let Some(ready) = self.ready.take() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(limit, ready).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => bail!("{} exited before it was ready", self.name),
+            Err(_) => bail!("{} was not ready within {limit:?}", self.name),
+        }
+    }
+
+    /// The next JSON line on stdout whose `scenario` is `scenario`.
+    async fn json_line(&mut self, scenario: &str, limit: Duration) -> Result<Value> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let line = match tokio::time::timeout_at(deadline, self.lines.recv()).await {
+                Ok(Some(line)) => line,
+                Ok(None) => bail!("{} exited without a `{scenario}` line", self.name),
+                Err(_) => bail!("no `{scenario}` line from {} within {limit:?}", self.name),
+            };
+            match serde_json::from_str::<Value>(&line) {
+                Ok(value) if value["scenario"] == scenario => return Ok(value),
+                _ => report::log(&format!("[{}] {line}", self.name)),
+            }
+        }
+    }
+
+    #[allow(unsafe_code)]
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: `kill` has no memory effects; the pid is our own child, not yet reaped.
+        unsafe {
+            libc::kill(self.pid as libc::pid_t, signal);
+        }
+    }
+
+    async fn wait_exit(&mut self, limit: Duration) -> Result<std::process::ExitStatus> {
+        match tokio::time::timeout(limit, self.child.wait()).await {
+            Ok(status) => Ok(status?),
+            Err(_) => {
+                let _ = self.child.kill().await;
+                bail!("{} did not exit within {limit:?}", self.name)
+            }
+        }
+    }
+}
+
+/// The role names of each SDK's processes.
+fn mode(sdk: &str, role: &str) -> String {
+    if sdk == "solo" {
+        role.to_owned()
+    } else {
+        format!("{sdk}-{role}")
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// One echo run: a worker process, a client process against it; the client's line with the
+/// worker's own view merged in.
+async fn echo_run(
+    options: &SuiteOptions,
+    server: &Server,
+    sdk: &str,
+    n: usize,
+    concurrency: usize,
+    warmup: usize,
+) -> Result<Value> {
+    let queue = raw::run_prefix(&format!("echo-{sdk}-c{concurrency}"));
+    let mut worker_args = strings(&["--mode", &mode(sdk, "worker")]);
+    worker_args.extend(strings(&[
+        "--address",
+        &server.address,
+        "--task-queue",
+        &queue,
+        "--pollers",
+        &options.pollers.to_string(),
+    ]));
+    let mut worker = Proc::spawn_bench(&format!("{sdk} worker"), &worker_args)?;
+    worker.wait_ready(Duration::from_secs(30)).await?;
+    let mut client_args = strings(&["--mode", &mode(sdk, "client")]);
+    client_args.extend(strings(&[
+        "--address",
+        &server.address,
+        "--task-queue",
+        &queue,
+        "--n",
+        &n.to_string(),
+        "--concurrency",
+        &concurrency.to_string(),
+        "--warmup",
+        &warmup.to_string(),
+        "--worker-pid",
+        &worker.pid.to_string(),
+    ]));
+    if let Some(pid) = server.pid {
+        client_args.extend(strings(&["--server-pid", &pid.to_string()]));
+    }
+    let mut client = Proc::spawn_bench(&format!("{sdk} client"), &client_args)?;
+    let line = client.json_line("echo", Duration::from_secs(1800)).await;
+    let status = client.wait_exit(Duration::from_secs(30)).await;
+    worker.signal(libc::SIGTERM);
+    let worker_line = worker.json_line("echo-worker", Duration::from_secs(30)).await;
+    let _ = worker.wait_exit(Duration::from_secs(10)).await;
+    let mut line = line?;
+    let status = status?;
+    if !status.success() {
+        bail!("{sdk} client exited with {status}: {line}");
+    }
+    if let Ok(w) = worker_line {
+        line["worker_completed"] = w["completed"].clone();
+        line["worker_total_cpu_s"] = w["worker_cpu_s"].clone();
+    }
+    Ok(line)
+}
+
+/// The in-flight scenario for one SDK: the worker holds `inflight_n` activities (started here
+/// on the raw stubs), measures itself over the window, then everything is cancelled.
+async fn inflight_run(options: &SuiteOptions, server: &Server, sdk: &str) -> Result<Value> {
+    let n = options.inflight_n;
+    let queue = raw::run_prefix(&format!("inflight-{sdk}"));
+    let mut worker_args = strings(&["--mode", &mode(sdk, "inflight-worker")]);
+    worker_args.extend(strings(&[
+        "--address",
+        &server.address,
+        "--task-queue",
+        &queue,
+        "--n",
+        &n.to_string(),
+        "--window",
+        &options.inflight_window.as_secs_f64().to_string(),
+    ]));
+    let mut worker = Proc::spawn_bench(&format!("{sdk} inflight-worker"), &worker_args)?;
+    worker.wait_ready(Duration::from_secs(30)).await?;
+
+    let stub = raw::connect(&server.address).await?;
+    let namespace: Arc<str> = "default".into();
+    let queue: Arc<str> = queue.into();
+    let prefix: Arc<str> = raw::run_prefix("hold").into();
+    let heartbeat_timeout = options.inflight_heartbeat_timeout;
+    let started = {
+        let (stub, namespace, queue, prefix) = (
+            stub.clone(),
+            Arc::clone(&namespace),
+            Arc::clone(&queue),
+            Arc::clone(&prefix),
+        );
+        harness::run_loop(0..n, 100, move |i| {
+            let mut stub = stub.clone();
+            let (namespace, queue) = (Arc::clone(&namespace), Arc::clone(&queue));
+            let id = raw::activity_id(&prefix, i);
+            async move {
+                raw::start(
+                    &mut stub,
+                    &namespace,
+                    &queue,
+                    raw::HOLD,
+                    id,
+                    None,
+                    Some(heartbeat_timeout),
+                )
+                .await
+                .map(|_| ())
+            }
+        })
+        .await
+    };
+    if let Some(e) = started.first_error {
+        bail!("starting {n} hold activities: {} failed: {e}", started.errors);
+    }
+    let limit = Duration::from_secs(120) + options.inflight_window + started.wall;
+    let mut line = worker.json_line("inflight", limit).await?;
+    line["start_s"] = json!(round(started.wall.as_secs_f64(), 3));
+
+    let cancel_started = Instant::now();
+    let cancelled = harness::run_loop(0..n, 100, move |i| {
+        let mut stub = stub.clone();
+        let namespace = Arc::clone(&namespace);
+        let id = raw::activity_id(&prefix, i);
+        async move { raw::cancel(&mut stub, &namespace, id).await }
+    })
+    .await;
+    if let Some(e) = cancelled.first_error {
+        bail!("cancelling: {} failed: {e}", cancelled.errors);
+    }
+    // Workers learn of a cancellation from their next heartbeat RPC, so draining takes up to
+    // one heartbeat throttle interval (0.8 × the heartbeat timeout).
+    let drain_limit = heartbeat_timeout + Duration::from_secs(90);
+    match worker.wait_exit(drain_limit).await {
+        Ok(_) => {
+            line["cancel_to_drained_s"] = json!(round(cancel_started.elapsed().as_secs_f64(), 3))
+        }
+        Err(e) => {
+            line["cancel_to_drained_s"] = Value::Null;
+            line["drain_error"] = json!(e.to_string());
+        }
+    }
+    Ok(line)
+}
+
+/// Makes sure at least `min` executions are visible, starting never-polled ones if needed.
+async fn ensure_listable(server: &Server, min: usize) -> Result<usize> {
+    use solo_proto::temporal::api::workflowservice::v1::CountActivityExecutionsRequest;
+    let stub = raw::connect(&server.address).await?;
+    let count = |mut stub: raw::Stub| async move {
+        let response = stub
+            .count_activity_executions(CountActivityExecutionsRequest {
+                namespace: "default".into(),
+                query: String::new(),
+            })
+            .await?
+            .into_inner();
+        anyhow::Ok(response.count.max(0) as usize)
+    };
+    let have = count(stub.clone()).await?;
+    if have < min {
+        let missing = min - have;
+        let prefix: Arc<str> = raw::run_prefix("fill").into();
+        let queue: Arc<str> = raw::run_prefix("fill-queue").into();
+        let started = {
+            let stub = stub.clone();
+            harness::run_loop(0..missing, 100, move |i| {
+                let mut stub = stub.clone();
+                let queue = Arc::clone(&queue);
+                let id = raw::activity_id(&prefix, i);
+                async move {
+                    raw::start(&mut stub, "default", &queue, "fill", id, None, None)
+                        .await
+                        .map(|_| ())
+                }
+            })
+            .await
+        };
+        if let Some(e) = started.first_error {
+            bail!("starting list filler activities: {e}");
+        }
+    }
+    // Visibility is eventually consistent: wait for the rows to show.
+    let started = Instant::now();
+    loop {
+        let now = count(stub.clone()).await?;
+        if now >= min || started.elapsed() > Duration::from_secs(60) {
+            return Ok(now);
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn list_run(server: &Server, sdk: &str) -> Result<Value> {
+    let args = strings(&["--mode", &mode(sdk, "list"), "--address", &server.address]);
+    let mut client = Proc::spawn_bench(&format!("{sdk} list"), &args)?;
+    let line = client.json_line("list", Duration::from_secs(600)).await;
+    let status = client.wait_exit(Duration::from_secs(30)).await?;
+    let line = line?;
+    if !status.success() {
+        bail!("{sdk} list exited with {status}");
+    }
+    Ok(line)
+}
+
+/// Collects scenario lines and failures.
+#[derive(Default)]
+struct Results {
+    lines: Vec<Value>,
+    failures: Vec<String>,
+}
+
+impl Results {
+    fn record(&mut self, what: &str, outcome: Result<Value>) {
+        match outcome {
+            Ok(line) => {
+                harness::emit(&line);
+                self.lines.push(line);
+            }
+            Err(e) => {
+                let message = format!("{what}: {e:#}");
+                report::log(&format!("solo-bench: FAILED {message}"));
+                harness::emit(&json!({"scenario": "error", "what": what, "error": format!("{e:#}")}));
+                self.failures.push(message);
+            }
+        }
+    }
+}
+
+/// Runs the suite; returns whether every scenario ran.
+pub async fn run(options: SuiteOptions) -> Result<bool> {
+    let mut results = Results::default();
+    let server = Server::start_or_use(&options).await?;
+    report::log(&format!(
+        "solo-bench: server {} (pid {:?}); sdks {:?}; echo n={} c={:?}",
+        server.address, server.pid, options.sdks, options.n, options.concurrency
+    ));
+
+    // Warm the server (task queue machinery, caches, the Go runtime) before measuring anything.
+    if let Some(first) = options.sdks.first() {
+        let warm_n = options.n.min(200);
+        if let Err(e) = echo_run(&options, &server, first, warm_n, 10, 0).await {
+            results.failures.push(format!("warm-up: {e:#}"));
+        }
+    }
+
+    for &c in &options.concurrency {
+        for rep in 0..options.reps {
+            let mut order: Vec<&String> = options.sdks.iter().collect();
+            if rep % 2 == 1 {
+                order.reverse();
+            }
+            for sdk in order {
+                report::log(&format!("solo-bench: echo {sdk} c={c} run {}", rep + 1));
+                let outcome =
+                    echo_run(&options, &server, sdk, options.n, c, options.warmup).await;
+                results.record(&format!("echo {sdk} c={c}"), outcome);
+            }
+        }
+    }
+
+    for sdk in &options.sdks {
+        report::log(&format!(
+            "solo-bench: inflight {sdk} n={}",
+            options.inflight_n
+        ));
+        let outcome = inflight_run(&options, &server, sdk).await;
+        results.record(&format!("inflight {sdk}"), outcome);
+    }
+
+    match ensure_listable(&server, options.list_min).await {
+        Ok(visible) => {
+            report::log(&format!("solo-bench: list ({visible} executions visible)"));
+            for sdk in &options.sdks {
+                let outcome = list_run(&server, sdk).await;
+                results.record(&format!("list {sdk}"), outcome);
+            }
+        }
+        Err(e) => results.failures.push(format!("list setup: {e:#}")),
+    }
+    drop(server);
+
+    if let Some(workspace) = &options.workspace {
+        report::log("solo-bench: footprint");
+        let outcome = footprint::measure(workspace, options.build).await;
+        results.record("footprint", outcome);
+    }
+
+    let table = report::render(&options, &results.lines, &results.failures);
+    report::print(&table);
+    if let Some(path) = &options.write {
+        let markdown = report::markdown(&options, &table, &results.lines);
+        std::fs::write(path, markdown).with_context(|| format!("writing {}", path.display()))?;
+        report::log(&format!("solo-bench: wrote {}", path.display()));
+    }
+    Ok(results.failures.is_empty())
+}

@@ -1,0 +1,679 @@
+//! [`Client`]: a connection bound to a namespace, an identity, a data converter and
+//! interceptors, with the calls that start, find, list and count activities.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use solo_connect::{ClientConfig, Connection};
+use solo_proto::temporal::api::common::v1::Payload;
+use solo_proto::temporal::api::workflowservice::v1::{
+    CountActivityExecutionsRequest, DescribeNamespaceRequest, ListActivityExecutionsRequest,
+};
+use tonic::metadata::{MetadataMap, MetadataValue};
+
+use crate::activity::Activity;
+use crate::args::ActivityArgs;
+use crate::converter::DataConverter;
+use crate::error::{Error, Target, from_status};
+use crate::handle::ActivityHandle;
+use crate::interceptor::ClientInterceptor;
+use crate::list::{ActivityExecution, ActivityExecutionCount, ListActivities};
+use crate::options::ActivityOptions;
+use crate::rpc;
+
+/// The gRPC metadata key Temporal routes namespaced calls by.
+const NAMESPACE_HEADER: &str = "temporal-namespace";
+
+/// Settings for [`Client::new`]: namespace, identity, data converter and interceptors.
+///
+/// ```
+/// use solo_client::{ClientOptions, DataConverter};
+///
+/// let options = ClientOptions::new()
+///     .namespace("orders")
+///     .identity("checkout-service")
+///     .data_converter(DataConverter::default());
+/// # let _ = options;
+/// ```
+#[derive(Clone, Default)]
+pub struct ClientOptions {
+    namespace: Option<String>,
+    identity: Option<String>,
+    data_converter: DataConverter,
+    interceptors: Vec<Arc<dyn ClientInterceptor>>,
+    long_poll_timeout: Option<Duration>,
+}
+
+impl fmt::Debug for ClientOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientOptions")
+            .field("namespace", &self.namespace)
+            .field("identity", &self.identity)
+            .field("data_converter", &self.data_converter)
+            .field("interceptors", &self.interceptors.len())
+            .field("long_poll_timeout", &self.long_poll_timeout)
+            .finish()
+    }
+}
+
+impl ClientOptions {
+    /// Options with every default.
+    pub fn new() -> Self {
+        ClientOptions::default()
+    }
+
+    /// Sets the namespace (default: the connection's namespace).
+    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
+        self.namespace = Some(namespace.into());
+        self
+    }
+
+    /// Sets the identity recorded with the calls that change an activity (default
+    /// `<pid>@<hostname>`, as the other SDKs do).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.identity = Some(identity.into());
+        self
+    }
+
+    /// Sets the data converter for inputs, results and details (default: the standard
+    /// converter without codec).
+    pub fn data_converter(mut self, converter: DataConverter) -> Self {
+        self.data_converter = converter;
+        self
+    }
+
+    /// Adds an interceptor; interceptors run in the order they were added (default none).
+    pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
+    /// Sets the deadline of each long-poll call made while waiting for a result or watching
+    /// an activity (default: the connection's long-poll timeout, 70 s unless configured).
+    /// Waiting itself has no limit: every expired long poll is simply sent again.
+    pub fn long_poll_timeout(mut self, timeout: Duration) -> Self {
+        self.long_poll_timeout = Some(timeout);
+        self
+    }
+}
+
+/// The default identity: `<pid>@<hostname>`.
+pub fn default_identity() -> String {
+    format!(
+        "{}@{}",
+        std::process::id(),
+        gethostname::gethostname().to_string_lossy()
+    )
+}
+
+struct ClientInner {
+    connection: Connection,
+    namespace: String,
+    identity: String,
+    converter: DataConverter,
+    interceptors: Vec<Arc<dyn ClientInterceptor>>,
+    long_poll_timeout: Option<Duration>,
+    start_delay_supported: tokio::sync::OnceCell<bool>,
+}
+
+/// A Temporal client for Standalone Activities.
+///
+/// A `Client` is a [`Connection`] bound to a namespace, an identity, a data converter and
+/// interceptors. Cloning it is cheap (an `Arc` increment) and clones share the connection, so
+/// make one at start-up and pass clones around; there is no need to wrap it in an `Arc`.
+///
+/// ```no_run
+/// use solo_client::{Activity, ActivityOptions, Client};
+/// use std::time::Duration;
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct ComposeGreetingInput { greeting: String, name: String }
+///
+/// struct ComposeGreeting;
+/// impl Activity for ComposeGreeting {
+///     type Input = ComposeGreetingInput;
+///     type Output = String;
+///     fn name(&self) -> &str { "compose_greeting" }
+/// }
+///
+/// # async fn run() -> Result<(), solo_client::Error> {
+/// let client = Client::connect_default().await?;
+/// let greeting = client
+///     .execute_activity(
+///         ComposeGreeting,
+///         ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
+///         ActivityOptions::with_start_to_close_timeout(
+///             "my-standalone-activity-id",
+///             "my-standalone-activity-task-queue",
+///             Duration::from_secs(10),
+///         ),
+///     )
+///     .await?;
+/// println!("Activity result: {greeting}");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<ClientInner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("namespace", &self.inner.namespace)
+            .field("identity", &self.inner.identity)
+            .field("data_converter", &self.inner.converter)
+            .field("interceptors", &self.inner.interceptors.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connects with a loaded client configuration (address, namespace, TLS, API key), using
+    /// default [`ClientOptions`].
+    ///
+    /// ```no_run
+    /// use solo_client::{Client, ClientConfig};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let config = ClientConfig::load()?.with_namespace("orders");
+    /// let client = Client::connect(config).await?;
+    /// assert_eq!(client.namespace(), "orders");
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Connect`] when the server cannot be reached or refuses the connection.
+    pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
+        let connection = Connection::connect_config(&config)
+            .await
+            .map_err(Error::Connect)?;
+        Ok(Client::new(connection, ClientOptions::default()))
+    }
+
+    /// Loads the default profile (`TEMPORAL_*` environment variables and `temporal.toml`, as
+    /// every Temporal SDK does) and connects with it: the seed's three lines of set-up in one.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), solo_client::Error> {
+    /// let client = solo_client::Client::connect_default().await?;
+    /// println!("connected to namespace {}", client.namespace());
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] when the configuration cannot be loaded, [`Error::Connect`] when the
+    /// server cannot be reached.
+    pub async fn connect_default() -> Result<Client, Error> {
+        let config = ClientConfig::load().map_err(Error::Config)?;
+        Client::connect(config).await
+    }
+
+    /// Binds an existing connection to client options. Does no I/O.
+    ///
+    /// ```no_run
+    /// use solo_client::{Client, ClientOptions, Connection, ConnectionOptions};
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let connection = Connection::connect(ConnectionOptions::new("localhost:7233")).await?;
+    /// let orders = Client::new(connection.clone(), ClientOptions::new().namespace("orders"));
+    /// let billing = Client::new(connection, ClientOptions::new().namespace("billing"));
+    /// # let _ = (orders, billing);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn new(connection: Connection, options: ClientOptions) -> Client {
+        let namespace = options
+            .namespace
+            .unwrap_or_else(|| connection.namespace().to_owned());
+        Client {
+            inner: Arc::new(ClientInner {
+                connection,
+                namespace,
+                identity: options.identity.unwrap_or_else(default_identity),
+                converter: options.data_converter,
+                interceptors: options.interceptors,
+                long_poll_timeout: options.long_poll_timeout,
+                start_delay_supported: tokio::sync::OnceCell::new(),
+            }),
+        }
+    }
+
+    /// The underlying connection, for calls this client does not wrap.
+    pub fn connection(&self) -> &Connection {
+        &self.inner.connection
+    }
+
+    /// The namespace every call of this client targets.
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    /// The identity recorded with the calls that change an activity.
+    pub fn identity(&self) -> &str {
+        &self.inner.identity
+    }
+
+    /// The data converter used for inputs, results and details.
+    pub fn data_converter(&self) -> &DataConverter {
+        &self.inner.converter
+    }
+
+    pub(crate) fn long_poll_timeout(&self) -> Option<Duration> {
+        self.inner.long_poll_timeout
+    }
+
+    /// Wraps a message in a request with the namespace header, after the interceptors' `on_call`.
+    pub(crate) fn request<T>(&self, method: &str, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        self.prepare(method, request.metadata_mut());
+        request
+    }
+
+    fn prepare(&self, method: &str, metadata: &mut MetadataMap) {
+        if let Ok(value) = MetadataValue::try_from(self.namespace()) {
+            metadata.insert(NAMESPACE_HEADER, value);
+        }
+        for interceptor in &self.inner.interceptors {
+            interceptor.on_call(method, metadata);
+        }
+    }
+
+    /// Starts an activity and returns a handle to it, without waiting for it to run.
+    ///
+    /// The activity is durably scheduled when this returns; a worker polling the task queue
+    /// will run it. The input is encoded with the client's data converter as one argument
+    /// (none for `()`).
+    ///
+    /// ```no_run
+    /// use solo_client::{Activity, ActivityOptions, Client};
+    /// use std::time::Duration;
+    ///
+    /// struct ComposeGreeting;
+    /// impl Activity for ComposeGreeting {
+    ///     type Input = String;
+    ///     type Output = String;
+    ///     fn name(&self) -> &str { "compose_greeting" }
+    /// }
+    ///
+    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// let handle = client
+    ///     .start_activity(
+    ///         ComposeGreeting,
+    ///         "World".to_owned(),
+    ///         ActivityOptions::with_start_to_close_timeout("greet-1", "greetings", Duration::from_secs(10)),
+    ///     )
+    ///     .await?;
+    /// println!("started run {:?}", handle.run_id());
+    /// let greeting: String = handle.result().await?;
+    /// # let _ = greeting;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::AlreadyStarted`] when the id is taken, [`Error::InvalidOptions`] or
+    /// [`Error::StartDelayUnsupported`] before anything is sent, [`Error::Data`] when the input
+    /// does not encode, and the call errors ([`Error::Rejected`], [`Error::Transport`],
+    /// [`Error::NamespaceNotFound`]).
+    pub async fn start_activity<A: Activity>(
+        &self,
+        activity: A,
+        input: A::Input,
+        options: ActivityOptions,
+    ) -> Result<ActivityHandle<A::Output>, Error> {
+        let payloads = self.inner.converter.encode_input(&input).await?;
+        self.start_encoded(activity.name(), payloads.payloads, &options)
+            .await
+    }
+
+    /// Starts an activity and waits for its result: [`start_activity`](Self::start_activity)
+    /// then [`ActivityHandle::result`].
+    ///
+    /// ```no_run
+    /// use solo_client::{Activity, ActivityOptions, Client, RetryPolicy};
+    /// use std::time::Duration;
+    ///
+    /// struct Charge;
+    /// impl Activity for Charge {
+    ///     type Input = u64;
+    ///     type Output = String;
+    ///     fn name(&self) -> &str { "charge" }
+    /// }
+    ///
+    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// let options = ActivityOptions::with_start_to_close_timeout("charge-42", "payments", Duration::from_secs(30))
+    ///     .retry_policy(RetryPolicy::new().maximum_attempts(3));
+    /// match client.execute_activity(Charge, 4200, options).await {
+    ///     Ok(receipt) => println!("charged: {receipt}"),
+    ///     Err(e) if e.is_activity_outcome() => println!("the charge failed: {e}"),
+    ///     Err(e) => return Err(e),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// Those of [`start_activity`](Self::start_activity) and [`ActivityHandle::result`].
+    pub async fn execute_activity<A: Activity>(
+        &self,
+        activity: A,
+        input: A::Input,
+        options: ActivityOptions,
+    ) -> Result<A::Output, Error> {
+        self.start_activity(activity, input, options)
+            .await?
+            .result()
+            .await
+    }
+
+    /// Starts an activity by its type name with zero or more arguments, one payload each —
+    /// for activities implemented elsewhere (for example in Python), as Python's
+    /// `start_activity("name", args=[...])`.
+    ///
+    /// ```no_run
+    /// use solo_client::{ActivityHandle, ActivityOptions, Client};
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// let options = ActivityOptions::with_start_to_close_timeout("greet-2", "greetings", Duration::from_secs(10));
+    /// let handle: ActivityHandle<String> = client
+    ///     .start_activity_by_name(
+    ///         "compose_greeting",
+    ///         (serde_json::json!({"greeting": "Hello", "name": "World"}),),
+    ///         options,
+    ///     )
+    ///     .await?;
+    /// println!("{}", handle.result().await?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`start_activity`](Self::start_activity).
+    pub async fn start_activity_by_name<O: DeserializeOwned>(
+        &self,
+        activity_type: &str,
+        args: impl ActivityArgs,
+        options: ActivityOptions,
+    ) -> Result<ActivityHandle<O>, Error> {
+        let payloads = args.into_payloads()?;
+        let payloads = self.inner.converter.encode_payloads(payloads).await?;
+        self.start_encoded(activity_type, payloads, &options).await
+    }
+
+    /// Starts an activity by its type name and waits for its result.
+    ///
+    /// ```no_run
+    /// use solo_client::{ActivityOptions, Client};
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// let options = ActivityOptions::with_start_to_close_timeout("sum-1", "math", Duration::from_secs(10));
+    /// let total: i64 = client.execute_activity_by_name("add", (2, 3), options).await?;
+    /// assert_eq!(total, 5);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`start_activity`](Self::start_activity) and [`ActivityHandle::result`].
+    pub async fn execute_activity_by_name<O: DeserializeOwned>(
+        &self,
+        activity_type: &str,
+        args: impl ActivityArgs,
+        options: ActivityOptions,
+    ) -> Result<O, Error> {
+        self.start_activity_by_name::<O>(activity_type, args, options)
+            .await?
+            .result()
+            .await
+    }
+
+    async fn start_encoded<O>(
+        &self,
+        activity_type: &str,
+        input: Vec<Payload>,
+        options: &ActivityOptions,
+    ) -> Result<ActivityHandle<O>, Error> {
+        options.validate(activity_type)?;
+        if options.requested_start_delay().is_some() && !self.supports_start_delay().await? {
+            return Err(Error::StartDelayUnsupported {
+                namespace: self.namespace().to_owned(),
+            });
+        }
+        let message = options
+            .to_request(
+                self.namespace(),
+                self.identity(),
+                activity_type,
+                input,
+                &self.inner.converter,
+            )
+            .await?;
+        let (mut metadata, extensions, mut message) = tonic::Request::new(message).into_parts();
+        for interceptor in &self.inner.interceptors {
+            interceptor.on_start_activity(&mut message, &mut metadata);
+        }
+        self.prepare("StartActivityExecution", &mut metadata);
+        let activity_id = message.activity_id.clone();
+        let request = tonic::Request::from_parts(metadata, extensions, message);
+        tracing::debug!(
+            activity_id = %activity_id,
+            activity_type,
+            task_queue = options.task_queue(),
+            "starting activity"
+        );
+        let response = rpc::start_activity_execution(&self.inner.connection, request)
+            .await
+            .map_err(|status| {
+                from_status(
+                    status,
+                    Target::Activity {
+                        namespace: self.namespace(),
+                        activity_id: &activity_id,
+                        run_id: None,
+                    },
+                )
+            })?;
+        if !response.started {
+            tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
+        }
+        Ok(ActivityHandle::new(
+            self.clone(),
+            activity_id,
+            Some(response.run_id).filter(|r| !r.is_empty()),
+        ))
+    }
+
+    /// Whether the namespace honours `start_delay`; asked once per client and cached.
+    async fn supports_start_delay(&self) -> Result<bool, Error> {
+        let supported = self
+            .inner
+            .start_delay_supported
+            .get_or_try_init(|| async {
+                let request = self.request(
+                    "DescribeNamespace",
+                    DescribeNamespaceRequest {
+                        namespace: self.namespace().to_owned(),
+                        ..Default::default()
+                    },
+                );
+                let response = rpc::describe_namespace(&self.inner.connection, request)
+                    .await
+                    .map_err(|status| {
+                        from_status(
+                            status,
+                            Target::Namespace {
+                                namespace: self.namespace(),
+                            },
+                        )
+                    })?;
+                let supported = response
+                    .namespace_info
+                    .and_then(|info| info.capabilities)
+                    .is_some_and(|c| c.standalone_activity_start_delay);
+                Ok::<bool, Error>(supported)
+            })
+            .await?;
+        Ok(*supported)
+    }
+
+    /// A handle to an activity that was started elsewhere, by id and optionally run id.
+    ///
+    /// Without a run id the handle targets the *latest* run with that id, which may be a run
+    /// started after this call. No I/O happens until a method of the handle is called.
+    ///
+    /// ```no_run
+    /// use solo_client::{ActivityHandle, Client};
+    ///
+    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// let handle: ActivityHandle<String> =
+    ///     client.get_activity_handle("my-standalone-activity-id", None);
+    /// let result = handle.result().await?;
+    /// # let _ = result;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_activity_handle<O>(
+        &self,
+        activity_id: impl Into<String>,
+        run_id: Option<String>,
+    ) -> ActivityHandle<O> {
+        ActivityHandle::new(
+            self.clone(),
+            activity_id.into(),
+            run_id.filter(|r| !r.is_empty()),
+        )
+    }
+
+    /// Lists the standalone activity executions that match a List Filter query, as a lazy
+    /// stream that fetches pages as it is consumed. An empty query lists everything.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    ///
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// let mut activities = client.list_activities("TaskQueue = 'my-standalone-activity-task-queue'");
+    /// while let Some(info) = activities.try_next().await? {
+    ///     println!("ActivityID: {}, Type: {}, Status: {}", info.activity_id, info.activity_type, info.status);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// Items are `Err` with [`Error::InvalidQuery`] when the server rejects the query (the
+    /// stream ends after an error).
+    pub fn list_activities(&self, query: impl Into<String>) -> ListActivities {
+        ListActivities::new(self.clone(), query.into())
+    }
+
+    pub(crate) async fn list_page(
+        &self,
+        query: String,
+        token: Bytes,
+        page_size: u32,
+    ) -> Result<(Vec<ActivityExecution>, Bytes), Error> {
+        let request = self.request(
+            "ListActivityExecutions",
+            ListActivityExecutionsRequest {
+                namespace: self.namespace().to_owned(),
+                page_size: i32::try_from(page_size).unwrap_or(i32::MAX),
+                next_page_token: token,
+                query: query.clone(),
+            },
+        );
+        let response = rpc::list_activity_executions(&self.inner.connection, request)
+            .await
+            .map_err(|status| {
+                from_status(
+                    status,
+                    Target::Query {
+                        namespace: self.namespace(),
+                        query: &query,
+                    },
+                )
+            })?;
+        let items = response
+            .executions
+            .into_iter()
+            .map(ActivityExecution::from_proto)
+            .collect();
+        Ok((items, response.next_page_token))
+    }
+
+    /// Counts the standalone activity executions that match a List Filter query; with
+    /// `GROUP BY ExecutionStatus` the count is also split by status.
+    ///
+    /// ```no_run
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// let count = client
+    ///     .count_activities("TaskQueue = 'my-standalone-activity-task-queue' GROUP BY ExecutionStatus")
+    ///     .await?;
+    /// println!("Total activities: {}", count.count);
+    /// for group in &count.groups {
+    ///     println!("Group {:?}: {}", group.status(), group.count);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidQuery`] when the server rejects the query, and the call errors.
+    pub async fn count_activities(
+        &self,
+        query: impl Into<String>,
+    ) -> Result<ActivityExecutionCount, Error> {
+        let query = query.into();
+        let request = self.request(
+            "CountActivityExecutions",
+            CountActivityExecutionsRequest {
+                namespace: self.namespace().to_owned(),
+                query: query.clone(),
+            },
+        );
+        let response = rpc::count_activity_executions(&self.inner.connection, request)
+            .await
+            .map_err(|status| {
+                from_status(
+                    status,
+                    Target::Query {
+                        namespace: self.namespace(),
+                        query: &query,
+                    },
+                )
+            })?;
+        Ok(ActivityExecutionCount::from_proto(response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_identity_is_pid_at_host() {
+        let identity = default_identity();
+        let (pid, host) = identity.split_once('@').unwrap();
+        assert_eq!(pid, std::process::id().to_string());
+        assert!(!host.is_empty());
+    }
+
+    #[test]
+    fn client_and_handles_are_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
+        assert_send_sync::<Client>();
+        assert_send_sync::<ActivityHandle<String>>();
+        assert_send_sync::<ClientOptions>();
+        assert_send_sync::<ActivityOptions>();
+        fn assert_send<T: Send>() {}
+        assert_send::<ListActivities>();
+        assert_send::<Error>();
+    }
+}

@@ -1,0 +1,338 @@
+//! The deadline layer: every attempt of every call gets a deadline.
+//!
+//! The deadline of a request is, in order:
+//! 1. the one the caller set (`tonic::Request::set_timeout`, which becomes the `grpc-timeout`
+//!    header), longer or shorter than the defaults;
+//! 2. the long-poll timeout (70 s by default) for `PollActivityTaskQueue`,
+//!    `PollActivityExecution`, `DescribeActivityExecution` with a long-poll token, and any
+//!    request carrying the [`LongPoll`] extension;
+//! 3. the ordinary timeout (30 s by default).
+//!
+//! The deadline is sent to the server as `grpc-timeout` and enforced here, over the whole
+//! exchange: Temporal's calls are unary, so this layer reads the response body to its end
+//! (which also lets the retry layer see the status in the trailers). A call that runs out of
+//! time answers `DEADLINE_EXCEEDED`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::{HeaderValue, Request, Response};
+use http_body_util::BodyExt;
+use prost::Message;
+use solo_proto::temporal::api::workflowservice::v1::DescribeActivityExecutionRequest;
+use tonic::Code;
+use tonic::body::Body;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::BoxError;
+use crate::status::{self, CallStatus};
+
+/// Marks a request as a long poll, so it gets the long-poll deadline instead of the ordinary
+/// one. Calls the layer recognises by themselves need no marker.
+///
+/// ```
+/// use solo_connect::LongPoll;
+///
+/// let mut request = tonic::Request::new(());
+/// request.extensions_mut().insert(LongPoll);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LongPoll;
+
+const SERVICE: &str = "/temporal.api.workflowservice.v1.WorkflowService/";
+const LONG_POLL_METHODS: &[&str] = &["PollActivityTaskQueue", "PollActivityExecution"];
+const DESCRIBE: &str = "DescribeActivityExecution";
+
+/// Whether the method (by its path) is always a long poll.
+fn is_long_poll_path(path: &str) -> bool {
+    path.strip_prefix(SERVICE)
+        .is_some_and(|method| LONG_POLL_METHODS.contains(&method))
+}
+
+/// Whether a buffered unary request body is a long poll that only its contents reveal:
+/// `DescribeActivityExecution` with a long-poll token.
+pub(crate) fn is_long_poll_body(path: &str, body: &[u8]) -> bool {
+    if path.strip_prefix(SERVICE) != Some(DESCRIBE) {
+        return false;
+    }
+    // One gRPC frame: compression flag, 4-byte big-endian length, message.
+    let Some((&[flag, a, b, c, d], message)) = body.split_first_chunk::<5>() else {
+        return false;
+    };
+    let length = u32::from_be_bytes([a, b, c, d]) as usize;
+    if flag != 0 || message.len() < length {
+        return false;
+    }
+    DescribeActivityExecutionRequest::decode(&message[..length])
+        .is_ok_and(|request| !request.long_poll_token.is_empty())
+}
+
+/// Reads a `grpc-timeout` header value: up to 8 digits and a unit (`H`, `M`, `S`, `m`, `u`,
+/// `n`).
+fn parse_grpc_timeout(value: &HeaderValue) -> Option<Duration> {
+    let text = value.to_str().ok()?;
+    let (digits, unit) = text.split_at(text.len().checked_sub(1)?);
+    if digits.is_empty() || digits.len() > 8 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(n * 3600),
+        "M" => Duration::from_secs(n * 60),
+        "S" => Duration::from_secs(n),
+        "m" => Duration::from_millis(n),
+        "u" => Duration::from_micros(n),
+        "n" => Duration::from_nanos(n),
+        _ => return None,
+    })
+}
+
+/// Writes a `grpc-timeout` header value in the finest unit that fits 8 digits.
+fn format_grpc_timeout(timeout: Duration) -> String {
+    const MAX: u128 = 99_999_999;
+    let candidates = [
+        (timeout.as_nanos(), 'n'),
+        (timeout.as_micros(), 'u'),
+        (timeout.as_millis(), 'm'),
+        (u128::from(timeout.as_secs()), 'S'),
+        (u128::from(timeout.as_secs() / 60), 'M'),
+    ];
+    for (value, unit) in candidates {
+        if value <= MAX {
+            return format!("{value}{unit}");
+        }
+    }
+    format!("{}H", (timeout.as_secs() / 3600).min(99_999_999))
+}
+
+/// Applies deadlines (see the module docs).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DeadlineLayer {
+    rpc_timeout: Duration,
+    long_poll_timeout: Duration,
+}
+
+impl DeadlineLayer {
+    pub(crate) fn new(rpc_timeout: Duration, long_poll_timeout: Duration) -> Self {
+        Self {
+            rpc_timeout,
+            long_poll_timeout,
+        }
+    }
+}
+
+impl<S> Layer<S> for DeadlineLayer {
+    type Service = Deadline<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Deadline {
+            inner,
+            layer: *self,
+        }
+    }
+}
+
+/// The service of [`DeadlineLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct Deadline<S> {
+    inner: S,
+    layer: DeadlineLayer,
+}
+
+impl<S> Deadline<S> {
+    /// The deadline for `request`, writing it into `grpc-timeout` when the caller set none.
+    fn deadline_for<B>(&self, request: &mut Request<B>) -> Duration {
+        if let Some(timeout) = request
+            .headers()
+            .get("grpc-timeout")
+            .and_then(parse_grpc_timeout)
+        {
+            return timeout;
+        }
+        let timeout = if request.extensions().get::<LongPoll>().is_some()
+            || is_long_poll_path(request.uri().path())
+        {
+            self.layer.long_poll_timeout
+        } else {
+            self.layer.rpc_timeout
+        };
+        if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(timeout)) {
+            request.headers_mut().insert("grpc-timeout", value);
+        }
+        timeout
+    }
+}
+
+impl<S> Service<Request<Body>> for Deadline<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
+        let timeout = self.deadline_for(&mut request);
+        // Use the service that was polled ready; leave a fresh clone in its place.
+        let fresh = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, fresh);
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, exchange(inner, request)).await {
+                Ok(Err(error)) if is_timeout(&*error) => Ok(expired(timeout)),
+                Ok(result) => result,
+                Err(_) => Ok(expired(timeout)),
+            }
+        })
+    }
+}
+
+/// Sends the request and reads the whole response, noting its gRPC status.
+async fn exchange<S>(mut inner: S, request: Request<Body>) -> Result<Response<Body>, BoxError>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
+{
+    let response = inner.ready().await?.call(request).await?;
+    let (mut parts, body) = response.into_parts();
+    let collected = body.collect().await.map_err(BoxError::from)?;
+    let status = CallStatus::read(&parts.headers, collected.trailers());
+    parts.extensions.insert(status);
+    Ok(Response::from_parts(parts, Body::new(collected)))
+}
+
+fn expired(timeout: Duration) -> Response<Body> {
+    status::response(
+        Code::DeadlineExceeded,
+        format!("no response within the {timeout:?} deadline"),
+    )
+}
+
+/// Whether an error (or its cause) is tonic's own `grpc-timeout` expiry, which races with ours.
+fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if e.is::<tonic::TimeoutExpired>() {
+            return true;
+        }
+        current = e.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    fn path(method: &str) -> String {
+        format!("{SERVICE}{method}")
+    }
+
+    fn frame(message: &impl Message) -> Vec<u8> {
+        let bytes = message.encode_to_vec();
+        let mut out = vec![0];
+        out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+        out.extend_from_slice(&bytes);
+        out
+    }
+
+    #[test]
+    fn grpc_timeout_round_trips() {
+        for timeout in [
+            Duration::from_millis(1),
+            Duration::from_millis(250),
+            Duration::from_secs(30),
+            Duration::from_secs(70),
+            Duration::from_secs(3 * 3600),
+        ] {
+            let text = format_grpc_timeout(timeout);
+            let parsed = parse_grpc_timeout(&HeaderValue::from_str(&text).unwrap()).unwrap();
+            assert_eq!(parsed, timeout, "{text}");
+        }
+        assert_eq!(format_grpc_timeout(Duration::from_secs(30)), "30000000u");
+        for bad in ["", "S", "12", "123456789S", "10x", "-1S"] {
+            assert_eq!(parse_grpc_timeout(&HeaderValue::from_static(bad)), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn describe_is_a_long_poll_only_with_a_token() {
+        let with_token = DescribeActivityExecutionRequest {
+            long_poll_token: bytes::Bytes::from_static(&[1, 2, 3]),
+            ..Default::default()
+        };
+        let without = DescribeActivityExecutionRequest::default();
+        assert!(is_long_poll_body(&path(DESCRIBE), &frame(&with_token)));
+        assert!(!is_long_poll_body(&path(DESCRIBE), &frame(&without)));
+        assert!(!is_long_poll_body(&path("StartActivityExecution"), &frame(&with_token)));
+        assert!(!is_long_poll_body(&path(DESCRIBE), &[0, 0]));
+    }
+
+    /// Runs one request through the layer over an inner service that records the
+    /// `grpc-timeout` it saw and answers after `delay`.
+    async fn run(request: Request<Body>, delay: Duration) -> (Option<String>, Response<Body>) {
+        let seen = Arc::new(Mutex::new(None));
+        let recorder = seen.clone();
+        let inner = tower::service_fn(move |req: Request<Body>| {
+            let recorder = recorder.clone();
+            async move {
+                *recorder.lock().unwrap() = req
+                    .headers()
+                    .get("grpc-timeout")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                tokio::time::sleep(delay).await;
+                Ok::<_, BoxError>(status::response(Code::Ok, ""))
+            }
+        });
+        let service = DeadlineLayer::new(Duration::from_secs(30), Duration::from_secs(70)).layer(inner);
+        let response = service.oneshot(request).await.unwrap();
+        let seen = seen.lock().unwrap().clone();
+        (seen, response)
+    }
+
+    fn request(method: &str) -> Request<Body> {
+        let mut request = Request::new(Body::empty());
+        *request.uri_mut() = path(method).parse().unwrap();
+        request
+    }
+
+    #[tokio::test]
+    async fn defaults_depend_on_the_method() {
+        let (seen, _) = run(request("StartActivityExecution"), Duration::ZERO).await;
+        assert_eq!(seen.as_deref(), Some("30000000u"));
+        let (seen, _) = run(request("PollActivityTaskQueue"), Duration::ZERO).await;
+        assert_eq!(seen.as_deref(), Some("70000000u"));
+        let (seen, _) = run(request("PollActivityExecution"), Duration::ZERO).await;
+        assert_eq!(seen.as_deref(), Some("70000000u"));
+        let mut marked = request("DescribeActivityExecution");
+        marked.extensions_mut().insert(LongPoll);
+        let (seen, _) = run(marked, Duration::ZERO).await;
+        assert_eq!(seen.as_deref(), Some("70000000u"));
+    }
+
+    #[tokio::test]
+    async fn an_explicit_timeout_wins_over_the_default() {
+        let mut longer = request("StartActivityExecution");
+        longer.headers_mut().insert("grpc-timeout", HeaderValue::from_static("90S"));
+        let (seen, _) = run(longer, Duration::ZERO).await;
+        assert_eq!(seen.as_deref(), Some("90S"));
+    }
+
+    #[tokio::test]
+    async fn an_expired_deadline_answers_deadline_exceeded() {
+        let mut short = request("PollActivityTaskQueue");
+        short.headers_mut().insert("grpc-timeout", HeaderValue::from_static("20m"));
+        let (_, response) = run(short, Duration::from_secs(5)).await;
+        let status = response.extensions().get::<CallStatus>().unwrap();
+        assert_eq!(status.code, Code::DeadlineExceeded);
+        let header = tonic::Status::from_header_map(response.headers()).unwrap();
+        assert_eq!(header.code(), Code::DeadlineExceeded);
+        assert!(header.message().contains("20ms"), "{}", header.message());
+    }
+}

@@ -1,0 +1,513 @@
+//! The retry layer: failed calls are sent again, with exponential backoff and jitter, when the
+//! failure is one that may go away.
+//!
+//! Retried: the codes in [`RETRYABLE_CODES`] (as the Rust core that Python uses does) and
+//! transport failures (connection refused or reset, GOAWAY). Never retried: every other code,
+//! including `INVALID_ARGUMENT`, `NOT_FOUND`, `ALREADY_EXISTS`, `FAILED_PRECONDITION`,
+//! `PERMISSION_DENIED`, `UNAUTHENTICATED`, `UNIMPLEMENTED`, `DEADLINE_EXCEEDED`, `CANCELLED`, and
+//! `RESOURCE_EXHAUSTED` for a message that is too large. `RESOURCE_EXHAUSTED` (throttling)
+//! backs off longer.
+//!
+//! A retry resends the very same request bytes: the layer buffers the unary request body once,
+//! so an idempotency key inside (`request_id`) is the same on every attempt. Each attempt gets
+//! its own deadline from the deadline layer below.
+//!
+//! The connection's [`RetryOptions`] apply to every call; a request can carry its own
+//! `RetryOptions` as an extension to override them:
+//!
+//! ```
+//! use solo_connect::RetryOptions;
+//!
+//! let mut request = tonic::Request::new(());
+//! request.extensions_mut().insert(RetryOptions::disabled());
+//! ```
+
+use std::future::Future;
+use std::hash::{BuildHasher, RandomState};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use tonic::Code;
+use tonic::body::Body;
+use tower::{Layer, Service, ServiceExt};
+
+use crate::BoxError;
+use crate::deadline::{self, LongPoll};
+use crate::status::{CallStatus, code_name};
+
+/// The gRPC codes that are retried.
+pub const RETRYABLE_CODES: [Code; 7] = [
+    Code::Unavailable,
+    Code::ResourceExhausted,
+    Code::Aborted,
+    Code::Internal,
+    Code::Unknown,
+    Code::DataLoss,
+    Code::OutOfRange,
+];
+
+/// Messages of `RESOURCE_EXHAUSTED` errors that mean "too large", which retrying cannot fix.
+const TOO_LARGE: &[&str] = &[
+    "grpc: received message larger than max",
+    "grpc: message after decompression larger than max",
+    "grpc: received message after decompression larger than max",
+];
+
+/// How failed calls are retried: exponential backoff with jitter, bounded in attempts and in
+/// total time.
+///
+/// ```
+/// use std::time::Duration;
+/// use solo_connect::RetryOptions;
+///
+/// let retry = RetryOptions::default()
+///     .max_attempts(5)
+///     .max_elapsed(Duration::from_secs(30));
+/// assert_eq!(retry.initial_interval, Duration::from_millis(100));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct RetryOptions {
+    /// Delay before the first retry. Default: 100 ms.
+    pub initial_interval: Duration,
+    /// Factor between consecutive delays. Default: 1.7.
+    pub multiplier: f64,
+    /// Largest delay. Default: 5 s.
+    pub max_interval: Duration,
+    /// Attempts in all, the first included; 1 means no retries. Default: 10.
+    pub max_attempts: u32,
+    /// No retry starts once this much time has passed since the first attempt began.
+    /// Default: 10 s.
+    pub max_elapsed: Duration,
+    /// Each delay is multiplied by a random factor in `[1 - jitter, 1 + jitter]`. Default: 0.2.
+    pub jitter: f64,
+    /// Smallest delay after `RESOURCE_EXHAUSTED` (the server is throttling). Default: 1 s.
+    pub throttled_initial_interval: Duration,
+    /// Largest delay after `RESOURCE_EXHAUSTED`. Default: 10 s.
+    pub throttled_max_interval: Duration,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        Self {
+            initial_interval: Duration::from_millis(100),
+            multiplier: 1.7,
+            max_interval: Duration::from_secs(5),
+            max_attempts: 10,
+            max_elapsed: Duration::from_secs(10),
+            jitter: 0.2,
+            throttled_initial_interval: Duration::from_secs(1),
+            throttled_max_interval: Duration::from_secs(10),
+        }
+    }
+}
+
+impl RetryOptions {
+    /// The defaults: 100 ms, ×1.7, at most 5 s apart, 10 attempts, 10 s in all, ±20 % jitter.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One attempt, no retries.
+    pub fn disabled() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Sets [`initial_interval`](Self::initial_interval).
+    pub fn initial_interval(mut self, interval: Duration) -> Self {
+        self.initial_interval = interval;
+        self
+    }
+
+    /// Sets [`multiplier`](Self::multiplier).
+    pub fn multiplier(mut self, multiplier: f64) -> Self {
+        self.multiplier = multiplier;
+        self
+    }
+
+    /// Sets [`max_interval`](Self::max_interval).
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = interval;
+        self
+    }
+
+    /// Sets [`max_attempts`](Self::max_attempts).
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts;
+        self
+    }
+
+    /// Sets [`max_elapsed`](Self::max_elapsed).
+    pub fn max_elapsed(mut self, elapsed: Duration) -> Self {
+        self.max_elapsed = elapsed;
+        self
+    }
+
+    /// Sets [`jitter`](Self::jitter) (clamped to `0.0..=1.0`).
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter;
+        self
+    }
+
+    /// Sets the backoff after `RESOURCE_EXHAUSTED`.
+    pub fn throttled_interval(mut self, initial: Duration, max: Duration) -> Self {
+        self.throttled_initial_interval = initial;
+        self.throttled_max_interval = max;
+        self
+    }
+
+    /// The delay before retry number `retry` (1 for the first retry), given a random sample
+    /// in `[0, 1)` for the jitter.
+    fn delay(&self, retry: u32, throttled: bool, sample: f64) -> Duration {
+        let exponent = i32::try_from(retry.saturating_sub(1)).unwrap_or(i32::MAX);
+        let grow = |initial: Duration, max: Duration| {
+            let secs = initial.as_secs_f64() * self.multiplier.max(1.0).powi(exponent);
+            Duration::try_from_secs_f64(secs).unwrap_or(max).min(max)
+        };
+        let mut base = grow(self.initial_interval, self.max_interval);
+        if throttled {
+            base = base.max(grow(
+                self.throttled_initial_interval,
+                self.throttled_max_interval,
+            ));
+        }
+        let jitter = if self.jitter.is_finite() {
+            self.jitter.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let factor = 1.0 - jitter + 2.0 * jitter * sample;
+        base.mul_f64(factor)
+    }
+}
+
+/// A random number in `[0, 1)`, from the standard library's randomly keyed hasher.
+fn random_sample() -> f64 {
+    let bits = RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// What to do with an attempt's result: `None` to return it, `Some(code)` to retry it.
+fn retryable(result: &Result<Response<Body>, BoxError>) -> Option<Code> {
+    match result {
+        // Transport failures: the request may not have reached the server, and every
+        // Temporal call is safe to resend (mutations carry a request id).
+        Err(_) => Some(Code::Unavailable),
+        Ok(response) => {
+            let status = match response.extensions().get::<CallStatus>() {
+                Some(status) => status.clone(),
+                None => CallStatus::read(response.headers(), None),
+            };
+            let too_large = status.code == Code::ResourceExhausted
+                && TOO_LARGE.iter().any(|m| status.message.starts_with(m));
+            (RETRYABLE_CODES.contains(&status.code) && !too_large).then_some(status.code)
+        }
+    }
+}
+
+/// Retries calls (see the module docs).
+#[derive(Debug, Clone)]
+pub(crate) struct RetryLayer {
+    options: Arc<RetryOptions>,
+}
+
+impl RetryLayer {
+    pub(crate) fn new(options: RetryOptions) -> Self {
+        Self {
+            options: Arc::new(options),
+        }
+    }
+}
+
+impl<S> Layer<S> for RetryLayer {
+    type Service = Retry<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Retry {
+            inner,
+            options: self.options.clone(),
+        }
+    }
+}
+
+/// The service of [`RetryLayer`].
+#[derive(Debug, Clone)]
+pub(crate) struct Retry<S> {
+    inner: S,
+    options: Arc<RetryOptions>,
+}
+
+impl<S> Service<Request<Body>> for Retry<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Body>;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // Each attempt waits for readiness of its own clone of the inner service.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let inner = self.inner.clone();
+        let options = request
+            .extensions()
+            .get::<RetryOptions>()
+            .cloned()
+            .map_or_else(|| self.options.clone(), Arc::new);
+        Box::pin(attempts(inner, options, request))
+    }
+}
+
+/// Sends `request` until it succeeds, fails for good, or the budget is spent.
+async fn attempts<S>(
+    inner: S,
+    options: Arc<RetryOptions>,
+    request: Request<Body>,
+) -> Result<Response<Body>, BoxError>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone,
+{
+    let (mut parts, body) = request.into_parts();
+    let bytes = body.collect().await?.to_bytes();
+    if deadline::is_long_poll_body(parts.uri.path(), &bytes) {
+        parts.extensions.insert(LongPoll);
+    }
+    let started = Instant::now();
+    let mut attempt: u32 = 1;
+    loop {
+        let result = inner.clone().oneshot(copy(&parts, &bytes)).await;
+        let Some(code) = retryable(&result) else {
+            return result;
+        };
+        if attempt >= options.max_attempts {
+            return result;
+        }
+        let delay = options.delay(attempt, code == Code::ResourceExhausted, random_sample());
+        if started.elapsed() + delay > options.max_elapsed {
+            return result;
+        }
+        match &result {
+            Err(error) => tracing::debug!(
+                method = parts.uri.path(),
+                attempt,
+                ?delay,
+                error = %error,
+                "transport failure; retrying"
+            ),
+            Ok(_) => tracing::debug!(
+                method = parts.uri.path(),
+                attempt,
+                ?delay,
+                code = code_name(code),
+                "retryable status; retrying"
+            ),
+        }
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+    }
+}
+
+/// A fresh request with the same method, URI, headers, extensions and body bytes.
+fn copy(parts: &http::request::Parts, body: &Bytes) -> Request<Body> {
+    let mut request = Request::new(Body::new(Full::new(body.clone())));
+    *request.method_mut() = parts.method.clone();
+    *request.uri_mut() = parts.uri.clone();
+    *request.version_mut() = parts.version;
+    *request.headers_mut() = parts.headers.clone();
+    *request.extensions_mut() = parts.extensions.clone();
+    request
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::status;
+    use std::sync::Mutex;
+
+    fn fast() -> RetryOptions {
+        RetryOptions::default()
+            .initial_interval(Duration::from_millis(1))
+            .max_interval(Duration::from_millis(2))
+            .throttled_interval(Duration::from_millis(1), Duration::from_millis(2))
+    }
+
+    /// An inner service that answers with `codes` in turn (the last one forever) and records
+    /// every request body it receives.
+    fn scripted(
+        codes: Vec<Code>,
+    ) -> (
+        impl Service<Request<Body>, Response = Response<Body>, Error = BoxError, Future: Send>
+        + Clone
+        + Send
+        + 'static,
+        Arc<Mutex<Vec<Bytes>>>,
+    ) {
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let recorder = bodies.clone();
+        let codes = Arc::new(codes);
+        let service = tower::service_fn(move |req: Request<Body>| {
+            let recorder = recorder.clone();
+            let codes = codes.clone();
+            async move {
+                let body = req.into_body().collect().await?.to_bytes();
+                let n = {
+                    let mut seen = recorder.lock().unwrap();
+                    seen.push(body);
+                    seen.len()
+                };
+                let code = codes[(n - 1).min(codes.len() - 1)];
+                Ok::<_, BoxError>(status::response(code, "scripted"))
+            }
+        });
+        (service, bodies)
+    }
+
+    async fn call(
+        service: impl Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
+        body: &'static [u8],
+    ) -> Code {
+        let response = service
+            .oneshot(Request::new(Body::new(Full::new(Bytes::from_static(body)))))
+            .await
+            .unwrap();
+        response.extensions().get::<CallStatus>().unwrap().code
+    }
+
+    #[tokio::test]
+    async fn retryable_codes_are_retried_with_the_same_bytes() {
+        for code in RETRYABLE_CODES {
+            let (inner, bodies) = scripted(vec![code, code, Code::Ok]);
+            let got = call(RetryLayer::new(fast()).layer(inner), b"request-id-42").await;
+            assert_eq!(got, Code::Ok, "{code:?}");
+            let bodies = bodies.lock().unwrap();
+            assert_eq!(bodies.len(), 3, "{code:?}");
+            assert!(bodies.iter().all(|b| b.as_ref() == b"request-id-42"));
+        }
+    }
+
+    #[tokio::test]
+    async fn other_codes_are_not_retried() {
+        for code in [
+            Code::InvalidArgument,
+            Code::NotFound,
+            Code::AlreadyExists,
+            Code::FailedPrecondition,
+            Code::PermissionDenied,
+            Code::Unauthenticated,
+            Code::Unimplemented,
+            Code::DeadlineExceeded,
+            Code::Cancelled,
+            Code::Ok,
+        ] {
+            let (inner, bodies) = scripted(vec![code, Code::Ok]);
+            let got = call(RetryLayer::new(fast()).layer(inner), b"x").await;
+            assert_eq!(got, code);
+            assert_eq!(bodies.lock().unwrap().len(), 1, "{code:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn too_large_is_not_retried() {
+        let inner = tower::service_fn(|_req: Request<Body>| async {
+            Ok::<_, BoxError>(status::response(
+                Code::ResourceExhausted,
+                "grpc: received message larger than max (5 vs. 4)",
+            ))
+        });
+        let calls = Arc::new(Mutex::new(0));
+        let counter = calls.clone();
+        let counted = tower::ServiceBuilder::new()
+            .map_request(move |r: Request<Body>| {
+                *counter.lock().unwrap() += 1;
+                r
+            })
+            .service(inner);
+        let got = call(RetryLayer::new(fast()).layer(counted), b"x").await;
+        assert_eq!(got, Code::ResourceExhausted);
+        assert_eq!(*calls.lock().unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn attempts_are_bounded() {
+        let (inner, bodies) = scripted(vec![Code::Unavailable]);
+        let got = call(RetryLayer::new(fast().max_attempts(4)).layer(inner), b"x").await;
+        assert_eq!(got, Code::Unavailable);
+        assert_eq!(bodies.lock().unwrap().len(), 4);
+
+        let (inner, bodies) = scripted(vec![Code::Unavailable]);
+        let options = fast()
+            .max_attempts(1000)
+            .initial_interval(Duration::from_millis(20))
+            .max_interval(Duration::from_millis(20))
+            .max_elapsed(Duration::from_millis(100));
+        call(RetryLayer::new(options).layer(inner), b"x").await;
+        let n = bodies.lock().unwrap().len();
+        assert!((2..=6).contains(&n), "{n} attempts in 100 ms with 20 ms delays");
+    }
+
+    #[tokio::test]
+    async fn transport_errors_are_retried() {
+        let calls = Arc::new(Mutex::new(0));
+        let counter = calls.clone();
+        let inner = tower::service_fn(move |_req: Request<Body>| {
+            let counter = counter.clone();
+            async move {
+                let n = {
+                    let mut n = counter.lock().unwrap();
+                    *n += 1;
+                    *n
+                };
+                if n < 3 {
+                    Err::<Response<Body>, BoxError>("connection reset".into())
+                } else {
+                    Ok(status::response(Code::Ok, ""))
+                }
+            }
+        });
+        let got = call(RetryLayer::new(fast()).layer(inner), b"x").await;
+        assert_eq!(got, Code::Ok);
+        assert_eq!(*calls.lock().unwrap(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_request_can_override_the_options() {
+        let (inner, bodies) = scripted(vec![Code::Unavailable, Code::Ok]);
+        let mut request = Request::new(Body::empty());
+        request.extensions_mut().insert(RetryOptions::disabled());
+        let response = RetryLayer::new(fast()).layer(inner).oneshot(request).await.unwrap();
+        assert_eq!(
+            response.extensions().get::<CallStatus>().unwrap().code,
+            Code::Unavailable
+        );
+        assert_eq!(bodies.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn backoff_grows_caps_and_jitters() {
+        let options = RetryOptions::default();
+        let ms = |d: Duration| d.as_millis();
+        assert_eq!(ms(options.delay(1, false, 0.5)), 100);
+        assert_eq!(ms(options.delay(2, false, 0.5)), 170);
+        assert_eq!(ms(options.delay(3, false, 0.5)), 289);
+        assert_eq!(ms(options.delay(30, false, 0.5)), 5000);
+        assert_eq!(ms(options.delay(1, false, 0.0)), 80);
+        assert!(ms(options.delay(1, false, 0.999_999)) >= 119);
+        // Throttling backs off at least from 1 s, up to 10 s.
+        assert_eq!(ms(options.delay(1, true, 0.5)), 1000);
+        assert_eq!(ms(options.delay(30, true, 0.5)), 10_000);
+        let sample = random_sample();
+        assert!((0.0..1.0).contains(&sample));
+    }
+}

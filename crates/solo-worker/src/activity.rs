@@ -1,0 +1,242 @@
+//! How the worker runs an activity: the typed [`ActivityImpl`] trait that `#[activity]`
+//! implements, and the payload-level tower [`Service`] every registered activity becomes.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use solo_client::converter::{from_missing, from_payload, to_payload};
+use solo_client::{Activity, ActivityError, ApplicationError};
+use solo_proto::temporal::api::common::v1::Payload;
+use tower::Service;
+use tower::util::BoxCloneSyncService;
+
+use crate::context::ActivityContext;
+
+/// The future an activity returns.
+pub type ActivityFuture<T> = Pin<Box<dyn Future<Output = Result<T, ActivityError>> + Send>>;
+
+/// An activity the worker can run: an [`Activity`] definition plus its body.
+///
+/// `#[activity]` implements it. Implement it by hand for activities that carry state (clone
+/// what the future needs out of `self`), or that need a custom name chosen at run time:
+///
+/// ```
+/// use solo_client::{Activity, ActivityError};
+/// use solo_worker::{ActivityContext, ActivityFuture, ActivityImpl};
+///
+/// struct CountWords { stop_words: std::sync::Arc<Vec<String>> }
+///
+/// impl Activity for CountWords {
+///     type Input = String;
+///     type Output = usize;
+///     fn name(&self) -> &str { "count_words" }
+/// }
+///
+/// impl ActivityImpl for CountWords {
+///     fn execute(&self, _ctx: ActivityContext, text: String) -> ActivityFuture<usize> {
+///         let stop_words = self.stop_words.clone();
+///         Box::pin(async move {
+///             Ok(text.split_whitespace().filter(|w| !stop_words.iter().any(|s| s == w)).count())
+///         })
+///     }
+/// }
+/// ```
+///
+/// Blocking code belongs on the worker's blocking pool: wrap it in
+/// [`run_blocking`](crate::run_blocking).
+pub trait ActivityImpl: Activity {
+    /// Runs one attempt with its context and decoded input.
+    fn execute(&self, ctx: ActivityContext, input: Self::Input) -> ActivityFuture<Self::Output>;
+}
+
+impl<A: ActivityImpl> ActivityImpl for &'static A {
+    fn execute(&self, ctx: ActivityContext, input: Self::Input) -> ActivityFuture<Self::Output> {
+        (**self).execute(ctx, input)
+    }
+}
+
+/// What a registered activity's [`ActivityService`] receives: the attempt's context and its
+/// input payloads (after the codec, before decoding).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ActivityRequest {
+    /// The attempt's context.
+    pub context: ActivityContext,
+    /// The input payloads (one per argument; none for an activity without input).
+    pub input: Vec<Payload>,
+}
+
+impl ActivityRequest {
+    /// A request with this context and input.
+    pub fn new(context: ActivityContext, input: Vec<Payload>) -> Self {
+        ActivityRequest { context, input }
+    }
+}
+
+/// A registered activity at the payload level: input payloads in, one result payload (before
+/// the codec) out. Wrap every activity of a worker in tower layers with
+/// [`WorkerBuilder::layer`](crate::WorkerBuilder::layer).
+pub type ActivityService = BoxCloneSyncService<ActivityRequest, Payload, ActivityError>;
+
+/// The application error type of a failure caused by an input that does not decode.
+pub const INPUT_DECODE_ERROR_TYPE: &str = "InputDecodeError";
+/// The application error type of a failure caused by a result that does not encode.
+pub const RESULT_ENCODE_ERROR_TYPE: &str = "ResultEncodeError";
+
+/// Adapts a typed [`ActivityImpl`] to an [`ActivityService`]: decodes the input, runs the
+/// activity, encodes the output.
+pub(crate) struct Typed<A> {
+    activity: Arc<A>,
+}
+
+impl<A> Clone for Typed<A> {
+    fn clone(&self) -> Self {
+        Typed {
+            activity: self.activity.clone(),
+        }
+    }
+}
+
+impl<A: ActivityImpl> Typed<A> {
+    pub(crate) fn service(activity: A) -> ActivityService {
+        BoxCloneSyncService::new(Typed {
+            activity: Arc::new(activity),
+        })
+    }
+}
+
+impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
+    type Response = Payload;
+    type Error = ActivityError;
+    type Future = Pin<Box<dyn Future<Output = Result<Payload, ActivityError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: ActivityRequest) -> Self::Future {
+        let input = match decode_input::<A::Input>(self.activity.name(), &request.input) {
+            Ok(input) => input,
+            Err(e) => return Box::pin(std::future::ready(Err(e))),
+        };
+        let run = self.activity.execute(request.context, input);
+        Box::pin(async move {
+            let output = run.await?;
+            to_payload(&output).map_err(|e| {
+                ApplicationError::new(format!("the activity's result could not be encoded: {e}"))
+                    .with_type(RESULT_ENCODE_ERROR_TYPE)
+                    .non_retryable()
+                    .into()
+            })
+        })
+    }
+}
+
+/// Decodes an activity's input: no payload means "no value" (fine for `()` and `Option`),
+/// `()` ignores whatever was sent, and anything else needs exactly one payload.
+fn decode_input<T: serde::de::DeserializeOwned>(
+    activity_type: &str,
+    payloads: &[Payload],
+) -> Result<T, ActivityError> {
+    let decoded = match payloads {
+        [] => from_missing::<T>(),
+        _ if std::any::type_name::<T>() == "()" => from_missing::<T>(),
+        [one] => from_payload::<T>(one),
+        more => {
+            return Err(ApplicationError::new(format!(
+                "activity `{activity_type}` takes one input but {} were sent; send one value (a struct or a list) instead",
+                more.len()
+            ))
+            .with_type(INPUT_DECODE_ERROR_TYPE)
+            .non_retryable()
+            .into());
+        }
+    };
+    decoded.map_err(|e| {
+        ApplicationError::new(format!(
+            "the input of activity `{activity_type}` could not be decoded: {e}"
+        ))
+        .with_type(INPUT_DECODE_ERROR_TYPE)
+        .non_retryable()
+        .into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::DetachedContext;
+    use crate::info::ActivityInfo;
+    use solo_client::FailureKind;
+    use tower::ServiceExt;
+
+    struct Double;
+
+    impl Activity for Double {
+        type Input = i64;
+        type Output = i64;
+        fn name(&self) -> &str {
+            "double"
+        }
+    }
+
+    impl ActivityImpl for Double {
+        fn execute(&self, _ctx: ActivityContext, input: i64) -> ActivityFuture<i64> {
+            Box::pin(async move { Ok(input * 2) })
+        }
+    }
+
+    fn request(input: Vec<Payload>) -> ActivityRequest {
+        let ctx = DetachedContext::new(ActivityInfo::default(), Arc::new(|_| {}), 1);
+        ActivityRequest::new(ctx.context(), input)
+    }
+
+    async fn failure_of(err: ActivityError) -> solo_client::ActivityFailure {
+        let dc = solo_client::DataConverter::default();
+        solo_client::ActivityFailure::decode(err.into_failure(&dc).await, &dc).await
+    }
+
+    #[tokio::test]
+    async fn decodes_runs_and_encodes() {
+        let svc = Typed::service(Double);
+        let out = svc
+            .oneshot(request(vec![to_payload(&21).unwrap()]))
+            .await
+            .unwrap();
+        assert_eq!(from_payload::<i64>(&out).unwrap(), 42);
+    }
+
+    #[tokio::test]
+    async fn bad_input_is_a_non_retryable_failure() {
+        let svc = Typed::service(Double);
+        let err = svc
+            .clone()
+            .oneshot(request(vec![to_payload(&"x").unwrap()]))
+            .await
+            .unwrap_err();
+        let failure = failure_of(err).await;
+        assert_eq!(failure.error_type(), Some(INPUT_DECODE_ERROR_TYPE));
+        assert!(failure.message.contains("`double`"), "{}", failure.message);
+        assert!(matches!(
+            failure.kind,
+            FailureKind::Application {
+                non_retryable: true,
+                ..
+            }
+        ));
+        let err = svc.clone().oneshot(request(vec![])).await.unwrap_err();
+        assert!(failure_of(err).await.message.contains("could not be decoded"));
+        let two = vec![to_payload(&1).unwrap(), to_payload(&2).unwrap()];
+        let err = svc.oneshot(request(two)).await.unwrap_err();
+        assert!(failure_of(err).await.message.contains("2 were sent"));
+    }
+
+    #[test]
+    fn unit_inputs_ignore_what_was_sent() {
+        decode_input::<()>("a", &[]).unwrap();
+        decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()]).unwrap();
+        assert_eq!(decode_input::<Option<u8>>("a", &[]).unwrap(), None);
+    }
+}

@@ -1,0 +1,344 @@
+//! [`ActivityContext`]: what a running activity can ask of the worker — its info, heartbeats,
+//! cancellation and worker shutdown.
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use solo_client::converter::to_payload;
+use solo_client::{DataError, Details};
+use solo_proto::temporal::api::common::v1::Payload;
+use tokio_util::sync::CancellationToken;
+
+use crate::blocking::BlockingPool;
+use crate::heartbeat::Heartbeater;
+use crate::info::ActivityInfo;
+
+/// Why an activity's cancellation fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CancellationReason {
+    /// A client asked to cancel the activity (delivered through a heartbeat response). Return
+    /// [`Cancelled`](solo_client::Cancelled) to report the activity as cancelled; returning a
+    /// value completes it anyway.
+    Requested,
+    /// The server no longer knows this attempt: it timed out, was terminated, or a newer attempt
+    /// replaced it. Nothing the activity returns is reported.
+    NotFound,
+    /// The attempt's start-to-close (or schedule-to-close) timeout passed on the worker's
+    /// clock. The server times the attempt out on its own; nothing is reported.
+    TimedOut,
+    /// The worker is shutting down and the graceful shutdown period is over. The attempt is
+    /// reported as a retryable failure of type `WorkerShutdown`, so another worker retries it.
+    WorkerShutdown,
+}
+
+impl fmt::Display for CancellationReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CancellationReason::Requested => "cancellation was requested",
+            CancellationReason::NotFound => "the server no longer knows this attempt",
+            CancellationReason::TimedOut => "the attempt's timeout passed",
+            CancellationReason::WorkerShutdown => "the worker is shutting down",
+        })
+    }
+}
+
+/// The cancellation state of one attempt: a token and the reason it fired for.
+#[derive(Debug, Default)]
+pub(crate) struct CancelState {
+    token: CancellationToken,
+    reason: OnceLock<CancellationReason>,
+}
+
+impl CancelState {
+    /// Cancels with `reason`; the first reason given wins.
+    pub(crate) fn cancel(&self, reason: CancellationReason) {
+        let _ = self.reason.set(reason);
+        self.token.cancel();
+    }
+
+    pub(crate) fn reason(&self) -> Option<CancellationReason> {
+        self.reason.get().copied()
+    }
+}
+
+/// Where heartbeats go.
+enum HeartbeatTarget {
+    /// To the server, throttled (a worker).
+    Worker(Heartbeater),
+    /// To a callback, every one (a test environment).
+    Callback(Arc<dyn Fn(Details) + Send + Sync>),
+}
+
+struct Inner {
+    info: ActivityInfo,
+    cancel: Arc<CancelState>,
+    worker_shutdown: CancellationToken,
+    heartbeat: HeartbeatTarget,
+    blocking: BlockingPool,
+}
+
+/// The running activity's view of its task and worker. Cheap to clone.
+///
+/// Take one as a parameter of an `#[activity]` function (by value or by reference):
+///
+/// ```ignore
+/// #[activity]
+/// async fn download(url: String, ctx: ActivityContext) -> Result<u64, ActivityError> {
+///     let start: u64 = ctx.heartbeat_details()?.unwrap_or(0); // resume after a retry
+///     let mut done = start;
+///     while done < total {
+///         tokio::select! {
+///             chunk = fetch_chunk(&url, done) => done += chunk?,
+///             _ = ctx.cancelled() => return Err(Cancelled::new().into()),
+///         }
+///         ctx.heartbeat(&done);
+///     }
+///     Ok(done)
+/// }
+/// ```
+#[derive(Clone)]
+pub struct ActivityContext {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for ActivityContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ActivityContext")
+            .field("activity_id", &self.inner.info.activity_id)
+            .field("activity_type", &self.inner.info.activity_type)
+            .field("attempt", &self.inner.info.attempt)
+            .field("cancellation", &self.inner.cancel.reason())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ActivityContext {
+    pub(crate) fn for_worker(
+        info: ActivityInfo,
+        cancel: Arc<CancelState>,
+        worker_shutdown: CancellationToken,
+        heartbeater: Heartbeater,
+        blocking: BlockingPool,
+    ) -> Self {
+        ActivityContext {
+            inner: Arc::new(Inner {
+                info,
+                cancel,
+                worker_shutdown,
+                heartbeat: HeartbeatTarget::Worker(heartbeater),
+                blocking,
+            }),
+        }
+    }
+
+    /// Facts about this attempt: ids, type, attempt number, timeouts, times, and the heartbeat
+    /// details of the previous attempt.
+    pub fn info(&self) -> &ActivityInfo {
+        &self.inner.info
+    }
+
+    /// Records a heartbeat with `details` (anything serializable; `&()` for none).
+    ///
+    /// Heartbeats tell the server the activity is alive (required when the activity has a
+    /// heartbeat timeout) and are how cancellation requests reach it. The worker sends the
+    /// first heartbeat at once and then at most one per throttle interval (80 % of the
+    /// heartbeat timeout, or 30 s without one, at most 60 s), always with the latest details;
+    /// the details are handed to the next attempt if this one fails. This call never blocks
+    /// and may be made from blocking activities too.
+    ///
+    /// A value that cannot be serialized is logged and not sent.
+    pub fn heartbeat<T: Serialize + ?Sized>(&self, details: &T) {
+        if std::any::type_name::<T>() == "()" {
+            self.heartbeat_payloads(Vec::new());
+            return;
+        }
+        match to_payload(details) {
+            Ok(p) => self.heartbeat_payloads(vec![p]),
+            Err(e) => tracing::warn!(
+                error = %e,
+                "heartbeat details could not be encoded; the heartbeat was not recorded"
+            ),
+        }
+    }
+
+    /// Records a heartbeat with already-encoded details (before the codec, if one is set).
+    pub fn heartbeat_payloads(&self, details: Vec<Payload>) {
+        match &self.inner.heartbeat {
+            HeartbeatTarget::Worker(h) => h.record(details),
+            HeartbeatTarget::Callback(f) => f(Details::new(details)),
+        }
+    }
+
+    /// Decodes the first heartbeat detail left by the previous attempt (`None` on the first
+    /// attempt or when it recorded none).
+    ///
+    /// # Errors
+    /// When the detail does not decode as `T`.
+    pub fn heartbeat_details<T: DeserializeOwned>(&self) -> Result<Option<T>, DataError> {
+        self.inner.info.heartbeat_details.first()
+    }
+
+    /// Whether cancellation has fired (see [`cancellation_reason`](Self::cancellation_reason)).
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.cancel.token.is_cancelled()
+    }
+
+    /// Completes when cancellation fires: a cancel request from a client, the attempt being
+    /// gone on the server, its timeout passing, or the end of the worker's graceful shutdown.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: use it in `tokio::select!`.
+    pub async fn cancelled(&self) {
+        self.inner.cancel.token.cancelled().await
+    }
+
+    /// A token that is cancelled when this activity's cancellation fires, for handing to code
+    /// that takes a [`CancellationToken`]. Cancelling the returned token yourself does not
+    /// cancel the activity.
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.inner.cancel.token.child_token()
+    }
+
+    /// Why cancellation fired, or `None` if it has not.
+    pub fn cancellation_reason(&self) -> Option<CancellationReason> {
+        self.inner.cancel.reason()
+    }
+
+    /// Whether the worker has begun shutting down. The activity may still finish during the
+    /// graceful shutdown period; after it, cancellation fires with
+    /// [`CancellationReason::WorkerShutdown`].
+    pub fn is_worker_shutting_down(&self) -> bool {
+        self.inner.worker_shutdown.is_cancelled()
+    }
+
+    /// Completes when the worker begins shutting down.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: use it in `tokio::select!`.
+    pub async fn worker_shutdown(&self) {
+        self.inner.worker_shutdown.cancelled().await
+    }
+
+    pub(crate) fn blocking_pool(&self) -> &BlockingPool {
+        &self.inner.blocking
+    }
+}
+
+/// An [`ActivityContext`] that is not attached to a worker, for test environments such as
+/// `solo_testing::ActivityEnvironment`: heartbeats go to a callback (unthrottled), and the
+/// holder decides when cancellation and worker shutdown happen.
+pub struct DetachedContext {
+    context: ActivityContext,
+}
+
+impl fmt::Debug for DetachedContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DetachedContext")
+            .field("context", &self.context)
+            .finish()
+    }
+}
+
+impl DetachedContext {
+    /// A context with `info`, sending every heartbeat's details to `on_heartbeat`, and running
+    /// blocking activities at most `blocking_threads` at a time.
+    pub fn new(
+        info: ActivityInfo,
+        on_heartbeat: Arc<dyn Fn(Details) + Send + Sync>,
+        blocking_threads: usize,
+    ) -> Self {
+        DetachedContext {
+            context: ActivityContext {
+                inner: Arc::new(Inner {
+                    info,
+                    cancel: Arc::new(CancelState::default()),
+                    worker_shutdown: CancellationToken::new(),
+                    heartbeat: HeartbeatTarget::Callback(on_heartbeat),
+                    blocking: BlockingPool::new(blocking_threads),
+                }),
+            },
+        }
+    }
+
+    /// The context to pass to the activity.
+    pub fn context(&self) -> ActivityContext {
+        self.context.clone()
+    }
+
+    /// Fires the activity's cancellation with `reason` (the first reason given wins).
+    pub fn cancel(&self, reason: CancellationReason) {
+        self.context.inner.cancel.cancel(reason);
+    }
+
+    /// Signals that the worker is shutting down (without cancelling the activity).
+    pub fn begin_worker_shutdown(&self) {
+        self.context.inner.worker_shutdown.cancel();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    fn detached() -> (DetachedContext, Arc<Mutex<Vec<Details>>>) {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let mut info = ActivityInfo::default();
+        info.heartbeat_details = Details::new(vec![to_payload(&"resume-here").unwrap()]);
+        let ctx = DetachedContext::new(
+            info,
+            Arc::new(move |d| sink.lock().unwrap().push(d)),
+            1,
+        );
+        (ctx, seen)
+    }
+
+    #[test]
+    fn heartbeats_reach_the_callback() {
+        let (d, seen) = detached();
+        let ctx = d.context();
+        ctx.heartbeat(&5);
+        ctx.heartbeat(&());
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        assert_eq!(seen[0].get::<i32>(0).unwrap(), 5);
+        assert!(seen[1].is_empty());
+        assert_eq!(
+            ctx.heartbeat_details::<String>().unwrap().as_deref(),
+            Some("resume-here")
+        );
+    }
+
+    #[tokio::test]
+    async fn the_first_cancellation_reason_wins() {
+        let (d, _) = detached();
+        let ctx = d.context();
+        let token = ctx.cancellation_token();
+        assert!(!ctx.is_cancelled());
+        assert_eq!(ctx.cancellation_reason(), None);
+        d.cancel(CancellationReason::Requested);
+        d.cancel(CancellationReason::WorkerShutdown);
+        ctx.cancelled().await;
+        assert!(token.is_cancelled());
+        assert_eq!(
+            ctx.cancellation_reason(),
+            Some(CancellationReason::Requested)
+        );
+    }
+
+    #[tokio::test]
+    async fn user_tokens_do_not_cancel_the_activity() {
+        let (d, _) = detached();
+        let ctx = d.context();
+        ctx.cancellation_token().cancel();
+        assert!(!ctx.is_cancelled());
+        assert!(!ctx.is_worker_shutting_down());
+        d.begin_worker_shutdown();
+        ctx.worker_shutdown().await;
+        assert!(!ctx.is_cancelled());
+    }
+}

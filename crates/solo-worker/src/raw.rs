@@ -1,0 +1,430 @@
+//! The payload-level task API: poll an activity task, then complete, fail, cancel or heartbeat
+//! it — with payloads as they travel on the wire, and no generics.
+//!
+//! This is the layer under [`Worker`](crate::Worker), for embedding solo in an SDK for another
+//! language (a Python, Ruby or Node binding): the binding brings its own data converter,
+//! codec and activity dispatch, and uses these types for the protocol. Everything here is
+//! `Send + Sync`, owned, and free of type parameters:
+//!
+//! - [`TaskPoller::poll`] long-polls a task queue once and returns a [`RawTask`] (or `None`
+//!   when the poll expired without work — poll again);
+//! - [`TaskCompleter`] reports the outcome of a task by its token, and records heartbeats.
+//!
+//! Payloads are not run through any codec in either direction. Neither type limits
+//! concurrency, throttles heartbeats or retries beyond what the connection does; the
+//! [`Worker`](crate::Worker) adds those.
+//!
+//! ```no_run
+//! use solo_worker::raw::{TaskCompleter, TaskPoller};
+//!
+//! # async fn run(client: solo_client::Client) -> Result<(), solo_worker::raw::TaskError> {
+//! let poller = TaskPoller::new(&client, "my-task-queue");
+//! let completer = TaskCompleter::new(&client);
+//! loop {
+//!     let Some(task) = poller.poll().await? else { continue };
+//!     // Hand task.info and task.input to the embedding language, get a result payload back...
+//!     let result = task.input.into_iter().next();
+//!     completer.complete(task.info.task_token, result.into_iter().collect()).await?;
+//! }
+//! # }
+//! ```
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use solo_client::{Client, RpcError};
+use solo_connect::GrpcService;
+use solo_proto::temporal::api::common::v1::{Payload, Payloads};
+use solo_proto::temporal::api::enums::v1::TaskQueueKind;
+use solo_proto::temporal::api::failure::v1::Failure;
+use solo_proto::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
+use solo_proto::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
+use solo_proto::temporal::api::workflowservice::v1::{
+    PollActivityTaskQueueRequest, RecordActivityTaskHeartbeatRequest,
+    RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest,
+    RespondActivityTaskFailedRequest,
+};
+use tonic::Code;
+use tonic::metadata::MetadataValue;
+
+use crate::info::ActivityInfo;
+
+/// The gRPC metadata key Temporal routes namespaced calls by.
+const NAMESPACE_HEADER: &str = "temporal-namespace";
+
+/// A task-level call failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum TaskError {
+    /// The server no longer knows this attempt: it timed out, was terminated or cancelled, or
+    /// was already completed. Stop working on it; there is nothing left to report.
+    #[error(
+        "the server no longer knows this activity attempt (it timed out, was terminated, or was already completed): {message}"
+    )]
+    NotFound {
+        /// The server's message.
+        message: String,
+    },
+    /// Any other failure of the call, after the connection's retries.
+    #[error("{rpc} failed: {error}")]
+    Rpc {
+        /// The RPC that failed, e.g. `PollActivityTaskQueue`.
+        rpc: &'static str,
+        /// The gRPC code and message.
+        error: RpcError,
+    },
+}
+
+impl TaskError {
+    fn from_status(rpc: &'static str, status: tonic::Status) -> Self {
+        if status.code() == Code::NotFound {
+            TaskError::NotFound {
+                message: status.message().to_owned(),
+            }
+        } else {
+            TaskError::Rpc {
+                rpc,
+                error: RpcError::new(status.code(), status.message()),
+            }
+        }
+    }
+
+    /// The gRPC code of the failure.
+    pub fn code(&self) -> Code {
+        match self {
+            TaskError::NotFound { .. } => Code::NotFound,
+            TaskError::Rpc { error, .. } => error.code(),
+        }
+    }
+}
+
+/// Wraps a message in a request that carries the namespace routing header.
+pub(crate) fn namespaced<T>(namespace: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Ok(ns) = MetadataValue::try_from(namespace) {
+        request.metadata_mut().insert(NAMESPACE_HEADER, ns);
+    }
+    request
+}
+
+/// The parts every call needs: the gRPC client, the namespace and the identity.
+#[derive(Clone)]
+struct Endpoint {
+    service: WorkflowServiceClient<GrpcService>,
+    namespace: Arc<str>,
+    namespace_header: Option<MetadataValue<tonic::metadata::Ascii>>,
+    identity: Arc<str>,
+}
+
+impl Endpoint {
+    fn new(client: &Client) -> Self {
+        Endpoint {
+            service: client.connection().workflow_service(),
+            namespace: Arc::from(client.namespace()),
+            namespace_header: MetadataValue::try_from(client.namespace()).ok(),
+            identity: Arc::from(client.identity()),
+        }
+    }
+
+    fn request<T>(&self, message: T) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        if let Some(ns) = &self.namespace_header {
+            request.metadata_mut().insert(NAMESPACE_HEADER, ns.clone());
+        }
+        request
+    }
+}
+
+/// One activity task, as polled: its info (including the task token and the previous
+/// attempt's heartbeat details) and its input payloads, both exactly as they arrived.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RawTask {
+    /// Facts about the attempt; `info.task_token` identifies it in every report.
+    pub info: ActivityInfo,
+    /// The input payloads (one per argument), not run through any codec.
+    pub input: Vec<Payload>,
+    /// The server's suggestion for the number of pollers: positive to add, negative to
+    /// remove; `None` when it made none.
+    pub poller_delta_suggestion: Option<i32>,
+}
+
+/// Long-polls one task queue for activity tasks. Cheap to clone.
+#[derive(Clone)]
+pub struct TaskPoller {
+    endpoint: Endpoint,
+    task_queue: Arc<str>,
+    max_tasks_per_second: Option<f64>,
+    worker_instance_key: String,
+}
+
+impl fmt::Debug for TaskPoller {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskPoller")
+            .field("namespace", &self.endpoint.namespace)
+            .field("task_queue", &self.task_queue)
+            .field("identity", &self.endpoint.identity)
+            .field("max_tasks_per_second", &self.max_tasks_per_second)
+            .finish()
+    }
+}
+
+impl TaskPoller {
+    /// A poller for `task_queue` in the client's namespace, with the client's identity.
+    pub fn new(client: &Client, task_queue: impl Into<String>) -> Self {
+        TaskPoller {
+            endpoint: Endpoint::new(client),
+            task_queue: Arc::from(task_queue.into()),
+            max_tasks_per_second: None,
+            worker_instance_key: String::new(),
+        }
+    }
+
+    /// Sets the identity the server records for this poller (default: the client's).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.endpoint.identity = Arc::from(identity.into());
+        self
+    }
+
+    /// Asks the server to dispatch at most `rate` tasks per second from this task queue,
+    /// across all its workers (default: no limit).
+    pub fn task_queue_max_tasks_per_second(mut self, rate: f64) -> Self {
+        self.max_tasks_per_second = Some(rate);
+        self
+    }
+
+    /// Sets the key that identifies this worker process to the server, so that a
+    /// `ShutdownWorker` call with the same key can end its outstanding polls (default: none).
+    pub fn worker_instance_key(mut self, key: impl Into<String>) -> Self {
+        self.worker_instance_key = key.into();
+        self
+    }
+
+    /// The task queue polled.
+    pub fn task_queue(&self) -> &str {
+        &self.task_queue
+    }
+
+    /// The namespace polled.
+    pub fn namespace(&self) -> &str {
+        &self.endpoint.namespace
+    }
+
+    /// Long-polls once. Returns `Ok(None)` when the poll expired without a task (the server
+    /// holds a poll for about a minute); poll again.
+    ///
+    /// # Errors
+    /// [`TaskError`] when the call fails after the connection's retries (for example the
+    /// namespace does not exist, or the server is unreachable).
+    ///
+    /// # Cancel safety
+    /// Dropping the future cancels the call. If the server had already handed a task to this
+    /// poll, the task is not lost: it counts as started and is retried once its
+    /// start-to-close timeout passes.
+    pub async fn poll(&self) -> Result<Option<RawTask>, TaskError> {
+        let request = PollActivityTaskQueueRequest {
+            namespace: self.endpoint.namespace.to_string(),
+            task_queue: Some(TaskQueue {
+                name: self.task_queue.to_string(),
+                kind: TaskQueueKind::Normal as i32,
+                normal_name: String::new(),
+            }),
+            identity: self.endpoint.identity.to_string(),
+            task_queue_metadata: self.max_tasks_per_second.map(|rate| TaskQueueMetadata {
+                max_tasks_per_second: Some(rate),
+            }),
+            worker_instance_key: self.worker_instance_key.clone(),
+            ..Default::default()
+        };
+        let response = self
+            .endpoint
+            .service
+            .clone()
+            .poll_activity_task_queue(self.endpoint.request(request))
+            .await;
+        let mut response = match response {
+            Ok(r) => r.into_inner(),
+            // The long poll outlived its deadline: same as an empty answer.
+            Err(s) if s.code() == Code::DeadlineExceeded => return Ok(None),
+            Err(s) => return Err(TaskError::from_status("PollActivityTaskQueue", s)),
+        };
+        if response.task_token.is_empty() {
+            return Ok(None);
+        }
+        let input = response
+            .input
+            .take()
+            .map(|p| p.payloads)
+            .unwrap_or_default();
+        let poller_delta_suggestion = response
+            .poller_scaling_decision
+            .map(|d| d.poll_request_delta_suggestion)
+            .filter(|d| *d != 0);
+        let info = ActivityInfo::from_task(&mut response, &self.task_queue);
+        Ok(Some(RawTask {
+            info,
+            input,
+            poller_delta_suggestion,
+        }))
+    }
+}
+
+/// What the server answered to a heartbeat.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HeartbeatResponse {
+    /// A client asked to cancel the activity: stop, then report it with
+    /// [`TaskCompleter::cancel`].
+    pub cancel_requested: bool,
+    /// An operator paused the activity.
+    pub activity_paused: bool,
+    /// An operator reset the activity.
+    pub activity_reset: bool,
+}
+
+/// Reports task outcomes and records heartbeats, by task token. Cheap to clone.
+#[derive(Clone)]
+pub struct TaskCompleter {
+    endpoint: Endpoint,
+}
+
+impl fmt::Debug for TaskCompleter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TaskCompleter")
+            .field("namespace", &self.endpoint.namespace)
+            .field("identity", &self.endpoint.identity)
+            .finish()
+    }
+}
+
+fn payloads(payloads: Vec<Payload>) -> Option<Payloads> {
+    (!payloads.is_empty()).then_some(Payloads { payloads })
+}
+
+impl TaskCompleter {
+    /// A completer in the client's namespace, with the client's identity.
+    pub fn new(client: &Client) -> Self {
+        TaskCompleter {
+            endpoint: Endpoint::new(client),
+        }
+    }
+
+    /// Sets the identity recorded with each report (default: the client's).
+    pub fn identity(mut self, identity: impl Into<String>) -> Self {
+        self.endpoint.identity = Arc::from(identity.into());
+        self
+    }
+
+    /// Completes the attempt with its result (one payload, or none for "no value").
+    ///
+    /// # Errors
+    /// [`TaskError::NotFound`] when the attempt is over on the server; [`TaskError::Rpc`]
+    /// for any other failure.
+    pub async fn complete(&self, task_token: Bytes, result: Vec<Payload>) -> Result<(), TaskError> {
+        let request = RespondActivityTaskCompletedRequest {
+            task_token,
+            result: payloads(result),
+            identity: self.endpoint.identity.to_string(),
+            namespace: self.endpoint.namespace.to_string(),
+            ..Default::default()
+        };
+        self.endpoint
+            .service
+            .clone()
+            .respond_activity_task_completed(self.endpoint.request(request))
+            .await
+            .map(drop)
+            .map_err(|s| TaskError::from_status("RespondActivityTaskCompleted", s))
+    }
+
+    /// Fails the attempt. The server retries the activity unless the failure is non-retryable,
+    /// its type is listed as non-retryable in the retry policy, or no attempts or time are
+    /// left. `last_heartbeat_details` (may be empty) are kept for the next attempt.
+    ///
+    /// # Errors
+    /// As [`complete`](Self::complete).
+    pub async fn fail(
+        &self,
+        task_token: Bytes,
+        failure: Failure,
+        last_heartbeat_details: Vec<Payload>,
+    ) -> Result<(), TaskError> {
+        let request = RespondActivityTaskFailedRequest {
+            task_token,
+            failure: Some(failure),
+            identity: self.endpoint.identity.to_string(),
+            namespace: self.endpoint.namespace.to_string(),
+            last_heartbeat_details: payloads(last_heartbeat_details),
+            ..Default::default()
+        };
+        let response = self
+            .endpoint
+            .service
+            .clone()
+            .respond_activity_task_failed(self.endpoint.request(request))
+            .await
+            .map_err(|s| TaskError::from_status("RespondActivityTaskFailed", s))?
+            .into_inner();
+        for problem in response.failures {
+            tracing::warn!(problem = %problem.message, "the server reported a problem with the failure report");
+        }
+        Ok(())
+    }
+
+    /// Reports the attempt as cancelled, with optional details. Only valid after the server
+    /// asked for cancellation (a heartbeat answered `cancel_requested`).
+    ///
+    /// # Errors
+    /// As [`complete`](Self::complete); the server refuses with `FAILED_PRECONDITION` (or
+    /// `INVALID_ARGUMENT`, depending on its version) when no cancellation was requested.
+    pub async fn cancel(&self, task_token: Bytes, details: Vec<Payload>) -> Result<(), TaskError> {
+        let request = RespondActivityTaskCanceledRequest {
+            task_token,
+            details: payloads(details),
+            identity: self.endpoint.identity.to_string(),
+            namespace: self.endpoint.namespace.to_string(),
+            ..Default::default()
+        };
+        self.endpoint
+            .service
+            .clone()
+            .respond_activity_task_canceled(self.endpoint.request(request))
+            .await
+            .map(drop)
+            .map_err(|s| TaskError::from_status("RespondActivityTaskCanceled", s))
+    }
+
+    /// Records a heartbeat with details (may be empty). Not throttled: send at most one per
+    /// few seconds, or per 80 % of the heartbeat timeout.
+    ///
+    /// # Errors
+    /// [`TaskError::NotFound`] when the attempt is over on the server (stop the activity and
+    /// report nothing); [`TaskError::Rpc`] for any other failure.
+    pub async fn heartbeat(
+        &self,
+        task_token: Bytes,
+        details: Vec<Payload>,
+    ) -> Result<HeartbeatResponse, TaskError> {
+        let request = RecordActivityTaskHeartbeatRequest {
+            task_token,
+            details: payloads(details),
+            identity: self.endpoint.identity.to_string(),
+            namespace: self.endpoint.namespace.to_string(),
+            resource_id: String::new(),
+        };
+        let response = self
+            .endpoint
+            .service
+            .clone()
+            .record_activity_task_heartbeat(self.endpoint.request(request))
+            .await
+            .map_err(|s| TaskError::from_status("RecordActivityTaskHeartbeat", s))?
+            .into_inner();
+        Ok(HeartbeatResponse {
+            cancel_requested: response.cancel_requested,
+            activity_paused: response.activity_paused,
+            activity_reset: response.activity_reset,
+        })
+    }
+}
