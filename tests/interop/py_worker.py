@@ -58,6 +58,12 @@ async def echo_bytes(data: bytes) -> bytes:
 
 
 @activity.defn
+async def echo_int(value: int) -> int:
+    """Typed: an argument that is not a number fails to decode."""
+    return value
+
+
+@activity.defn
 async def inspect_value(value: Any) -> dict:
     """Reports the Python type the argument arrived as, and the value itself."""
     return {"python_type": type_name(value), "value": to_json(value)}
@@ -160,6 +166,7 @@ ACTIVITIES = [
     echo,
     echo_order,
     echo_bytes,
+    echo_int,
     inspect_value,
     concat,
     no_args,

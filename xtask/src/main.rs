@@ -6,6 +6,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod bench;
 mod codegen;
 mod compat;
 mod demo;
@@ -29,6 +30,8 @@ tasks:
   dev-server [--port P] [--ui]
                         run `temporal server start-dev` on 127.0.0.1 (installs the CLI if needed)
   demo                  start a dev server and the example worker, run the seed's programs, stop all
+  bench [--smoke] [--write] [options]
+                        benchmarks against a local dev server (solo-bench --mode suite --help)
   test                  the full check: fmt, clippy, codegen --check, compat, all tests, docs
   help                  this text
 ";
@@ -55,6 +58,7 @@ fn run() -> Result<()> {
         "dev-server" => tasks::dev_server(rest),
         "test" => tasks::test(&root),
         "demo" => demo::run(&root),
+        "bench" => bench::run(&root, rest),
         "help" | "--help" | "-h" => {
             print!("{HELP}");
             Ok(())

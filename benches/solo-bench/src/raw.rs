@@ -287,8 +287,8 @@ pub async fn worker(mut args: Args) -> Result<Value> {
 /// sends it to the server at most every 0.8 × the heartbeat timeout (as SDKs throttle), and
 /// reports the task canceled once the server says cancellation was requested.
 pub async fn inflight_worker(mut args: Args) -> Result<Value> {
-    let options = WorkerOptions::parse(&mut args, "solo-bench-inflight")?;
     let (n, window) = harness::inflight_options(&mut args)?;
+    let options = WorkerOptions::parse(&mut args, "solo-bench-inflight")?;
     args.finish()?;
     let stub = connect(&options.common.address).await?;
     let counters = Arc::new(InflightCounters::default());
@@ -315,13 +315,15 @@ pub async fn inflight_worker(mut args: Args) -> Result<Value> {
                     }
                 };
                 counters.running.fetch_add(1, Ordering::Relaxed);
-                tokio::spawn(hold(
+                let fut = hold(
                     stub.clone(),
                     task,
                     Arc::clone(&counters),
                     Arc::clone(&identity),
                     Arc::clone(&namespace),
-                ));
+                );
+                tracing::trace!(bytes = std::mem::size_of_val(&fut), "hold task future");
+                tokio::spawn(fut);
             }
         });
     }
@@ -361,7 +363,9 @@ async fn hold(
             namespace: namespace.to_string(),
             ..Default::default()
         };
-        match stub.record_activity_task_heartbeat(request).await {
+        // Boxed so the RPC's large state machine is allocated only while it runs, not for the
+        // whole life of every held activity.
+        match Box::pin(stub.record_activity_task_heartbeat(request)).await {
             Ok(response) if response.get_ref().cancel_requested => break,
             Ok(_) => {}
             Err(e) if e.code() == tonic::Code::NotFound => break,
@@ -374,7 +378,7 @@ async fn hold(
         namespace: namespace.to_string(),
         ..Default::default()
     };
-    if let Err(e) = stub.respond_activity_task_canceled(request).await {
+    if let Err(e) = Box::pin(stub.respond_activity_task_canceled(request)).await {
         tracing::debug!("respond canceled: {e}");
     }
     counters.running.fetch_sub(1, Ordering::Relaxed);

@@ -67,6 +67,14 @@ pub struct SuiteOptions {
     pub write: Option<PathBuf>,
     /// The command line to record in the report.
     pub command: String,
+    /// Which scenarios run: `echo`, `inflight`, `list`, `footprint`.
+    pub scenarios: Vec<String>,
+}
+
+impl SuiteOptions {
+    fn runs(&self, scenario: &str) -> bool {
+        self.scenarios.iter().any(|s| s == scenario)
+    }
 }
 
 impl SuiteOptions {
@@ -111,6 +119,12 @@ impl SuiteOptions {
             command: args
                 .value("--command")?
                 .unwrap_or_else(|| "solo-bench --mode suite".to_owned()),
+            scenarios: args
+                .value("--scenarios")?
+                .unwrap_or_else(|| "echo,inflight,list,footprint".to_owned())
+                .split(',')
+                .map(str::to_owned)
+                .collect(),
         })
     }
 }
@@ -546,14 +560,14 @@ pub async fn run(options: SuiteOptions) -> Result<bool> {
     ));
 
     // Warm the server (task queue machinery, caches, the Go runtime) before measuring anything.
-    if let Some(first) = options.sdks.first() {
+    if let Some(first) = options.sdks.first().filter(|_| options.runs("echo")) {
         let warm_n = options.n.min(200);
         if let Err(e) = echo_run(&options, &server, first, warm_n, 10, 0).await {
             results.failures.push(format!("warm-up: {e:#}"));
         }
     }
 
-    for &c in &options.concurrency {
+    for &c in options.concurrency.iter().filter(|_| options.runs("echo")) {
         for rep in 0..options.reps {
             let mut order: Vec<&String> = options.sdks.iter().collect();
             if rep % 2 == 1 {
@@ -568,7 +582,7 @@ pub async fn run(options: SuiteOptions) -> Result<bool> {
         }
     }
 
-    for sdk in &options.sdks {
+    for sdk in options.sdks.iter().filter(|_| options.runs("inflight")) {
         report::log(&format!(
             "solo-bench: inflight {sdk} n={}",
             options.inflight_n
@@ -577,19 +591,21 @@ pub async fn run(options: SuiteOptions) -> Result<bool> {
         results.record(&format!("inflight {sdk}"), outcome);
     }
 
-    match ensure_listable(&server, options.list_min).await {
-        Ok(visible) => {
-            report::log(&format!("solo-bench: list ({visible} executions visible)"));
-            for sdk in &options.sdks {
-                let outcome = list_run(&server, sdk).await;
-                results.record(&format!("list {sdk}"), outcome);
+    if options.runs("list") {
+        match ensure_listable(&server, options.list_min).await {
+            Ok(visible) => {
+                report::log(&format!("solo-bench: list ({visible} executions visible)"));
+                for sdk in &options.sdks {
+                    let outcome = list_run(&server, sdk).await;
+                    results.record(&format!("list {sdk}"), outcome);
+                }
             }
+            Err(e) => results.failures.push(format!("list setup: {e:#}")),
         }
-        Err(e) => results.failures.push(format!("list setup: {e:#}")),
     }
     drop(server);
 
-    if let Some(workspace) = &options.workspace {
+    if let Some(workspace) = options.workspace.as_ref().filter(|_| options.runs("footprint")) {
         report::log("solo-bench: footprint");
         let outcome = footprint::measure(workspace, options.build).await;
         results.record("footprint", outcome);

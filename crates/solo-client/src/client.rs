@@ -192,7 +192,7 @@ impl Client {
     pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
         let connection = Connection::connect_config(&config)
             .await
-            .map_err(Error::Connect)?;
+            .map_err(|e| Error::Connect(Box::new(e)))?;
         Ok(Client::new(connection, ClientOptions::default()))
     }
 
@@ -211,7 +211,7 @@ impl Client {
     /// [`Error::Config`] when the configuration cannot be loaded, [`Error::Connect`] when the
     /// server cannot be reached.
     pub async fn connect_default() -> Result<Client, Error> {
-        let config = ClientConfig::load().map_err(Error::Config)?;
+        let config = ClientConfig::load().map_err(|e| Error::Config(Box::new(e)))?;
         Client::connect(config).await
     }
 
@@ -674,6 +674,46 @@ mod tests {
         assert_send_sync::<ActivityOptions>();
         fn assert_send<T: Send>() {}
         assert_send::<ListActivities>();
+        assert_send::<crate::ActivityWatch>();
         assert_send::<Error>();
+    }
+
+    struct Greet;
+
+    impl Activity for Greet {
+        type Input = String;
+        type Output = String;
+        fn name(&self) -> &str {
+            "greet"
+        }
+    }
+
+    /// Type-checked, never run: every future the client hands out can be spawned.
+    #[allow(dead_code)]
+    fn futures_are_send(client: Client, handle: ActivityHandle<String>, options: ActivityOptions) {
+        fn spawnable<T: Send + 'static>(_: T) {}
+        let c = client.clone();
+        let o = options.clone();
+        spawnable(async move { c.execute_activity(Greet, "x".into(), o).await });
+        let c = client.clone();
+        let o = options.clone();
+        spawnable(async move {
+            c.execute_activity_by_name::<String>("greet", ("x",), o)
+                .await
+        });
+        let c = client.clone();
+        spawnable(async move { c.count_activities("").await });
+        let h = handle.clone();
+        spawnable(async move { h.result().await });
+        let h = handle.clone();
+        spawnable(async move { h.describe().await });
+        let h = handle.clone();
+        spawnable(async move { h.cancel("x").await });
+        let h = handle.clone();
+        spawnable(async move { h.terminate("x").await });
+        let h = handle.clone();
+        spawnable(async move { h.delete().await });
+        spawnable(client.list_activities(""));
+        spawnable(handle.watch());
     }
 }

@@ -154,12 +154,12 @@ pub enum Error {
     },
 
     /// The client configuration (environment variables, `temporal.toml`) could not be loaded.
-    #[error("could not load the client configuration")]
-    Config(#[source] solo_connect::ConfigError),
+    #[error(transparent)]
+    Config(Box<solo_connect::ConfigError>),
 
     /// The connection to the server could not be established.
-    #[error("could not connect to the Temporal server")]
-    Connect(#[source] solo_connect::ConnectError),
+    #[error(transparent)]
+    Connect(Box<solo_connect::ConnectError>),
 }
 
 impl Error {
@@ -191,6 +191,16 @@ impl Error {
             self,
             Error::NotFound { .. } | Error::NamespaceNotFound { .. }
         )
+    }
+
+    /// Whether the activity ended cancelled.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self, Error::Cancelled { .. })
+    }
+
+    /// Whether the activity ended timed out.
+    pub fn is_timed_out(&self) -> bool {
+        matches!(self, Error::TimedOut { .. })
     }
 
     /// Whether the activity id was already in use.

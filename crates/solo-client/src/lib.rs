@@ -56,6 +56,8 @@
 //! [`list_activities`]: Client::list_activities
 //! [`count_activities`]: Client::count_activities
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod activity;
 pub mod args;
 pub mod client;

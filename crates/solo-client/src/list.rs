@@ -297,15 +297,10 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     type Calls = Arc<Mutex<Vec<(Vec<u8>, u32)>>>;
+    type Page = futures::future::Ready<Result<(Vec<u32>, Bytes), Error>>;
 
     /// A fake server holding `total` numbered items, answering pages of the requested size.
-    fn fake(
-        total: u32,
-        fail_on_call: Option<usize>,
-    ) -> (
-        Calls,
-        impl FnMut(Bytes, u32) -> futures::future::Ready<Result<(Vec<u32>, Bytes), Error>>,
-    ) {
+    fn fake(total: u32, fail_on_call: Option<usize>) -> (Calls, impl FnMut(Bytes, u32) -> Page) {
         let calls: Calls = Arc::default();
         let log = calls.clone();
         let fetch = move |token: Bytes, size: u32| {

@@ -34,17 +34,9 @@ mod tests {
     use std::collections::VecDeque;
     use std::sync::Mutex;
 
-    fn scripted(
-        script: Vec<Result<Option<u32>, tonic::Status>>,
-    ) -> (
-        Mutex<VecDeque<Result<Option<u32>, tonic::Status>>>,
-        Mutex<usize>,
-    ) {
-        (Mutex::new(script.into()), Mutex::new(0))
-    }
-
     fn run(script: Vec<Result<Option<u32>, tonic::Status>>) -> (Result<u32, tonic::Status>, usize) {
-        let (script, calls) = scripted(script);
+        let script = Mutex::new(VecDeque::from(script));
+        let calls = Mutex::new(0usize);
         let result = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()

@@ -5,6 +5,7 @@
 //! other SDKs. Datetimes travel as RFC 3339 text.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -137,20 +138,20 @@ impl SearchAttributeValue {
             json = item;
         }
         use serde_json::Value as J;
-        let value = match (type_name, json) {
+        match (type_name, json) {
             ("Text", J::String(s)) => SearchAttributeValue::Text(s),
             ("Keyword" | "", J::String(s)) => SearchAttributeValue::Keyword(s),
             ("Datetime", J::String(s)) => match parse_rfc3339(&s) {
                 Some(t) => SearchAttributeValue::Datetime(t),
-                None => return raw(),
+                None => raw(),
             },
             ("Int" | "", J::Number(n)) if n.is_i64() => match n.as_i64() {
                 Some(i) => SearchAttributeValue::Int(i),
-                None => return raw(),
+                None => raw(),
             },
             ("Double" | "", J::Number(n)) => match n.as_f64() {
                 Some(d) => SearchAttributeValue::Double(d),
-                None => return raw(),
+                None => raw(),
             },
             ("Bool" | "", J::Bool(b)) => SearchAttributeValue::Bool(b),
             ("KeywordList" | "", J::Array(items)) => {
@@ -163,12 +164,27 @@ impl SearchAttributeValue {
                     .collect();
                 match strings {
                     Some(s) => SearchAttributeValue::KeywordList(s),
-                    None => return raw(),
+                    None => raw(),
                 }
             }
-            _ => return raw(),
-        };
-        value
+            _ => raw(),
+        }
+    }
+}
+
+impl fmt::Display for SearchAttributeValue {
+    /// Strings as they are, numbers and booleans as usual, datetimes in RFC 3339, keyword
+    /// lists as `[a, b]`, and raw payloads by their encoding.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SearchAttributeValue::Keyword(s) | SearchAttributeValue::Text(s) => f.write_str(s),
+            SearchAttributeValue::Int(i) => write!(f, "{i}"),
+            SearchAttributeValue::Double(d) => write!(f, "{d}"),
+            SearchAttributeValue::Bool(b) => write!(f, "{b}"),
+            SearchAttributeValue::Datetime(t) => f.write_str(&format_rfc3339(*t)),
+            SearchAttributeValue::KeywordList(l) => write!(f, "[{}]", l.join(", ")),
+            SearchAttributeValue::Raw(p) => write!(f, "<{} payload>", encoding_of(p)),
+        }
     }
 }
 
@@ -391,6 +407,18 @@ mod tests {
             assert_eq!(SearchAttributeValue::from_payload(&p), v);
         }
         assert!(SearchAttributeValue::Double(f64::NAN).to_payload().is_err());
+        assert_eq!(
+            SearchAttributeValue::Keyword("Running".into()).to_string(),
+            "Running"
+        );
+        assert_eq!(
+            SearchAttributeValue::KeywordList(vec!["a".into(), "b".into()]).to_string(),
+            "[a, b]"
+        );
+        assert_eq!(
+            SearchAttributeValue::Datetime(UNIX_EPOCH).to_string(),
+            "1970-01-01T00:00:00Z"
+        );
     }
 
     #[test]

@@ -16,13 +16,18 @@ use crate::envconfig::ClientConfig;
 use crate::error::ConnectError;
 use crate::metadata::{CLIENT_NAME, CLIENT_VERSION, Headers, MetadataLayer};
 use crate::options::{ConnectionOptions, Target, parse_address};
-use crate::retry::{RetryLayer, RetryOptions};
+use crate::retry::RetryLayer;
 use crate::status::{code_name, root_cause};
 use crate::{BoxError, tls};
 
 /// The type-erased gRPC service behind a [`Connection`]: the tonic channel wrapped in the
 /// metadata, retry and deadline layers. `Clone`, `Send` and `Sync`; cloning it is cheap.
-pub type GrpcService = BoxCloneSyncService<http::Request<Body>, http::Response<Body>, BoxError>;
+///
+/// Its error is a `tonic::Status` (transport failures converted as tonic converts them), not a
+/// boxed error: with a boxed `dyn Error` as the service error, rustc cannot prove the futures
+/// of a generated client `Send` inside an `async` block, so they could not be spawned.
+pub type GrpcService =
+    BoxCloneSyncService<http::Request<Body>, http::Response<Body>, tonic::Status>;
 
 /// A connection to a Temporal frontend.
 ///
@@ -184,36 +189,59 @@ async fn open_channel(
     endpoint.connect().await.map_err(|e| {
         let reason = root_cause(&e);
         ConnectError::Unreachable {
-            hint: unreachable_hint(&reason, target.tls.is_some()),
+            hint: transport_hint(&reason, target.tls.is_some(), false),
             address: shown.to_owned(),
             reason,
         }
     })
 }
 
-/// What to check, given the lowest-level cause of a connect failure.
-fn unreachable_hint(reason: &str, tls: bool) -> &'static str {
+/// What to check, given the lowest-level cause of a connection failure. `opened` says whether
+/// the TCP (and TLS client) side had already succeeded.
+fn transport_hint(reason: &str, tls: bool, opened: bool) -> &'static str {
     let reason = reason.to_ascii_lowercase();
     if reason.contains("refused") {
         "check the address (TEMPORAL_ADDRESS or the profile's address) and that the server is running, e.g. `temporal server start-dev`"
-    } else if reason.contains("lookup") || reason.contains("resolve") || reason.contains("name or service") {
+    } else if reason.contains("lookup")
+        || reason.contains("resolve")
+        || reason.contains("name or service")
+    {
         "check the host name in the address"
     } else if reason.contains("timed out") || reason.contains("elapsed") {
         "check the host and port, and any firewall in between; raise ConnectionOptions::connect_timeout for slow networks"
-    } else if tls && (reason.contains("certificate") || reason.contains("unknownissuer") || reason.contains("notvalidforname")) {
+    } else if reason.contains("certificaterequired") {
+        "the server requires a client certificate (mutual TLS): set tls.client_cert_path and tls.client_key_path, or TEMPORAL_TLS_CLIENT_CERT_PATH and TEMPORAL_TLS_CLIENT_KEY_PATH"
+    } else if reason.contains("badcertificate")
+        || reason.contains("unknownca")
+        || reason.contains("decrypterror")
+        || reason.contains("certificateunknown")
+    {
+        "the server did not accept the client certificate: check that it is signed by a CA the server trusts and that the key matches it"
+    } else if tls
+        && (reason.contains("certificate")
+            || reason.contains("unknownissuer")
+            || reason.contains("notvalidforname"))
+    {
         "the server's certificate was not accepted: check tls.server_ca_cert_path / TEMPORAL_TLS_SERVER_CA_CERT_PATH and tls.server_name / TEMPORAL_TLS_SERVER_NAME"
-    } else if tls && (reason.contains("corrupt message") || reason.contains("invalidcontenttype") || reason.contains("unexpected eof")) {
+    } else if tls
+        && (reason.contains("corrupt message")
+            || reason.contains("invalidcontenttype")
+            || reason.contains("unexpected eof"))
+    {
         "the server does not seem to speak TLS; turn TLS off (TEMPORAL_TLS=false) or check the port"
     } else if tls {
-        "check the TLS settings (CA, client certificate, server name) and that the server expects TLS"
+        "check the TLS settings (CA, client certificate, server name), that the server expects TLS, and that this is its gRPC port (7233 by default)"
+    } else if opened {
+        "the connection opened but gRPC failed: if the server uses TLS, turn it on (TEMPORAL_TLS=true or a [profile.<name>.tls] table); check that this is the gRPC port (7233 by default, not the Web UI's 8233)"
     } else {
         "check the address and that a Temporal server is listening there"
     }
 }
 
 /// Builds the tower stack. Outermost first:
-/// metadata (headers on every call) → retry (the same bytes again, backoff) → deadline (a
-/// fresh deadline per attempt, whole response buffered) → the tonic channel.
+/// status (errors become `tonic::Status`) → metadata (headers on every call) → retry (the same
+/// bytes again, backoff) → deadline (a fresh deadline per attempt, whole response buffered) →
+/// the tonic channel.
 pub(crate) fn stack<S>(channel: S, options: &ConnectionOptions, headers: Headers) -> GrpcService
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<Body>>
@@ -225,13 +253,14 @@ where
     S::Future: Send + 'static,
 {
     let service = ServiceBuilder::new()
+        .map_err(tonic::Status::from_error)
         .layer(MetadataLayer::new(headers))
         .layer(RetryLayer::new(options.get_retry().clone()))
         .layer(DeadlineLayer::new(
             options.get_rpc_timeout(),
             options.get_long_poll_timeout(),
         ))
-        .map_err(Into::into)
+        .map_err(Into::<BoxError>::into)
         .service(channel);
     BoxCloneSyncService::new(service)
 }
@@ -265,19 +294,18 @@ fn probe_error(status: &tonic::Status, tls: bool, shown: &str) -> ConnectError {
     if let Some(source) = std::error::Error::source(status) {
         let reason = root_cause(source);
         return ConnectError::Unreachable {
+            hint: transport_hint(&reason, tls, true),
             address,
             reason,
-            hint: if tls {
-                "the connection opened but gRPC failed: check that the server expects TLS and that this is its gRPC port (7233 by default)"
-            } else {
-                "the connection opened but gRPC failed: if the server uses TLS, turn it on (TEMPORAL_TLS=true or a [profile.<name>.tls] table); check that this is the gRPC port (7233 by default, not the Web UI's 8233)"
-            },
         };
     }
     match status.code() {
         Code::Unimplemented | Code::Unknown | Code::Internal => ConnectError::NotTemporal {
             address,
-            reason: format!("GetSystemInfo failed with {}: {message}", code_name(status.code())),
+            reason: format!(
+                "GetSystemInfo failed with {}: {message}",
+                code_name(status.code())
+            ),
         },
         Code::Unauthenticated | Code::PermissionDenied => ConnectError::Rejected {
             address,
@@ -304,36 +332,87 @@ fn probe_error(status: &tonic::Status, tls: bool, shown: &str) -> ConnectError {
     }
 }
 
-/// Makes a connection over an arbitrary channel-like service with the given system info,
-/// without a probe (for tests of the layers).
 #[cfg(test)]
-pub(crate) fn over<S>(channel: S, options: ConnectionOptions) -> Connection
-where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-    S::Error: Into<BoxError>,
-    S::Future: Send + 'static,
-{
-    let headers = match Headers::new(&options) {
-        Ok(h) => h,
-        Err((name, reason)) => panic!("bad header {name}: {reason}"),
-    };
-    Connection {
-        inner: Arc::new(Inner {
-            service: stack(channel, &options, headers),
-            options,
-            system_info: GetSystemInfoResponse::default(),
-        }),
-    }
-}
+mod tests {
+    use super::*;
 
-#[allow(dead_code)]
-fn _assert_send_sync() {
-    fn check<T: Send + Sync + Clone + 'static>() {}
-    check::<Connection>();
-    check::<GrpcService>();
-    check::<RetryOptions>();
+    #[test]
+    fn hints_match_the_cause() {
+        let cases = [
+            (
+                "Connection refused",
+                false,
+                false,
+                "temporal server start-dev",
+            ),
+            (
+                "failed to lookup address information",
+                false,
+                false,
+                "host name",
+            ),
+            (
+                "received fatal alert: CertificateRequired",
+                true,
+                true,
+                "requires a client certificate",
+            ),
+            (
+                "received fatal alert: UnknownCA",
+                true,
+                true,
+                "did not accept the client certificate",
+            ),
+            (
+                "invalid peer certificate: UnknownIssuer",
+                true,
+                false,
+                "tls.server_ca_cert_path",
+            ),
+            (
+                "received corrupt message of type InvalidContentType",
+                true,
+                false,
+                "TEMPORAL_TLS=false",
+            ),
+            (
+                "stream closed because of a broken pipe",
+                false,
+                true,
+                "TEMPORAL_TLS=true",
+            ),
+            (
+                "stream closed because of a broken pipe",
+                false,
+                false,
+                "is listening there",
+            ),
+        ];
+        for (reason, tls, opened, fragment) in cases {
+            let hint = transport_hint(reason, tls, opened);
+            assert!(hint.contains(fragment), "{reason}: {hint}");
+        }
+    }
+
+    #[test]
+    fn probe_statuses_map_to_errors() {
+        let shown = "h:1";
+        let not_temporal = probe_error(
+            &tonic::Status::unimplemented("unknown service"),
+            false,
+            shown,
+        );
+        assert!(matches!(not_temporal, ConnectError::NotTemporal { .. }));
+        let rejected = probe_error(&tonic::Status::unauthenticated("bad key"), true, shown);
+        assert!(matches!(
+            rejected,
+            ConnectError::Rejected {
+                code: "UNAUTHENTICATED",
+                ..
+            }
+        ));
+        assert!(rejected.to_string().contains("TEMPORAL_API_KEY"));
+        let busy = probe_error(&tonic::Status::unavailable("starting"), false, shown);
+        assert!(matches!(busy, ConnectError::Unreachable { .. }));
+    }
 }

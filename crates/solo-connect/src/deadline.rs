@@ -257,7 +257,11 @@ mod tests {
         }
         assert_eq!(format_grpc_timeout(Duration::from_secs(30)), "30000000u");
         for bad in ["", "S", "12", "123456789S", "10x", "-1S"] {
-            assert_eq!(parse_grpc_timeout(&HeaderValue::from_static(bad)), None, "{bad}");
+            assert_eq!(
+                parse_grpc_timeout(&HeaderValue::from_static(bad)),
+                None,
+                "{bad}"
+            );
         }
     }
 
@@ -270,7 +274,10 @@ mod tests {
         let without = DescribeActivityExecutionRequest::default();
         assert!(is_long_poll_body(&path(DESCRIBE), &frame(&with_token)));
         assert!(!is_long_poll_body(&path(DESCRIBE), &frame(&without)));
-        assert!(!is_long_poll_body(&path("StartActivityExecution"), &frame(&with_token)));
+        assert!(!is_long_poll_body(
+            &path("StartActivityExecution"),
+            &frame(&with_token)
+        ));
         assert!(!is_long_poll_body(&path(DESCRIBE), &[0, 0]));
     }
 
@@ -290,7 +297,8 @@ mod tests {
                 Ok::<_, BoxError>(status::response(Code::Ok, ""))
             }
         });
-        let service = DeadlineLayer::new(Duration::from_secs(30), Duration::from_secs(70)).layer(inner);
+        let service =
+            DeadlineLayer::new(Duration::from_secs(30), Duration::from_secs(70)).layer(inner);
         let response = service.oneshot(request).await.unwrap();
         let seen = seen.lock().unwrap().clone();
         (seen, response)
@@ -319,7 +327,9 @@ mod tests {
     #[tokio::test]
     async fn an_explicit_timeout_wins_over_the_default() {
         let mut longer = request("StartActivityExecution");
-        longer.headers_mut().insert("grpc-timeout", HeaderValue::from_static("90S"));
+        longer
+            .headers_mut()
+            .insert("grpc-timeout", HeaderValue::from_static("90S"));
         let (seen, _) = run(longer, Duration::ZERO).await;
         assert_eq!(seen.as_deref(), Some("90S"));
     }
@@ -327,7 +337,9 @@ mod tests {
     #[tokio::test]
     async fn an_expired_deadline_answers_deadline_exceeded() {
         let mut short = request("PollActivityTaskQueue");
-        short.headers_mut().insert("grpc-timeout", HeaderValue::from_static("20m"));
+        short
+            .headers_mut()
+            .insert("grpc-timeout", HeaderValue::from_static("20m"));
         let (_, response) = run(short, Duration::from_secs(5)).await;
         let status = response.extensions().get::<CallStatus>().unwrap();
         assert_eq!(status.code, Code::DeadlineExceeded);

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 pub enum ConfigError {
     /// The configuration file is not valid TOML.
     #[error(
-        "{file} is not valid TOML: {message} (line {line}, column {column}); fix the syntax there, e.g. quote strings: address = \"localhost:7233\""
+        "{file} is not valid TOML: {message} (line {line}, column {column}); fix the syntax there (strings need double quotes, e.g. address = \"localhost:7233\")"
     )]
     MalformedToml {
         /// The file (or `<config data>` for in-memory TOML).
@@ -84,7 +84,9 @@ pub enum ConfigError {
     },
 
     /// A certificate or key is given both as a path and as inline data in one place.
-    #[error("{path_key} and {data_key} are both set{location}; set only one of them (a file path or the PEM text)")]
+    #[error(
+        "{path_key} and {data_key} are both set{location}; set only one of them (a file path or the PEM text)"
+    )]
     PathAndData {
         /// The path key or variable.
         path_key: String,
@@ -97,23 +99,21 @@ pub enum ConfigError {
     /// An environment variable gives a certificate or key one way (path or data) while the
     /// file gives it the other way.
     #[error(
-        "{env_var} sets the {item} as a {env_kind}, but {file_key} in profile \"{profile}\" of {file} already sets it as {file_kind}; unset {env_var} or remove {file_key}"
+        "{env_var} sets the {item} as {}, but {file_key}{location} already sets it as {}; unset {env_var} or remove {file_key}",
+        path_or_data(.env_gives_path),
+        path_or_data(&!.env_gives_path)
     )]
     EnvConflictsWithFile {
         /// The variable.
         env_var: String,
         /// What it configures: `client certificate`, `client key` or `server CA certificate`.
         item: &'static str,
-        /// `path` or `PEM data`.
-        env_kind: &'static str,
+        /// Whether the variable gives a path (else PEM data).
+        env_gives_path: bool,
         /// The key in the file.
         file_key: String,
-        /// `a path` or `PEM data`.
-        file_kind: &'static str,
-        /// The profile.
-        profile: String,
-        /// The file.
-        file: String,
+        /// Where, e.g. ` in profile "default" of /etc/temporal.toml`.
+        location: String,
     },
 
     /// Both sources were switched off, so there is nothing to load.
@@ -187,6 +187,10 @@ pub enum ConfigError {
         /// The variable.
         var: String,
     },
+}
+
+fn path_or_data(path: &bool) -> &'static str {
+    if *path { "a path" } else { "PEM data" }
 }
 
 /// Connecting to a Temporal server failed.

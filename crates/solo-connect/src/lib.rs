@@ -40,6 +40,8 @@
 //!   recognise by itself;
 //! - a [`RetryOptions`] extension, replacing the connection's retry settings for that call.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod envconfig;
 
 mod connection;

@@ -27,14 +27,15 @@ pub(crate) fn check_header(name: &str, value: &str) -> Result<(HeaderName, Heade
         "not a valid header name; use letters, digits and `-`, e.g. x-team".to_owned()
     })?;
     if header.as_str().starts_with("grpc-") || header.as_str().starts_with(':') {
-        return Err("names starting with grpc- are reserved by gRPC; choose another name".to_owned());
+        return Err(
+            "names starting with grpc- are reserved by gRPC; choose another name".to_owned(),
+        );
     }
     if header.as_str().ends_with("-bin") {
         return Err("binary (-bin) headers are not supported here; send text metadata".to_owned());
     }
-    let value = HeaderValue::from_str(value).map_err(|_| {
-        "the value must be visible ASCII without line breaks".to_owned()
-    })?;
+    let value = HeaderValue::from_str(value)
+        .map_err(|_| "the value must be visible ASCII without line breaks".to_owned())?;
     Ok((header, value))
 }
 
@@ -149,7 +150,10 @@ mod tests {
     #[tokio::test]
     async fn every_call_carries_namespace_client_and_api_key() {
         let headers = sent_headers(
-            ConnectionOptions::new("x:1").namespace("payments").api_key("k1").header("x-team", "a"),
+            ConnectionOptions::new("x:1")
+                .namespace("payments")
+                .api_key("k1")
+                .header("x-team", "a"),
             Request::new(()),
         )
         .await;
@@ -165,7 +169,9 @@ mod tests {
     async fn user_headers_are_never_overwritten() {
         // A configured authorization header beats the API key ...
         let headers = sent_headers(
-            ConnectionOptions::new("x:1").api_key("k1").header("authorization", "Custom xyz"),
+            ConnectionOptions::new("x:1")
+                .api_key("k1")
+                .header("authorization", "Custom xyz"),
             Request::new(()),
         )
         .await;
@@ -174,10 +180,16 @@ mod tests {
 
         // ... and a header on the request beats everything.
         let mut request = Request::new(());
-        request.headers_mut().insert("authorization", "Bearer per-call".parse().unwrap());
-        request.headers_mut().insert("temporal-namespace", "other".parse().unwrap());
+        request
+            .headers_mut()
+            .insert("authorization", "Bearer per-call".parse().unwrap());
+        request
+            .headers_mut()
+            .insert("temporal-namespace", "other".parse().unwrap());
         let headers = sent_headers(
-            ConnectionOptions::new("x:1").api_key("k1").header("authorization", "Custom xyz"),
+            ConnectionOptions::new("x:1")
+                .api_key("k1")
+                .header("authorization", "Custom xyz"),
             request,
         )
         .await;

@@ -260,6 +260,9 @@ pub(crate) fn parse_address(options: &ConnectionOptions) -> Result<Target, Strin
         None => (None, address),
     };
     let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if scheme.as_deref() == Some("") {
+        return Err("there is nothing before `://`; use host:port, e.g. localhost:7233".to_owned());
+    }
     if let Some(scheme) = &scheme
         && scheme != "http"
         && scheme != "https"
@@ -303,10 +306,16 @@ pub(crate) fn parse_address(options: &ConnectionOptions) -> Result<Target, Strin
 
     let tls = match (&scheme.as_deref(), &options.tls) {
         (Some("https"), TlsMode::Off) => {
-            return Err("the address uses https:// but TLS is disabled; drop https:// or enable TLS".to_owned());
+            return Err(
+                "the address uses https:// but TLS is disabled; drop https:// or enable TLS"
+                    .to_owned(),
+            );
         }
         (Some("http"), TlsMode::On(_)) => {
-            return Err("the address uses http:// but TLS is enabled; drop http:// or disable TLS".to_owned());
+            return Err(
+                "the address uses http:// but TLS is enabled; drop http:// or disable TLS"
+                    .to_owned(),
+            );
         }
         (Some("http"), TlsMode::Auto) if options.api_key.is_some() => {
             return Err("the address uses http:// but the API key turns TLS on; drop http://, or disable TLS (tls.disabled = true, TEMPORAL_TLS=false or disable_tls()) to send the key in plain text".to_owned());
@@ -325,7 +334,11 @@ pub(crate) fn parse_address(options: &ConnectionOptions) -> Result<Target, Strin
         .map_err(|e| format!("cannot build a URI from it ({e}); use host:port"))?;
     Ok(Target {
         uri,
-        host: authority.host().trim_start_matches('[').trim_end_matches(']').to_owned(),
+        host: authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
         tls,
     })
 }
@@ -343,24 +356,114 @@ mod tests {
             expect: Result<&'static str, &'static str>,
         }
         let cases = [
-            Case { address: "localhost:7233", api_key: false, tls: None, expect: Ok("http://localhost:7233/") },
-            Case { address: " localhost:7233 ", api_key: false, tls: None, expect: Ok("http://localhost:7233/") },
-            Case { address: "localhost:7233", api_key: true, tls: None, expect: Ok("https://localhost:7233/") },
-            Case { address: "localhost:7233", api_key: true, tls: Some(false), expect: Ok("http://localhost:7233/") },
-            Case { address: "localhost:7233", api_key: false, tls: Some(true), expect: Ok("https://localhost:7233/") },
-            Case { address: "https://ns.tmprl.cloud:7233", api_key: false, tls: None, expect: Ok("https://ns.tmprl.cloud:7233/") },
-            Case { address: "http://127.0.0.1:7233/", api_key: false, tls: None, expect: Ok("http://127.0.0.1:7233/") },
-            Case { address: "[::1]:7233", api_key: false, tls: None, expect: Ok("http://[::1]:7233/") },
-            Case { address: "", api_key: false, tls: None, expect: Err("the address is empty") },
-            Case { address: "://bad", api_key: false, tls: None, expect: Err("unsupported scheme") },
-            Case { address: "localhost", api_key: false, tls: None, expect: Err("the port is missing; add it, e.g. localhost:7233") },
-            Case { address: "grpc://x:1", api_key: false, tls: None, expect: Err("unsupported scheme `grpc://`") },
-            Case { address: "x:1/path", api_key: false, tls: None, expect: Err("no path") },
-            Case { address: "host:port", api_key: false, tls: None, expect: Err("is not a number") },
-            Case { address: "https://x:1", api_key: false, tls: Some(false), expect: Err("uses https:// but TLS is disabled") },
-            Case { address: "http://x:1", api_key: false, tls: Some(true), expect: Err("uses http:// but TLS is enabled") },
-            Case { address: "http://x:1", api_key: true, tls: None, expect: Err("the API key turns TLS on") },
-            Case { address: "user@x:1", api_key: false, tls: None, expect: Err("credentials") },
+            Case {
+                address: "localhost:7233",
+                api_key: false,
+                tls: None,
+                expect: Ok("http://localhost:7233/"),
+            },
+            Case {
+                address: " localhost:7233 ",
+                api_key: false,
+                tls: None,
+                expect: Ok("http://localhost:7233/"),
+            },
+            Case {
+                address: "localhost:7233",
+                api_key: true,
+                tls: None,
+                expect: Ok("https://localhost:7233/"),
+            },
+            Case {
+                address: "localhost:7233",
+                api_key: true,
+                tls: Some(false),
+                expect: Ok("http://localhost:7233/"),
+            },
+            Case {
+                address: "localhost:7233",
+                api_key: false,
+                tls: Some(true),
+                expect: Ok("https://localhost:7233/"),
+            },
+            Case {
+                address: "https://ns.tmprl.cloud:7233",
+                api_key: false,
+                tls: None,
+                expect: Ok("https://ns.tmprl.cloud:7233/"),
+            },
+            Case {
+                address: "http://127.0.0.1:7233/",
+                api_key: false,
+                tls: None,
+                expect: Ok("http://127.0.0.1:7233/"),
+            },
+            Case {
+                address: "[::1]:7233",
+                api_key: false,
+                tls: None,
+                expect: Ok("http://[::1]:7233/"),
+            },
+            Case {
+                address: "",
+                api_key: false,
+                tls: None,
+                expect: Err("the address is empty"),
+            },
+            Case {
+                address: "://bad",
+                api_key: false,
+                tls: None,
+                expect: Err("nothing before `://`"),
+            },
+            Case {
+                address: "localhost",
+                api_key: false,
+                tls: None,
+                expect: Err("the port is missing; add it, e.g. localhost:7233"),
+            },
+            Case {
+                address: "grpc://x:1",
+                api_key: false,
+                tls: None,
+                expect: Err("unsupported scheme `grpc://`"),
+            },
+            Case {
+                address: "x:1/path",
+                api_key: false,
+                tls: None,
+                expect: Err("no path"),
+            },
+            Case {
+                address: "host:port",
+                api_key: false,
+                tls: None,
+                expect: Err("is not a number"),
+            },
+            Case {
+                address: "https://x:1",
+                api_key: false,
+                tls: Some(false),
+                expect: Err("uses https:// but TLS is disabled"),
+            },
+            Case {
+                address: "http://x:1",
+                api_key: false,
+                tls: Some(true),
+                expect: Err("uses http:// but TLS is enabled"),
+            },
+            Case {
+                address: "http://x:1",
+                api_key: true,
+                tls: None,
+                expect: Err("the API key turns TLS on"),
+            },
+            Case {
+                address: "user@x:1",
+                api_key: false,
+                tls: None,
+                expect: Err("credentials"),
+            },
         ];
         for case in cases {
             let mut options = ConnectionOptions::new(case.address);
@@ -373,7 +476,9 @@ mod tests {
                 None => options,
             };
             match (parse_address(&options), case.expect) {
-                (Ok(target), Ok(uri)) => assert_eq!(target.uri.to_string(), uri, "{}", case.address),
+                (Ok(target), Ok(uri)) => {
+                    assert_eq!(target.uri.to_string(), uri, "{}", case.address)
+                }
                 (Err(reason), Err(fragment)) => {
                     assert!(reason.contains(fragment), "{}: {reason}", case.address)
                 }
@@ -394,7 +499,10 @@ mod tests {
         let options = ConnectionOptions::new("x:1")
             .header("X-Team", "a")
             .header("x-team", "b");
-        assert_eq!(options.get_headers().collect::<Vec<_>>(), vec![("x-team", "b")]);
+        assert_eq!(
+            options.get_headers().collect::<Vec<_>>(),
+            vec![("x-team", "b")]
+        );
     }
 
     #[test]

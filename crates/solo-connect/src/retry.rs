@@ -345,15 +345,10 @@ mod tests {
 
     /// An inner service that answers with `codes` in turn (the last one forever) and records
     /// every request body it receives.
-    fn scripted(
-        codes: Vec<Code>,
-    ) -> (
-        impl Service<Request<Body>, Response = Response<Body>, Error = BoxError, Future: Send>
-        + Clone
-        + Send
-        + 'static,
-        Arc<Mutex<Vec<Bytes>>>,
-    ) {
+    type Scripted = tower::util::BoxCloneSyncService<Request<Body>, Response<Body>, BoxError>;
+    type Bodies = Arc<Mutex<Vec<Bytes>>>;
+
+    fn scripted(codes: Vec<Code>) -> (Scripted, Bodies) {
         let bodies = Arc::new(Mutex::new(Vec::new()));
         let recorder = bodies.clone();
         let codes = Arc::new(codes);
@@ -371,7 +366,7 @@ mod tests {
                 Ok::<_, BoxError>(status::response(code, "scripted"))
             }
         });
-        (service, bodies)
+        (Scripted::new(service), bodies)
     }
 
     async fn call(
@@ -454,7 +449,10 @@ mod tests {
             .max_elapsed(Duration::from_millis(100));
         call(RetryLayer::new(options).layer(inner), b"x").await;
         let n = bodies.lock().unwrap().len();
-        assert!((2..=6).contains(&n), "{n} attempts in 100 ms with 20 ms delays");
+        assert!(
+            (2..=6).contains(&n),
+            "{n} attempts in 100 ms with 20 ms delays"
+        );
     }
 
     #[tokio::test]
@@ -486,7 +484,11 @@ mod tests {
         let (inner, bodies) = scripted(vec![Code::Unavailable, Code::Ok]);
         let mut request = Request::new(Body::empty());
         request.extensions_mut().insert(RetryOptions::disabled());
-        let response = RetryLayer::new(fast()).layer(inner).oneshot(request).await.unwrap();
+        let response = RetryLayer::new(fast())
+            .layer(inner)
+            .oneshot(request)
+            .await
+            .unwrap();
         assert_eq!(
             response.extensions().get::<CallStatus>().unwrap().code,
             Code::Unavailable

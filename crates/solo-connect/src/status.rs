@@ -17,8 +17,8 @@ impl CallStatus {
     /// Reads the status from the headers (a trailers-only response) or the trailers.
     /// A response without any `grpc-status` has `Unknown` status, as gRPC clients treat it.
     pub(crate) fn read(headers: &HeaderMap, trailers: Option<&HeaderMap>) -> Self {
-        let status = Status::from_header_map(headers)
-            .or_else(|| trailers.and_then(Status::from_header_map));
+        let status =
+            Status::from_header_map(headers).or_else(|| trailers.and_then(Status::from_header_map));
         match status {
             Some(s) => Self {
                 code: s.code(),
@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(status.code, Code::Unavailable);
         assert_eq!(status.message, "try again");
 
-        assert_eq!(CallStatus::read(&HeaderMap::new(), None).code, Code::Unknown);
+        assert_eq!(
+            CallStatus::read(&HeaderMap::new(), None).code,
+            Code::Unknown
+        );
     }
 
     #[test]

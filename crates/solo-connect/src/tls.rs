@@ -39,7 +39,10 @@ impl fmt::Debug for TlsOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TlsOptions")
             .field("server_ca_pem", &self.server_ca_pem.as_ref().map(Vec::len))
-            .field("client_cert_pem", &self.client_cert_pem.as_ref().map(Vec::len))
+            .field(
+                "client_cert_pem",
+                &self.client_cert_pem.as_ref().map(Vec::len),
+            )
             .field(
                 "client_key_pem",
                 &self.client_key_pem.as_ref().map(|_| "<redacted>"),
@@ -62,7 +65,11 @@ impl TlsOptions {
     }
 
     /// Presents this PEM certificate chain and private key (mutual TLS).
-    pub fn client_identity(mut self, cert_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+    pub fn client_identity(
+        mut self,
+        cert_pem: impl Into<Vec<u8>>,
+        key_pem: impl Into<Vec<u8>>,
+    ) -> Self {
         self.client_cert_pem = Some(cert_pem.into());
         self.client_key_pem = Some(key_pem.into());
         self
@@ -116,10 +123,16 @@ pub(crate) fn client_config(options: &TlsOptions, host: &str) -> Result<ClientTl
             config = config.identity(Identity::from_pem(cert, key));
         }
         (Some(_), None) => {
-            return Err("a client certificate is set without its private key; set both or neither".to_owned());
+            return Err(
+                "a client certificate is set without its private key; set both or neither"
+                    .to_owned(),
+            );
         }
         (None, Some(_)) => {
-            return Err("a client private key is set without its certificate; set both or neither".to_owned());
+            return Err(
+                "a client private key is set without its certificate; set both or neither"
+                    .to_owned(),
+            );
         }
         (None, None) => {}
     }
@@ -136,10 +149,22 @@ mod tests {
 
     #[test]
     fn pem_checks_name_the_problem() {
-        assert!(check_certificates(b"hello").unwrap_err().contains("BEGIN CERTIFICATE"));
-        assert!(check_private_key(b"hello").unwrap_err().contains("no private key"));
+        assert!(
+            check_certificates(b"hello")
+                .unwrap_err()
+                .contains("BEGIN CERTIFICATE")
+        );
+        assert!(
+            check_private_key(b"hello")
+                .unwrap_err()
+                .contains("no private key")
+        );
         let broken = b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n";
-        assert!(check_certificates(broken).unwrap_err().contains("cannot be read"));
+        assert!(
+            check_certificates(broken)
+                .unwrap_err()
+                .contains("cannot be read")
+        );
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! envconfig rules: every variable, every key, precedence, TLS enablement and every error case,
 //! against the fixtures in `tests/fixtures/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -133,7 +135,10 @@ fn every_variable_sets_its_key() {
         }),
         (&[("TEMPORAL_TLS_SERVER_NAME", "sni.example.com")], |c| {
             assert_eq!(c.tls().unwrap().server_name(), Some("sni.example.com"));
-            assert!(c.tls_enabled(), "any TEMPORAL_TLS* variable creates the TLS table");
+            assert!(
+                c.tls_enabled(),
+                "any TEMPORAL_TLS* variable creates the TLS table"
+            );
         }),
         (&[("TEMPORAL_TLS_DISABLE_HOST_VERIFICATION", "true")], |c| {
             assert!(c.tls().unwrap().disable_host_verification())
@@ -142,7 +147,10 @@ fn every_variable_sets_its_key() {
             assert!(!c.tls().unwrap().disable_host_verification())
         }),
         (&[("TEMPORAL_CODEC_ENDPOINT", "https://codec")], |c| {
-            assert_eq!(c.codec().unwrap().endpoint.as_deref(), Some("https://codec"));
+            assert_eq!(
+                c.codec().unwrap().endpoint.as_deref(),
+                Some("https://codec")
+            );
             assert_eq!(c.codec().unwrap().auth, None);
         }),
         (&[("TEMPORAL_CODEC_AUTH", "Bearer c")], |c| {
@@ -151,7 +159,9 @@ fn every_variable_sets_its_key() {
         (&[("TEMPORAL_GRPC_META_SOME_KEY", "v1")], |c| {
             assert_eq!(headers(c), vec![("some-key".to_owned(), "v1".to_owned())])
         }),
-        (&[("TEMPORAL_GRPC_META_X", "")], |c| assert!(headers(c).is_empty())),
+        (&[("TEMPORAL_GRPC_META_X", "")], |c| {
+            assert!(headers(c).is_empty())
+        }),
         // Empty values fall back to the defaults (a deliberate difference from Python).
         (&[("TEMPORAL_ADDRESS", "")], |c| {
             assert_eq!(c.address(), "localhost:7233")
@@ -167,10 +177,13 @@ fn every_variable_sets_its_key() {
             assert_eq!(c.tls().unwrap().client_cert(), None)
         }),
         // Unrelated variables change nothing.
-        (&[("TEMPORAL_CLI", "/bin/temporal"), ("HOME", "/nowhere")], |c| {
-            assert_eq!(c.address(), "localhost:7233");
-            assert!(c.tls().is_none());
-        }),
+        (
+            &[("TEMPORAL_CLI", "/bin/temporal"), ("HOME", "/nowhere")],
+            |c| {
+                assert_eq!(c.address(), "localhost:7233");
+                assert!(c.tls().is_none());
+            },
+        ),
     ];
     for (vars, check) in cases {
         let config = load(None, vars).unwrap_or_else(|e| panic!("{vars:?}: {e}"));
@@ -197,13 +210,19 @@ fn every_key_of_the_file_is_read() {
         "grpc_meta keys are lower-cased with _ turned into -"
     );
 
-    let cloud = loader(Some("full.toml"), &[]).profile("cloud").load().unwrap();
+    let cloud = loader(Some("full.toml"), &[])
+        .profile("cloud")
+        .load()
+        .unwrap();
     assert_eq!(cloud.address(), "my-ns.a1b2c.tmprl.cloud:7233");
     assert_eq!(cloud.namespace(), "my-ns.a1b2c");
     assert_eq!(cloud.api_key(), Some("file-api-key"));
     assert!(cloud.tls_enabled());
 
-    let mtls = loader(Some("full.toml"), &[]).profile("mtls").load().unwrap();
+    let mtls = loader(Some("full.toml"), &[])
+        .profile("mtls")
+        .load()
+        .unwrap();
     let tls = mtls.tls().unwrap();
     assert_eq!(tls.disabled(), None);
     assert_eq!(
@@ -221,7 +240,10 @@ fn every_key_of_the_file_is_read() {
     assert_eq!(tls.server_name(), Some("override.example.com"));
     assert!(tls.disable_host_verification());
 
-    let inline = loader(Some("full.toml"), &[]).profile("inline").load().unwrap();
+    let inline = loader(Some("full.toml"), &[])
+        .profile("inline")
+        .load()
+        .unwrap();
     let tls = inline.tls().unwrap();
     assert_eq!(
         tls.client_cert(),
@@ -229,10 +251,20 @@ fn every_key_of_the_file_is_read() {
             b"-----BEGIN CERTIFICATE-----\ninline-cert\n-----END CERTIFICATE-----\n".to_vec()
         ))
     );
-    assert_eq!(tls.client_key(), Some(&PemSource::Data(b"inline-key".to_vec())));
-    assert_eq!(tls.server_ca_cert(), None, "empty inline data counts as absent");
+    assert_eq!(
+        tls.client_key(),
+        Some(&PemSource::Data(b"inline-key".to_vec()))
+    );
+    assert_eq!(
+        tls.server_ca_cert(),
+        None,
+        "empty inline data counts as absent"
+    );
 
-    let codec = loader(Some("full.toml"), &[]).profile("codec").load().unwrap();
+    let codec = loader(Some("full.toml"), &[])
+        .profile("codec")
+        .load()
+        .unwrap();
     let codec = codec.codec().unwrap();
     assert_eq!(codec.endpoint.as_deref(), Some("https://codec.example.com"));
     assert_eq!(codec.auth.as_deref(), Some("Bearer codec-secret"));
@@ -242,7 +274,8 @@ fn every_key_of_the_file_is_read() {
 #[test]
 fn tls_enablement_follows_the_four_rules() {
     // (profile, extra env, TLS on?)
-    let cases: &[(&str, &[(&str, &str)], bool)] = &[
+    type Vars = &'static [(&'static str, &'static str)];
+    let cases: &[(&str, Vars, bool)] = &[
         ("default", &[], false),          // no table, no key: off
         ("cloud", &[], true),             // no table, API key: on
         ("tls_empty", &[], true),         // an empty table: on
@@ -326,7 +359,10 @@ fn environment_tls_values_override_the_file() {
     .load()
     .unwrap();
     let tls = config.tls().unwrap();
-    assert_eq!(tls.client_cert(), Some(&PemSource::Path("/env/cert.pem".into())));
+    assert_eq!(
+        tls.client_cert(),
+        Some(&PemSource::Path("/env/cert.pem".into()))
+    );
     assert_eq!(
         tls.client_key(),
         Some(&PemSource::Path("/nonexistent/solo/client.key".into()))
@@ -433,7 +469,10 @@ fn the_implicit_default_profile_may_be_missing() {
         .load()
         .unwrap();
     assert_eq!(config.address(), "localhost:7233");
-    assert_eq!(load(Some("empty.toml"), &[]).unwrap().address(), "localhost:7233");
+    assert_eq!(
+        load(Some("empty.toml"), &[]).unwrap().address(),
+        "localhost:7233"
+    );
 }
 
 #[test]
@@ -501,12 +540,18 @@ fn profile_names_keep_their_case_and_dots() {
 // Errors: each names the file / profile / key / variable and a fix.
 
 /// Asserts that `result` failed, the message contains every fragment, and it is one line.
-fn assert_error(result: Result<impl std::fmt::Debug, ConfigError>, fragments: &[&str]) -> ConfigError {
+fn assert_error(
+    result: Result<impl std::fmt::Debug, ConfigError>,
+    fragments: &[&str],
+) -> ConfigError {
     let error = result.expect_err("expected an error");
     let message = error.to_string();
     assert!(!message.contains('\n'), "not one line: {message}");
     for fragment in fragments {
-        assert!(message.contains(fragment), "{fragment:?} missing from: {message}");
+        assert!(
+            message.contains(fragment),
+            "{fragment:?} missing from: {message}"
+        );
     }
     error
 }
@@ -515,11 +560,26 @@ fn assert_error(result: Result<impl std::fmt::Debug, ConfigError>, fragments: &[
 fn malformed_toml_names_the_file_line_and_column() {
     let error = assert_error(
         load(Some("malformed.toml"), &[]),
-        &["malformed.toml", "is not valid TOML", "line 3, column 13", "quote strings"],
+        &[
+            "malformed.toml",
+            "is not valid TOML",
+            "line 3, column 13",
+            "strings need double quotes",
+        ],
     );
-    assert!(matches!(error, ConfigError::MalformedToml { line: 3, column: 13, .. }));
+    assert!(matches!(
+        error,
+        ConfigError::MalformedToml {
+            line: 3,
+            column: 13,
+            ..
+        }
+    ));
     assert_error(
-        ClientConfig::loader().env(env(&[])).config_data("[profile.default\n").load(),
+        ClientConfig::loader()
+            .env(env(&[]))
+            .config_data("[profile.default\n")
+            .load(),
         &["<config data>", "line 1"],
     );
 }
@@ -528,18 +588,33 @@ fn malformed_toml_names_the_file_line_and_column() {
 fn wrong_types_name_the_key() {
     assert_error(
         load(Some("wrong_type.toml"), &[]),
-        &["`profile.default.address`", "must be a string", "the integer 7233", "address = \"...\""],
+        &[
+            "`profile.default.address`",
+            "must be a string",
+            "the integer 7233",
+            "address = \"...\"",
+        ],
     );
     assert_error(
         load(Some("wrong_bool.toml"), &[]),
-        &["`profile.default.tls.disabled`", "must be a boolean", "without quotes"],
+        &[
+            "`profile.default.tls.disabled`",
+            "must be a boolean",
+            "without quotes",
+        ],
     );
     assert_error(
-        ClientConfig::loader().env(env(&[])).config_data("profile = 1\n").load(),
+        ClientConfig::loader()
+            .env(env(&[]))
+            .config_data("profile = 1\n")
+            .load(),
         &["`profile`", "a table of profiles"],
     );
     assert_error(
-        ClientConfig::loader().env(env(&[])).config_data("[profile]\ndefault = \"x\"\n").load(),
+        ClientConfig::loader()
+            .env(env(&[]))
+            .config_data("[profile]\ndefault = \"x\"\n")
+            .load(),
         &["`profile.default`", "must be a table"],
     );
     assert_error(
@@ -561,10 +636,26 @@ fn wrong_types_name_the_key() {
 #[test]
 fn strict_mode_names_unknown_keys() {
     let cases = [
-        ("typo.toml", "`profile.default.adress`", "address, namespace"),
-        ("go_authority.toml", "`profile.default.authority`", "api_key"),
-        ("unknown_tls_key.toml", "`profile.default.tls.client_cert`", "client_cert_path"),
-        ("top_level_unknown.toml", "`version`", "allowed here: profile"),
+        (
+            "typo.toml",
+            "`profile.default.adress`",
+            "address, namespace",
+        ),
+        (
+            "go_authority.toml",
+            "`profile.default.authority`",
+            "api_key",
+        ),
+        (
+            "unknown_tls_key.toml",
+            "`profile.default.tls.client_cert`",
+            "client_cert_path",
+        ),
+        (
+            "top_level_unknown.toml",
+            "`version`",
+            "allowed here: profile",
+        ),
     ];
     for (file, key, allowed) in cases {
         let error = assert_error(
@@ -579,14 +670,31 @@ fn strict_mode_names_unknown_keys() {
 fn path_and_data_together_are_rejected() {
     assert_error(
         load(Some("path_and_data.toml"), &[]),
-        &["`tls.client_cert_path` and `tls.client_cert_data`", "profile \"default\"", "path_and_data.toml", "set only one"],
+        &[
+            "`tls.client_cert_path` and `tls.client_cert_data`",
+            "profile \"default\"",
+            "path_and_data.toml",
+            "set only one",
+        ],
     );
     for (path_var, data_var) in [
-        ("TEMPORAL_TLS_CLIENT_CERT_PATH", "TEMPORAL_TLS_CLIENT_CERT_DATA"),
-        ("TEMPORAL_TLS_CLIENT_KEY_PATH", "TEMPORAL_TLS_CLIENT_KEY_DATA"),
-        ("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "TEMPORAL_TLS_SERVER_CA_CERT_DATA"),
+        (
+            "TEMPORAL_TLS_CLIENT_CERT_PATH",
+            "TEMPORAL_TLS_CLIENT_CERT_DATA",
+        ),
+        (
+            "TEMPORAL_TLS_CLIENT_KEY_PATH",
+            "TEMPORAL_TLS_CLIENT_KEY_DATA",
+        ),
+        (
+            "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+            "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+        ),
     ] {
-        let error = assert_error(load(None, &[(path_var, "/p"), (data_var, "d")]), &[path_var, data_var]);
+        let error = assert_error(
+            load(None, &[(path_var, "/p"), (data_var, "d")]),
+            &[path_var, data_var],
+        );
         assert!(matches!(error, ConfigError::PathAndData { .. }));
     }
 }
@@ -594,24 +702,43 @@ fn path_and_data_together_are_rejected() {
 #[test]
 fn environment_and_file_may_not_mix_path_and_data() {
     let error = assert_error(
-        loader(Some("full.toml"), &[("TEMPORAL_TLS_CLIENT_CERT_PATH", "/env.pem")])
-            .profile("inline")
-            .load(),
-        &["TEMPORAL_TLS_CLIENT_CERT_PATH", "client certificate", "`tls.client_cert_data`", "profile \"inline\"", "unset"],
+        loader(
+            Some("full.toml"),
+            &[("TEMPORAL_TLS_CLIENT_CERT_PATH", "/env.pem")],
+        )
+        .profile("inline")
+        .load(),
+        &[
+            "TEMPORAL_TLS_CLIENT_CERT_PATH",
+            "client certificate",
+            "`tls.client_cert_data`",
+            "profile \"inline\"",
+            "unset",
+        ],
     );
     assert!(matches!(error, ConfigError::EnvConflictsWithFile { .. }));
     assert_error(
-        loader(Some("full.toml"), &[("TEMPORAL_TLS_CLIENT_KEY_DATA", "KEY")])
-            .profile("mtls")
-            .load(),
-        &["TEMPORAL_TLS_CLIENT_KEY_DATA", "client key", "`tls.client_key_path`"],
+        loader(
+            Some("full.toml"),
+            &[("TEMPORAL_TLS_CLIENT_KEY_DATA", "KEY")],
+        )
+        .profile("mtls")
+        .load(),
+        &[
+            "TEMPORAL_TLS_CLIENT_KEY_DATA",
+            "client key",
+            "`tls.client_key_path`",
+        ],
     );
     // The file's empty server_ca_cert_data counts as absent, so a path from the environment
     // is fine.
-    let config = loader(Some("full.toml"), &[("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/ca.pem")])
-        .profile("inline")
-        .load()
-        .unwrap();
+    let config = loader(
+        Some("full.toml"),
+        &[("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/ca.pem")],
+    )
+    .profile("inline")
+    .load()
+    .unwrap();
     assert_eq!(
         config.tls().unwrap().server_ca_cert(),
         Some(&PemSource::Path("/ca.pem".into()))
@@ -622,7 +749,13 @@ fn environment_and_file_may_not_mix_path_and_data() {
 fn a_named_profile_must_exist() {
     let error = assert_error(
         loader(Some("full.toml"), &[]).profile("prod").load(),
-        &["profile \"prod\"", "ConfigLoader::profile", "full.toml", "known profiles: cloud, codec, default", "add a [profile.prod] table"],
+        &[
+            "profile \"prod\"",
+            "ConfigLoader::profile",
+            "full.toml",
+            "known profiles: cloud, codec, default",
+            "add a [profile.prod] table",
+        ],
     );
     assert!(matches!(error, ConfigError::ProfileNotFound { .. }));
     assert_error(
@@ -630,7 +763,9 @@ fn a_named_profile_must_exist() {
         &["profile \"staging\"", "chosen by TEMPORAL_PROFILE"],
     );
     assert_error(
-        loader(Some("does-not-exist.toml"), &[]).profile("prod").load(),
+        loader(Some("does-not-exist.toml"), &[])
+            .profile("prod")
+            .load(),
         &["the file does not exist"],
     );
     assert_error(
@@ -643,8 +778,15 @@ fn a_named_profile_must_exist() {
 fn an_unreadable_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
     let error = assert_error(
-        ClientConfig::loader().env(env(&[])).config_file(dir.path()).load(),
-        &["cannot read config file", dir.path().to_str().unwrap(), "TEMPORAL_CONFIG_FILE"],
+        ClientConfig::loader()
+            .env(env(&[]))
+            .config_file(dir.path())
+            .load(),
+        &[
+            "cannot read config file",
+            dir.path().to_str().unwrap(),
+            "TEMPORAL_CONFIG_FILE",
+        ],
     );
     assert!(matches!(error, ConfigError::ReadFile { .. }));
 }
@@ -673,7 +815,10 @@ fn options_carry_address_namespace_key_and_headers() {
     assert_eq!(options.get_address(), "my-ns.a1b2c.tmprl.cloud:7233");
     assert_eq!(options.get_namespace(), "my-ns.a1b2c");
     assert!(options.has_api_key());
-    assert_eq!(options.get_headers().collect::<Vec<_>>(), vec![("x-extra", "1")]);
+    assert_eq!(
+        options.get_headers().collect::<Vec<_>>(),
+        vec![("x-extra", "1")]
+    );
     let tls = options.get_tls().unwrap();
     assert_eq!(tls.server_ca_pem, None, "system roots");
     assert_eq!(tls.client_cert_pem, None);
@@ -711,7 +856,10 @@ fn options_read_certificate_files() {
     .unwrap();
     let tls = options.get_tls().unwrap();
     assert_eq!(tls.client_cert_pem.as_deref(), Some(cert.pem().as_bytes()));
-    assert_eq!(tls.client_key_pem.as_deref(), Some(key.serialize_pem().as_bytes()));
+    assert_eq!(
+        tls.client_key_pem.as_deref(),
+        Some(key.serialize_pem().as_bytes())
+    );
     assert_eq!(tls.server_ca_pem.as_deref(), Some(cert.pem().as_bytes()));
     assert_eq!(tls.server_name.as_deref(), Some("server.example.com"));
 }
@@ -719,63 +867,128 @@ fn options_read_certificate_files() {
 #[test]
 fn options_errors_name_the_origin() {
     let error = assert_error(
-        load(Some("missing_cert.toml"), &[]).unwrap().connection_options(),
-        &["cannot read the client certificate file /nonexistent/solo/client.pem", "`tls.client_cert_path` in profile \"default\"", "missing_cert.toml", "No such file or directory", "fix the path"],
+        load(Some("missing_cert.toml"), &[])
+            .unwrap()
+            .connection_options(),
+        &[
+            "cannot read the client certificate file /nonexistent/solo/client.pem",
+            "`tls.client_cert_path` in profile \"default\"",
+            "missing_cert.toml",
+            "No such file or directory",
+            "fix the path",
+        ],
     );
     assert!(matches!(error, ConfigError::ReadPem { .. }));
 
     assert_error(
-        load(None, &[("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/nonexistent/ca.pem")])
-            .unwrap()
-            .connection_options(),
-        &["server CA certificate file /nonexistent/ca.pem", "(set by TEMPORAL_TLS_SERVER_CA_CERT_PATH)"],
+        load(
+            None,
+            &[("TEMPORAL_TLS_SERVER_CA_CERT_PATH", "/nonexistent/ca.pem")],
+        )
+        .unwrap()
+        .connection_options(),
+        &[
+            "server CA certificate file /nonexistent/ca.pem",
+            "(set by TEMPORAL_TLS_SERVER_CA_CERT_PATH)",
+        ],
     );
 
     let error = assert_error(
-        load(Some("cert_without_key.toml"), &[]).unwrap().connection_options(),
-        &["only the client certificate is set", "`tls.client_cert_data`", "tls.client_key_path"],
+        load(Some("cert_without_key.toml"), &[])
+            .unwrap()
+            .connection_options(),
+        &[
+            "only the client certificate is set",
+            "`tls.client_cert_data`",
+            "tls.client_key_path",
+        ],
     );
-    assert!(matches!(error, ConfigError::IncompleteClientIdentity { .. }));
+    assert!(matches!(
+        error,
+        ConfigError::IncompleteClientIdentity { .. }
+    ));
     assert_error(
-        load(None, &[("TEMPORAL_TLS_CLIENT_KEY_DATA", "k")]).unwrap().connection_options(),
-        &["only the client key is set", "TEMPORAL_TLS_CLIENT_KEY_DATA", "tls.client_cert_path"],
+        load(None, &[("TEMPORAL_TLS_CLIENT_KEY_DATA", "k")])
+            .unwrap()
+            .connection_options(),
+        &[
+            "only the client key is set",
+            "TEMPORAL_TLS_CLIENT_KEY_DATA",
+            "tls.client_cert_path",
+        ],
     );
     // With TLS off, certificate settings are not looked at (as in every SDK).
     assert!(
-        load(None, &[("TEMPORAL_TLS_CLIENT_KEY_DATA", "k"), ("TEMPORAL_TLS", "false")])
-            .unwrap()
-            .connection_options()
-            .is_ok()
+        load(
+            None,
+            &[
+                ("TEMPORAL_TLS_CLIENT_KEY_DATA", "k"),
+                ("TEMPORAL_TLS", "false")
+            ]
+        )
+        .unwrap()
+        .connection_options()
+        .is_ok()
     );
 
     assert_error(
         load(None, &[("TEMPORAL_TLS_SERVER_CA_CERT_DATA", "not pem")])
             .unwrap()
             .connection_options(),
-        &["server CA certificate set by TEMPORAL_TLS_SERVER_CA_CERT_DATA", "BEGIN CERTIFICATE"],
+        &[
+            "server CA certificate set by TEMPORAL_TLS_SERVER_CA_CERT_DATA",
+            "BEGIN CERTIFICATE",
+        ],
     );
 
     let error = assert_error(
-        load(Some("bad_address.toml"), &[]).unwrap().connection_options(),
-        &["invalid Temporal address `://bad`", "`address` in profile \"default\"", "localhost:7233"],
+        load(Some("bad_address.toml"), &[])
+            .unwrap()
+            .connection_options(),
+        &[
+            "invalid Temporal address `://bad`",
+            "`address` in profile \"default\"",
+            "localhost:7233",
+        ],
     );
     assert!(matches!(error, ConfigError::InvalidAddress { .. }));
     assert_error(
-        load(None, &[("TEMPORAL_ADDRESS", "localhost")]).unwrap().connection_options(),
-        &["(set by TEMPORAL_ADDRESS)", "the port is missing", "localhost:7233"],
+        load(None, &[("TEMPORAL_ADDRESS", "localhost")])
+            .unwrap()
+            .connection_options(),
+        &[
+            "(set by TEMPORAL_ADDRESS)",
+            "the port is missing",
+            "localhost:7233",
+        ],
     );
     assert_error(
-        ClientConfig::default().with_address("http://x:1").with_api_key("k").connection_options(),
+        ClientConfig::default()
+            .with_address("http://x:1")
+            .with_api_key("k")
+            .connection_options(),
         &["`ClientConfig::with_address`", "http://"],
     );
 
     assert_error(
-        load(Some("bad_header.toml"), &[]).unwrap().connection_options(),
-        &["invalid gRPC header `bad header`", "`grpc_meta.bad header`", "x-team"],
+        load(Some("bad_header.toml"), &[])
+            .unwrap()
+            .connection_options(),
+        &[
+            "invalid gRPC header `bad header`",
+            "`grpc_meta.bad header`",
+            "x-team",
+        ],
     );
     assert_error(
-        load(None, &[("TEMPORAL_GRPC_META_GRPC_TIMEOUT", "1S")]).unwrap().connection_options(),
-        &["`grpc-timeout`", "TEMPORAL_GRPC_META_GRPC_TIMEOUT", "reserved"],
+        load(None, &[("TEMPORAL_GRPC_META_GRPC_TIMEOUT", "1S")])
+            .unwrap()
+            .connection_options(),
+        &[
+            "`grpc-timeout`",
+            "TEMPORAL_GRPC_META_GRPC_TIMEOUT",
+            "reserved",
+        ],
     );
 }
 

@@ -14,7 +14,7 @@ pub mod py_client;
 pub mod py_worker;
 pub mod python;
 pub mod shapes;
-// TEMP pub mod solo_activities;
+pub mod solo_activities;
 pub mod temporal_cli;
 
 use std::future::Future;
@@ -25,7 +25,7 @@ use serde_json::{Value, json};
 
 pub use py_client::{PyClient, Start};
 pub use py_worker::PyWorker;
-// TEMP pub use solo_activities::SoloWorker;
+pub use solo_activities::SoloWorker;
 pub use temporal_cli::{CliOutput, temporal};
 
 /// The shared dev server's `host:port`.
@@ -37,6 +37,20 @@ pub fn server_address() -> String {
         Ok(server) => server.address(),
         Err(e) => panic!("the dev server did not start: {e}"),
     }
+}
+
+/// A solo client for the shared dev server, on the caller's runtime (a client's connection
+/// lives on the runtime that made it, and each `#[tokio::test]` has its own).
+///
+/// # Panics
+/// When it cannot connect.
+pub async fn solo_client() -> solo_client::Client {
+    use solo_client::{Client, ClientOptions, Connection, ConnectionOptions};
+    let address = server_address();
+    let connection = Connection::connect(ConnectionOptions::new(&address))
+        .await
+        .unwrap_or_else(|e| panic!("solo cannot connect to {address}: {e}"));
+    Client::new(connection, ClientOptions::new())
 }
 
 /// A fresh id with a readable prefix.
@@ -95,7 +109,11 @@ where
 /// # Panics
 /// When the answer was `ok`.
 pub fn py_error(answer: &Value) -> &Value {
-    assert_eq!(answer["ok"], json!(false), "expected an error, got {answer}");
+    assert_eq!(
+        answer["ok"],
+        json!(false),
+        "expected an error, got {answer}"
+    );
     &answer["error"]
 }
 

@@ -94,7 +94,8 @@ impl PyClient {
 
     /// `terminate --id --reason`.
     pub async fn terminate(&self, id: &str, reason: &str) -> Value {
-        self.run(&["terminate", "--id", id, "--reason", reason]).await
+        self.run(&["terminate", "--id", id, "--reason", reason])
+            .await
     }
 
     /// `list --query`.
@@ -158,7 +159,10 @@ impl Start {
     pub fn on(&self, task_queue: &str) -> Self {
         let mut other = self.clone();
         other.task_queue = task_queue.to_owned();
-        let prefix = self.id.rsplit_once('-').map_or(self.id.as_str(), |(p, _)| p);
+        let prefix = self
+            .id
+            .rsplit_once('-')
+            .map_or(self.id.as_str(), |(p, _)| p);
         other.id = crate::unique(prefix);
         other
     }

@@ -125,7 +125,10 @@ pub fn json_values() -> Vec<(&'static str, Value)> {
         ("bool true", json!(true)),
         ("bool false", json!(false)),
         ("list", json!([1, "two", 3.5, false, null, [], {}])),
-        ("map", json!({"a": 1, "ü": [true], "nested": {"k": "v"}, "null": null})),
+        (
+            "map",
+            json!({"a": 1, "ü": [true], "nested": {"k": "v"}, "null": null}),
+        ),
         ("empty list", json!([])),
         ("empty map", json!({})),
     ]

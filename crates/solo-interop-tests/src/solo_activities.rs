@@ -1,5 +1,8 @@
 //! A solo worker with the same activities, under the same names, as `py_worker.py`, so that
 //! one test can run against either worker and compare what each side observes.
+//!
+//! The crates are used directly (not through the `solo` facade), hence
+//! `#[activity(crate = "solo_worker")]`.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -8,85 +11,87 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use solo::prelude::*;
+use solo_client::{ActivityError, ApplicationError, Cancelled};
+use solo_macros::activity;
+use solo_worker::{ActivityContext, Worker};
 
 use crate::shapes::Order;
-use crate::{server_address, unique};
+use crate::{solo_client, unique};
 
 /// Returns its argument as decoded (any JSON).
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo(value: Value) -> Value {
     value
 }
 
 /// Returns the order; decoding it proves the field names and types match the dataclass.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_order(order: Order) -> Order {
     order
 }
 
 /// Returns the bytes (a `binary/plain` payload both ways).
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_bytes(data: Bytes) -> Bytes {
     data
 }
 
 /// Typed echo: a signed 64-bit integer.
-#[activity]
-pub async fn echo_i64(value: i64) -> i64 {
+#[activity(crate = "solo_worker")]
+pub async fn echo_int(value: i64) -> i64 {
     value
 }
 
 /// Typed echo: a double.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_f64(value: f64) -> f64 {
     value
 }
 
 /// Typed echo: a boolean.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_bool(value: bool) -> bool {
     value
 }
 
 /// Typed echo: a string.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_string(value: String) -> String {
     value
 }
 
 /// Typed echo: a list.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_list(value: Vec<Value>) -> Vec<Value> {
     value
 }
 
 /// Typed echo: a map.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_map(value: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
     value
 }
 
 /// Typed echo: an optional string (`None` ↔ Python `None`).
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_option(value: Option<String>) -> Option<String> {
     value
 }
 
 /// Takes a unit (`None` from Python) and returns one.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn echo_unit(value: ()) {
     value
 }
 
 /// No argument.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn no_args() -> String {
     "called with no arguments".to_owned()
 }
 
 /// No argument, no result.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn nothing() {}
 
 /// What `fail_application` raises; the same dict the Python activity takes.
@@ -109,7 +114,7 @@ pub struct FailSpec {
 }
 
 /// Fails with an `ApplicationError` built from `spec`.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn fail_application(spec: FailSpec) -> Result<(), ActivityError> {
     let mut error = ApplicationError::new(spec.message);
     if let Some(error_type) = spec.error_type {
@@ -128,26 +133,26 @@ pub async fn fail_application(spec: FailSpec) -> Result<(), ActivityError> {
 }
 
 /// The Rust counterpart of an unexpected exception: a panic.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn fail_exception(message: String) -> String {
     panic!("{message}")
 }
 
 /// A plain `std::error::Error` returned by activity code.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn fail_error(message: String) -> Result<String, std::io::Error> {
     Err(std::io::Error::other(message))
 }
 
 /// Sleeps, then answers (used for timeouts).
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn sleep(seconds: f64) -> String {
     tokio::time::sleep(Duration::from_secs_f64(seconds)).await;
     format!("slept {seconds}")
 }
 
 /// Heartbeats `details` until cancelled, then reports the cancellation.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn heartbeat_until_cancelled(
     ctx: ActivityContext,
     details: Value,
@@ -162,7 +167,7 @@ pub async fn heartbeat_until_cancelled(
 }
 
 /// The same as a blocking function on the worker's blocking pool.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub fn heartbeat_until_cancelled_sync(
     ctx: ActivityContext,
     details: Value,
@@ -177,7 +182,7 @@ pub fn heartbeat_until_cancelled_sync(
 }
 
 /// Heartbeats and fails until `succeed_on_attempt`, which returns the details it resumed with.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn retry_then_succeed(
     ctx: ActivityContext,
     succeed_on_attempt: u32,
@@ -197,7 +202,7 @@ pub async fn retry_then_succeed(
 }
 
 /// What a solo activity sees of itself when started by another SDK.
-#[activity]
+#[activity(crate = "solo_worker")]
 pub async fn activity_info(ctx: ActivityContext) -> Value {
     let info = ctx.info();
     json!({
@@ -286,7 +291,7 @@ async fn build_worker(task_queue: &str) -> Result<Worker, String> {
         .activity(echo)
         .activity(echo_order)
         .activity(echo_bytes)
-        .activity(echo_i64)
+        .activity(echo_int)
         .activity(echo_f64)
         .activity(echo_bool)
         .activity(echo_string)
@@ -306,16 +311,4 @@ async fn build_worker(task_queue: &str) -> Result<Worker, String> {
         .activity(activity_info)
         .build()
         .map_err(|e| e.to_string())
-}
-
-/// A solo client for the shared dev server, on the caller's runtime.
-///
-/// # Panics
-/// When it cannot connect.
-pub async fn solo_client() -> Client {
-    let address = server_address();
-    let connection = Connection::connect(ConnectionOptions::new(&address))
-        .await
-        .unwrap_or_else(|e| panic!("solo cannot connect to {address}: {e}"));
-    Client::new(connection, ClientOptions::new())
 }

@@ -8,8 +8,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde_json::{Value, json};
 use solo_interop_tests::shapes::{BEYOND_F64, UNICODE_TEXT, json_values, sample_order};
-use solo_interop_tests::solo_activities::solo_client;
-use solo_interop_tests::{CliOutput, SoloWorker, eventually, temporal, unique};
+use solo_interop_tests::{CliOutput, SoloWorker, eventually, solo_client, temporal, unique};
 
 fn tq() -> &'static str {
     SoloWorker::shared().task_queue()
@@ -73,11 +72,16 @@ async fn cli_execute_runs_every_data_shape_on_solo() {
     ));
     cases.push((
         "typed i64".into(),
-        "echo_i64".into(),
+        "echo_int".into(),
         BEYOND_F64.to_string(),
         json!(BEYOND_F64),
     ));
-    cases.push(("typed f64".into(), "echo_f64".into(), "2.5".into(), json!(2.5)));
+    cases.push((
+        "typed f64".into(),
+        "echo_f64".into(),
+        "2.5".into(),
+        json!(2.5),
+    ));
     cases.push((
         "typed string".into(),
         "echo_string".into(),
@@ -90,7 +94,12 @@ async fn cli_execute_runs_every_data_shape_on_solo() {
         "null".into(),
         json!(null),
     ));
-    cases.push(("null as unit".into(), "echo_unit".into(), "null".into(), json!(null)));
+    cases.push((
+        "null as unit".into(),
+        "echo_unit".into(),
+        "null".into(),
+        json!(null),
+    ));
 
     let runs = cases.iter().map(|(label, activity, input, _)| async move {
         let id = unique("cli2solo-data");
@@ -151,7 +160,10 @@ async fn cli_sees_solo_application_errors_panics_and_timeouts() {
     });
     let id = unique("cli2solo-fail");
     let out = execute("fail_application", &id, &[spec.to_string()], &[]).await;
-    assert!(!out.success, "a failed activity makes the CLI fail: {out:?}");
+    assert!(
+        !out.success,
+        "a failed activity makes the CLI fail: {out:?}"
+    );
     let failure = &out.json()["failure"];
     assert_eq!(failure["message"], "card declined — ñ", "{failure}");
     assert_eq!(
@@ -258,7 +270,10 @@ async fn cli_start_describe_cancel_on_solo() {
         running["info"]["status"], "ACTIVITY_EXECUTION_STATUS_RUNNING",
         "{running}"
     );
-    assert_eq!(running["info"]["runState"], "PENDING_ACTIVITY_STATE_STARTED");
+    assert_eq!(
+        running["info"]["runState"],
+        "PENDING_ACTIVITY_STATE_STARTED"
+    );
     assert_eq!(running["input"], json!([details]));
 
     let out = temporal(&[
@@ -314,7 +329,7 @@ async fn cli_terminate_on_solo() {
         .result()
         .await
     {
-        Err(solo::client::Error::Terminated { reason, .. }) => {
+        Err(solo_client::Error::Terminated { reason, .. }) => {
             assert_eq!(reason, "operator said so")
         }
         other => panic!("expected Terminated, got {other:?}"),

@@ -50,14 +50,29 @@ async fn every_data_shape_reaches_solo_typed_and_comes_back() {
         ));
     }
     let typed: Vec<(&str, Value, Value, &str)> = vec![
-        ("echo_i64", json!(BEYOND_F64), json!(BEYOND_F64), "int"),
-        ("echo_i64", json!(-BEYOND_F64), json!(-BEYOND_F64), "int"),
+        ("echo_int", json!(BEYOND_F64), json!(BEYOND_F64), "int"),
+        ("echo_int", json!(-BEYOND_F64), json!(-BEYOND_F64), "int"),
         ("echo_f64", json!(0.1), json!(0.1), "float"),
         ("echo_f64", json!(3), json!(3.0), "float"),
         ("echo_bool", json!(false), json!(false), "bool"),
-        ("echo_string", json!(UNICODE_TEXT), json!(UNICODE_TEXT), "str"),
-        ("echo_list", json!([1, "a", null]), json!([1, "a", null]), "list"),
-        ("echo_map", json!({"z": 1, "ä": [2]}), json!({"z": 1, "ä": [2]}), "dict"),
+        (
+            "echo_string",
+            json!(UNICODE_TEXT),
+            json!(UNICODE_TEXT),
+            "str",
+        ),
+        (
+            "echo_list",
+            json!([1, "a", null]),
+            json!([1, "a", null]),
+            "list",
+        ),
+        (
+            "echo_map",
+            json!({"z": 1, "ä": [2]}),
+            json!({"z": 1, "ä": [2]}),
+            "dict",
+        ),
         ("echo_option", json!(null), json!(null), "NoneType"),
         ("echo_option", json!("x"), json!("x"), "str"),
         ("echo_unit", json!(null), json!(null), "NoneType"),
@@ -109,10 +124,8 @@ async fn every_data_shape_reaches_solo_typed_and_comes_back() {
     }
 
     // The same starts against the Python worker give the same answers.
-    let shared: Vec<&(String, Start, Value, &str)> = cases
-        .iter()
-        .filter(|c| !c.0.starts_with("echo_"))
-        .collect();
+    let shared: Vec<&(String, Start, Value, &str)> =
+        cases.iter().filter(|c| !c.0.starts_with("echo_")).collect();
     let commands: Vec<Vec<String>> = shared
         .iter()
         .map(|c| c.1.on(py_tq()).command("execute"))
@@ -122,7 +135,10 @@ async fn every_data_shape_reaches_solo_typed_and_comes_back() {
         let solo_answer = &answers[cases.iter().position(|c| c.0 == case.0).unwrap_or(0)];
         assert_eq!(
             (&solo_answer["result"], &solo_answer["result_python_type"]),
-            (&python_answer["result"], &python_answer["result_python_type"]),
+            (
+                &python_answer["result"],
+                &python_answer["result_python_type"]
+            ),
             "{}: solo and Python workers disagree",
             case.0
         );
@@ -306,13 +322,26 @@ async fn heartbeat_then_cancel(
 async fn cancellation_reaches_solo_through_heartbeats() {
     let py = PyClient::new();
     let details = json!({"progress": UNICODE_TEXT, "n": [1, BEYOND_F64], "done": false});
-    for activity in ["heartbeat_until_cancelled", "heartbeat_until_cancelled_sync"] {
+    for activity in [
+        "heartbeat_until_cancelled",
+        "heartbeat_until_cancelled_sync",
+    ] {
         let (running, result, after) =
             heartbeat_then_cancel(&py, activity, solo_tq(), &details).await;
         assert_eq!(running["status"], "RUNNING", "{activity}: {running}");
         assert_eq!(running["run_state"], "STARTED", "{activity}: {running}");
+        assert_eq!(running["input"], json!([details]), "{activity}: {running}");
+        assert!(
+            running["last_worker_identity"]
+                .as_str()
+                .is_some_and(|w| !w.is_empty()),
+            "{running}"
+        );
         let error = py_error(&result);
-        assert_eq!(error["cause"]["class"], "CancelledError", "{activity}: {result}");
+        assert_eq!(
+            error["cause"]["class"], "CancelledError",
+            "{activity}: {result}"
+        );
         assert_eq!(after["status"], "CANCELED", "{activity}: {after}");
         assert_eq!(after["canceled_reason"], "no longer needed");
 
@@ -324,12 +353,16 @@ async fn cancellation_reaches_solo_through_heartbeats() {
             "{activity}"
         );
         assert_eq!(
-            after["outcome_failure"]
-                .as_object()
-                .map(|o| (o.get("class"), o.get("message"), o.get("details"))),
-            python_after["outcome_failure"]
-                .as_object()
-                .map(|o| (o.get("class"), o.get("message"), o.get("details"))),
+            after["outcome_failure"].as_object().map(|o| (
+                o.get("class"),
+                o.get("message"),
+                o.get("details")
+            )),
+            python_after["outcome_failure"].as_object().map(|o| (
+                o.get("class"),
+                o.get("message"),
+                o.get("details")
+            )),
             "{activity}"
         );
     }
@@ -338,10 +371,14 @@ async fn cancellation_reaches_solo_through_heartbeats() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_terminated_solo_activity_is_terminated_for_python() {
     let py = PyClient::new();
-    let start = Start::new("heartbeat_until_cancelled", &unique("py2solo-term"), solo_tq())
-        .arg(json!("beat"))
-        .start_to_close(60.0)
-        .heartbeat_timeout(2.0);
+    let start = Start::new(
+        "heartbeat_until_cancelled",
+        &unique("py2solo-term"),
+        solo_tq(),
+    )
+    .arg(json!("beat"))
+    .start_to_close(60.0)
+    .heartbeat_timeout(2.0);
     assert_eq!(py.start(&start).await["ok"], true);
     let id = start.id();
     eventually("the attempt started", Duration::from_secs(20), || async {

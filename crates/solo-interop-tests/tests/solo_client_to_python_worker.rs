@@ -9,10 +9,13 @@ use futures::future::join_all;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use solo::prelude::*;
+use solo_client::{
+    Activity, ActivityDescription, ActivityOptions, ActivityRunState, ActivityStatus, Client,
+    Error, FailureKind, RetryPolicy,
+};
 use solo_interop_tests::shapes::{BEYOND_F64, Order, UNICODE_TEXT, json_values, sample_order};
-use solo_interop_tests::solo_activities::solo_client;
-use solo_interop_tests::{PyWorker, eventually, unique};
+use solo_interop_tests::{PyWorker, eventually, solo_client, unique};
+use solo_proto::temporal::api::enums::v1::{RetryState, TimeoutType};
 
 /// An activity implemented in Python, called from Rust with typed input and output.
 struct Remote<I, O> {
@@ -48,6 +51,14 @@ fn options(prefix: &str) -> ActivityOptions {
         PyWorker::shared().task_queue(),
         Duration::from_secs(10),
     )
+}
+
+/// The error of an activity expected to end badly.
+fn outcome_error<T: std::fmt::Debug>(result: Result<T, Error>) -> Error {
+    match result {
+        Ok(value) => panic!("expected the activity to fail, it returned {value:?}"),
+        Err(error) => error,
+    }
 }
 
 fn fast_retries(attempts: u32) -> RetryPolicy {
@@ -105,7 +116,10 @@ async fn every_data_shape_reaches_python_and_comes_back() {
                 ("f64 whole", python_view(&client, 3.0_f64).await),
                 ("f64", python_view(&client, 0.1_f64).await),
                 ("bool", python_view(&client, true).await),
-                ("String", python_view(&client, UNICODE_TEXT.to_owned()).await),
+                (
+                    "String",
+                    python_view(&client, UNICODE_TEXT.to_owned()).await,
+                ),
                 ("Vec", python_view(&client, vec![1, 2, 3]).await),
                 (
                     "BTreeMap",
@@ -171,12 +185,20 @@ async fn every_data_shape_reaches_python_and_comes_back() {
 
     // No argument; no argument and no result; several arguments.
     let text: String = client
-        .execute_activity(Remote::<(), String>::new("no_args"), (), options("solo2py-noargs"))
+        .execute_activity(
+            Remote::<(), String>::new("no_args"),
+            (),
+            options("solo2py-noargs"),
+        )
         .await
         .unwrap_or_else(|e| panic!("no_args: {e}"));
     assert_eq!(text, "called with no arguments");
     client
-        .execute_activity(Remote::<(), ()>::new("nothing"), (), options("solo2py-nothing"))
+        .execute_activity(
+            Remote::<(), ()>::new("nothing"),
+            (),
+            options("solo2py-nothing"),
+        )
         .await
         .unwrap_or_else(|e| panic!("nothing: {e}"));
     let joined: String = client
@@ -211,7 +233,7 @@ async fn a_python_application_error_arrives_whole_and_non_retryable_is_honoured(
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    let error = handle.result().await.expect_err("it fails");
+    let error = outcome_error(handle.result().await);
     let Error::Failed {
         failure,
         retry_state,
@@ -221,7 +243,10 @@ async fn a_python_application_error_arrives_whole_and_non_retryable_is_honoured(
     };
     assert_eq!(*retry_state, RetryState::NonRetryableFailure);
     assert_eq!(failure.message, "card declined — ñ");
-    assert!(!failure.stack_trace.is_empty(), "Python sends its traceback");
+    assert!(
+        !failure.stack_trace.is_empty(),
+        "Python sends its traceback"
+    );
     let FailureKind::Application {
         error_type,
         non_retryable,
@@ -243,7 +268,10 @@ async fn a_python_application_error_arrives_whole_and_non_retryable_is_honoured(
 
     let described = handle.describe().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(described.status, ActivityStatus::Failed);
-    assert_eq!(described.attempt, 1, "unlimited attempts, but non-retryable");
+    assert_eq!(
+        described.attempt, 1,
+        "unlimited attempts, but non-retryable"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -257,7 +285,7 @@ async fn a_retryable_python_error_is_retried_until_attempts_run_out() {
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    let error = handle.result().await.expect_err("it fails");
+    let error = outcome_error(handle.result().await);
     let Error::Failed {
         failure,
         retry_state,
@@ -305,7 +333,7 @@ async fn a_python_exception_is_a_retryable_application_failure() {
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    let error = handle.result().await.expect_err("it fails");
+    let error = outcome_error(handle.result().await);
     let failure = error.failure().unwrap_or_else(|| panic!("{error:?}"));
     assert_eq!(failure.message, "kaboom ü");
     assert_eq!(failure.error_type(), Some("RuntimeError"));
@@ -331,8 +359,8 @@ async fn a_python_activity_past_its_start_to_close_timeout_times_out() {
                 .start_to_close_timeout(Duration::from_secs(1))
                 .retry_policy(fast_retries(1)),
         )
-        .await
-        .expect_err("it times out");
+        .await;
+    let error = outcome_error(error);
     match &error {
         Error::TimedOut { timeout_type, .. } => {
             assert_eq!(*timeout_type, TimeoutType::StartToClose)
@@ -377,7 +405,7 @@ where
         .cancel("no longer needed")
         .await
         .unwrap_or_else(|e| panic!("cancel: {e}"));
-    let error = handle.result().await.expect_err("it was cancelled");
+    let error = outcome_error(handle.result().await);
     let described = handle.describe().await.unwrap_or_else(|e| panic!("{e}"));
     (error, described)
 }

@@ -69,10 +69,18 @@ impl Env {
             if !key.starts_with("TEMPORAL_") {
                 continue;
             }
-            let value = value.into_string().map_err(|_| ConfigError::NonUnicodeEnv {
-                var: key.to_owned(),
-            })?;
-            vars.insert(key.to_owned(), value);
+            match value.into_string() {
+                Ok(value) => {
+                    vars.insert(key.to_owned(), value);
+                }
+                Err(_) if is_read(key) => {
+                    return Err(ConfigError::NonUnicodeEnv {
+                        var: key.to_owned(),
+                    });
+                }
+                // A variable of some other tool that happens to share the prefix.
+                Err(_) => {}
+            }
         }
         let config_dir = os_config_dir(|name| std::env::var_os(name).map(PathBuf::from));
         Ok(Self { vars, config_dir })
@@ -81,11 +89,8 @@ impl Env {
     /// Uses the given map as the whole environment. `HOME`, `XDG_CONFIG_HOME` and `APPDATA`
     /// from the map decide the default file location, so no process state leaks in.
     pub(super) fn injected(vars: HashMap<String, String>) -> Self {
-        let config_dir = os_config_dir(|name| {
-            vars.get(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        });
+        let config_dir =
+            os_config_dir(|name| vars.get(name).filter(|v| !v.is_empty()).map(PathBuf::from));
         Self { vars, config_dir }
     }
 
@@ -106,6 +111,21 @@ impl Env {
             .as_ref()
             .map(|dir| dir.join("temporalio").join("temporal.toml"))
     }
+}
+
+/// Whether the loader reads this variable.
+fn is_read(name: &str) -> bool {
+    const VALUE_VARS: &[&str] = &[
+        CONFIG_FILE_VAR,
+        PROFILE_VAR,
+        "TEMPORAL_ADDRESS",
+        "TEMPORAL_NAMESPACE",
+        "TEMPORAL_API_KEY",
+    ];
+    VALUE_VARS.contains(&name)
+        || TLS_VARS.contains(&name)
+        || CODEC_VARS.contains(&name)
+        || name.starts_with(GRPC_META_PREFIX)
 }
 
 /// The per-user configuration directory, as `dirs::config_dir` and Go's `os.UserConfigDir`
@@ -166,11 +186,11 @@ pub(super) fn overlay(env: &Env, file: &FileContext<'_>) -> Result<Overlay, Conf
 
     if TLS_VARS.iter().any(|v| env.get(v).is_some()) {
         out.ensure_table("tls");
-        if let Some(raw) = env.get("TEMPORAL_TLS") {
-            match parse_bool("TEMPORAL_TLS", raw) {
-                Some(on) => out.set(&["tls", "disabled"], "TEMPORAL_TLS", boolean(!on)),
-                None => {}
-            }
+        if let Some(on) = env
+            .get("TEMPORAL_TLS")
+            .and_then(|raw| parse_bool("TEMPORAL_TLS", raw))
+        {
+            out.set(&["tls", "disabled"], "TEMPORAL_TLS", boolean(!on));
         }
         for (i, (path_var, data_var, item)) in PEM_VARS.iter().enumerate() {
             let (path_key, data_key) = PEM_KEYS[i];
@@ -184,13 +204,13 @@ pub(super) fn overlay(env: &Env, file: &FileContext<'_>) -> Result<Overlay, Conf
                 }
                 (Some(path), None) => {
                     if file.pem[i] == PemInFile::Data {
-                        return Err(conflict(file, path_var, item, "path", data_key, "PEM data"));
+                        return Err(conflict(file, path_var, item, true, data_key));
                     }
                     out.set(&["tls", path_key], path_var, text(path));
                 }
                 (None, Some(data)) => {
                     if file.pem[i] == PemInFile::Path {
-                        return Err(conflict(file, data_var, item, "PEM data", path_key, "a path"));
+                        return Err(conflict(file, data_var, item, false, path_key));
                     }
                     out.set(&["tls", data_key], data_var, text(data));
                 }
@@ -205,10 +225,8 @@ pub(super) fn overlay(env: &Env, file: &FileContext<'_>) -> Result<Overlay, Conf
             );
         }
         let var = "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION";
-        if let Some(raw) = env.get(var) {
-            if let Some(skip) = parse_bool(var, raw) {
-                out.set(&["tls", "disable_host_verification"], var, boolean(skip));
-            }
+        if let Some(skip) = env.get(var).and_then(|raw| parse_bool(var, raw)) {
+            out.set(&["tls", "disable_host_verification"], var, boolean(skip));
         }
     }
 
@@ -249,8 +267,7 @@ pub(super) fn overlay(env: &Env, file: &FileContext<'_>) -> Result<Overlay, Conf
             ValueKind::String(value.clone())
         };
         out.ensure_table("grpc_meta");
-        if let Some(ValueKind::Table(table)) = out.layer.get_mut("grpc_meta").map(|v| &mut v.kind)
-        {
+        if let Some(ValueKind::Table(table)) = out.layer.get_mut("grpc_meta").map(|v| &mut v.kind) {
             table.insert(header.clone(), Value::new(Some(var), kind));
         }
         out.headers.insert(header, var.clone());
@@ -299,18 +316,15 @@ fn conflict(
     file: &FileContext<'_>,
     env_var: &str,
     item: &'static str,
-    env_kind: &'static str,
+    env_gives_path: bool,
     file_key: &str,
-    file_kind: &'static str,
 ) -> ConfigError {
     ConfigError::EnvConflictsWithFile {
         env_var: env_var.to_owned(),
         item,
-        env_kind,
+        env_gives_path,
         file_key: format!("`tls.{file_key}`"),
-        file_kind,
-        profile: file.profile.to_owned(),
-        file: file.label.to_owned(),
+        location: format!(" in profile \"{}\" of {}", file.profile, file.label),
     }
 }
 
@@ -354,7 +368,10 @@ mod tests {
     fn default_file_follows_the_os_config_dir() {
         let env = Env::injected(HashMap::from([
             ("HOME".to_owned(), "/home/ada".to_owned()),
-            ("APPDATA".to_owned(), "C:\\Users\\ada\\AppData\\Roaming".to_owned()),
+            (
+                "APPDATA".to_owned(),
+                "C:\\Users\\ada\\AppData\\Roaming".to_owned(),
+            ),
         ]));
         let path = env.default_config_file().unwrap();
         let expected = if cfg!(windows) {
@@ -388,6 +405,23 @@ mod tests {
             relative.default_config_file().unwrap(),
             PathBuf::from("/home/ada/.config/temporalio/temporal.toml")
         );
+    }
+
+    #[test]
+    fn only_documented_variables_are_read() {
+        for name in [
+            "TEMPORAL_ADDRESS",
+            "TEMPORAL_TLS",
+            "TEMPORAL_TLS_SERVER_NAME",
+            "TEMPORAL_CODEC_AUTH",
+            "TEMPORAL_GRPC_META_X",
+            "TEMPORAL_CONFIG_FILE",
+        ] {
+            assert!(is_read(name), "{name}");
+        }
+        for name in ["TEMPORAL_CLI", "TEMPORAL_ENV", "TEMPORAL_TLS_CERT"] {
+            assert!(!is_read(name), "{name}");
+        }
     }
 
     #[test]

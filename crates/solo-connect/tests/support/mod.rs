@@ -75,22 +75,31 @@ impl FakeTemporal {
     }
 }
 
-macro_rules! unimplemented_methods {
-    ($($name:ident($req:ident) -> $res:ident;)*) => {
-        $(
-            async fn $name(
-                &self,
-                request: Request<ws::$req>,
-            ) -> Result<Response<ws::$res>, Status> {
-                self.record(stringify!($name), &request, None);
-                Err(Status::unimplemented("not scripted"))
-            }
-        )*
+/// Implements `WorkflowService` with the given methods plus `UNIMPLEMENTED` answers for the
+/// listed ones (async_trait must see every method, so the whole impl comes from the macro).
+macro_rules! workflow_service {
+    (
+        scripted { $($scripted:item)* }
+        unimplemented { $($name:ident($req:ident) -> $res:ident;)* }
+    ) => {
+        #[tonic::async_trait]
+        impl WorkflowService for FakeTemporal {
+            $($scripted)*
+            $(
+                async fn $name(
+                    &self,
+                    request: Request<ws::$req>,
+                ) -> Result<Response<ws::$res>, Status> {
+                    self.record(stringify!($name), &request, None);
+                    Err(Status::unimplemented("not scripted"))
+                }
+            )*
+        }
     };
 }
 
-#[tonic::async_trait]
-impl WorkflowService for FakeTemporal {
+workflow_service! {
+scripted {
     async fn get_system_info(
         &self,
         request: Request<ws::GetSystemInfoRequest>,
@@ -137,7 +146,8 @@ impl WorkflowService for FakeTemporal {
         Ok(Response::new(ws::DescribeActivityExecutionResponse::default()))
     }
 
-    unimplemented_methods! {
+}
+    unimplemented {
         describe_namespace(DescribeNamespaceRequest) -> DescribeNamespaceResponse;
         request_cancel_activity_execution(RequestCancelActivityExecutionRequest) -> RequestCancelActivityExecutionResponse;
         terminate_activity_execution(TerminateActivityExecutionRequest) -> TerminateActivityExecutionResponse;

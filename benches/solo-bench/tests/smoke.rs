@@ -1,0 +1,68 @@
+//! The benchmark harness cannot rot: `cargo test` runs the whole suite at smoke sizes (a few
+//! dozen activities, its own dev server) and checks that every scenario reported a line.
+//! The figures themselves are not checked — at these sizes they mean nothing.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn the_suite_runs_every_scenario_at_smoke_size() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("workspace root");
+    let output = Command::new(env!("CARGO_BIN_EXE_solo-bench"))
+        .args(["--mode", "suite", "--smoke", "--workspace"])
+        .arg(workspace)
+        .output()
+        .expect("running solo-bench");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "solo-bench --mode suite --smoke failed ({})\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        output.status
+    );
+    let lines: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let count = |scenario: &str| lines.iter().filter(|l| l["scenario"] == scenario).count();
+    let sdks: Vec<String> = lines
+        .iter()
+        .filter(|l| l["scenario"] == "echo")
+        .filter_map(|l| l["sdk"].as_str().map(str::to_owned))
+        .collect();
+    assert!(sdks.iter().any(|s| s == "raw"), "{stdout}");
+    let sdk_count = {
+        let mut distinct = sdks.clone();
+        distinct.sort();
+        distinct.dedup();
+        distinct.len()
+    };
+    // Two concurrency levels per SDK at smoke size.
+    assert_eq!(count("echo"), 2 * sdk_count, "{stdout}");
+    assert_eq!(count("inflight"), sdk_count, "{stdout}");
+    assert_eq!(count("list"), sdk_count, "{stdout}");
+    assert_eq!(count("footprint"), 1, "{stdout}");
+    assert_eq!(count("error"), 0, "{stdout}");
+    for line in lines.iter().filter(|l| l["scenario"] == "echo") {
+        for key in [
+            "sdk",
+            "n",
+            "concurrency",
+            "wall_s",
+            "acts_per_s",
+            "client_cpu_s",
+            "worker_cpu_s",
+            "p50_ms",
+            "p99_ms",
+        ] {
+            assert!(!line[key].is_null(), "`{key}` missing in {line}");
+        }
+        assert_eq!(line["errors"], 0, "{line}");
+    }
+    assert!(stdout.contains("### Targets"), "no table:\n{stdout}");
+}

@@ -1,0 +1,175 @@
+//! Behaviour that needs a dev server of its own: a namespace without start delays, custom
+//! search attributes, and a server that goes away.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use futures::TryStreamExt;
+use solo_client::{
+    ActivityOptions, Client, ClientInterceptor, ClientOptions, Connection, ConnectionOptions,
+    Error, SearchAttributeValue,
+};
+use solo_testing::DevServerOptions;
+use support::{PrivateServer, eventually, unique, within};
+use tonic::metadata::MetadataMap;
+
+/// Records the methods called.
+#[derive(Clone, Default)]
+struct Methods(Arc<Mutex<Vec<String>>>);
+
+impl ClientInterceptor for Methods {
+    fn on_call(&self, method: &str, _metadata: &mut MetadataMap) {
+        self.0.lock().unwrap().push(method.to_owned());
+    }
+}
+
+async fn client_on(address: &str, options: ClientOptions) -> Client {
+    let connection = Connection::connect(ConnectionOptions::new(address))
+        .await
+        .unwrap();
+    Client::new(connection, options)
+}
+
+fn options(task_queue: &str) -> ActivityOptions {
+    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_delay_is_refused_where_the_namespace_lacks_it_and_search_attributes_round_trip() {
+    let server = tokio::task::spawn_blocking(|| {
+        PrivateServer::start(DevServerOptions {
+            dynamic_config: vec!["activity.startDelayEnabled=false".into()],
+            search_attributes: vec![
+                "CustomKeywordField=Keyword".into(),
+                "CustomIntField=Int".into(),
+                "CustomDatetimeField=Datetime".into(),
+                "CustomBoolField=Bool".into(),
+            ],
+            ..Default::default()
+        })
+    })
+    .await
+    .unwrap();
+    let methods = Methods::default();
+    let client = client_on(
+        &server.address,
+        ClientOptions::new().interceptor(methods.clone()),
+    )
+    .await;
+    let tq = unique("no-worker");
+
+    // The capability is asked once and remembered.
+    for _ in 0..2 {
+        let err = client
+            .start_activity_by_name::<()>(
+                "delayed",
+                (),
+                options(&tq).start_delay(Duration::from_secs(5)),
+            )
+            .await
+            .unwrap_err();
+        match &err {
+            Error::StartDelayUnsupported { namespace } => assert_eq!(namespace, "default"),
+            other => panic!("expected StartDelayUnsupported, got {other:?}"),
+        }
+        assert!(err.to_string().contains("start_delay"), "{err}");
+    }
+    let describes = methods
+        .0
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|m| *m == "DescribeNamespace")
+        .count();
+    assert_eq!(describes, 1);
+    assert!(
+        !methods
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m == "StartActivityExecution")
+    );
+
+    // Without a delay the same namespace starts activities, with search attributes.
+    let when = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+    let handle = client
+        .start_activity_by_name::<()>(
+            "indexed",
+            (),
+            options(&tq)
+                .search_attribute("CustomKeywordField", "blue")
+                .search_attribute("CustomIntField", 42)
+                .search_attribute("CustomDatetimeField", when)
+                .search_attribute("CustomBoolField", true),
+        )
+        .await
+        .unwrap();
+    let d = within("describe", handle.describe()).await.unwrap();
+    let sa = &d.search_attributes;
+    assert_eq!(
+        sa.get("CustomKeywordField"),
+        Some(&SearchAttributeValue::Keyword("blue".into()))
+    );
+    assert_eq!(
+        sa.get("CustomIntField"),
+        Some(&SearchAttributeValue::Int(42))
+    );
+    assert_eq!(
+        sa.get("CustomDatetimeField"),
+        Some(&SearchAttributeValue::Datetime(when))
+    );
+    assert_eq!(
+        sa.get("CustomBoolField"),
+        Some(&SearchAttributeValue::Bool(true))
+    );
+
+    let found = eventually("the activity is indexed", || async {
+        let found: Vec<_> = client
+            .list_activities("CustomKeywordField = 'blue' AND CustomIntField = 42")
+            .try_collect()
+            .await
+            .unwrap();
+        found.into_iter().next()
+    })
+    .await;
+    assert_eq!(found.activity_id, handle.id());
+    assert_eq!(
+        found.search_attributes.get("CustomIntField"),
+        Some(&SearchAttributeValue::Int(42))
+    );
+    handle.terminate("test done").await.unwrap();
+    drop(client);
+    tokio::task::spawn_blocking(move || drop(server))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_went_away_is_a_transport_error() {
+    let mut server =
+        tokio::task::spawn_blocking(|| PrivateServer::start(DevServerOptions::default()))
+            .await
+            .unwrap();
+    let client = client_on(&server.address, ClientOptions::new()).await;
+    client.count_activities("").await.unwrap();
+    let server = tokio::task::spawn_blocking(move || {
+        server.stop();
+        server
+    })
+    .await
+    .unwrap();
+    let err = within("count", client.count_activities(""))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(!err.is_activity_outcome());
+    let text = err.to_string();
+    assert!(text.contains("reachable"), "{text}");
+    drop(server);
+}

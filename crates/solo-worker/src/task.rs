@@ -1,0 +1,389 @@
+//! One activity task, from poll to report: decode, run inside a tracing span (catching
+//! panics, watching the local timeout and the end of the shutdown grace period), then report
+//! the outcome.
+
+use std::any::Any;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use futures::FutureExt;
+use solo_client::{ActivityError, ApplicationError, Details};
+use solo_proto::temporal::api::common::v1::Payload;
+use solo_proto::temporal::api::enums::v1::ApplicationErrorCategory;
+use solo_proto::temporal::api::failure::v1::Failure;
+use solo_proto::temporal::api::failure::v1::failure::FailureInfo;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use tower::ServiceExt;
+use tracing::Instrument;
+
+use crate::activity::ActivityRequest;
+use crate::context::{ActivityContext, CancelState, CancellationReason};
+use crate::heartbeat::{HeartbeatFuture, HeartbeatReply, Heartbeater, SendHeartbeat};
+use crate::info::ActivityInfo;
+use crate::panic::panic_failure;
+use crate::raw::{RawTask, TaskCompleter, TaskError};
+use crate::worker::Shared;
+
+/// The application error type of failures reported for activities cut short by a worker
+/// shutdown. They are retryable, so the server runs the activity again elsewhere.
+pub const WORKER_SHUTDOWN_ERROR_TYPE: &str = "WorkerShutdown";
+/// The application error type of the failure reported for a task whose activity type is not
+/// registered on the worker. It is retryable: another worker on the queue may know the type.
+pub const NOT_REGISTERED_ERROR_TYPE: &str = "NotFoundError";
+
+/// Spawns the task that runs `task`; `permit` (its slot) is released when it is reported.
+pub(crate) fn spawn(shared: &Arc<Shared>, task: RawTask, permit: OwnedSemaphorePermit) {
+    let shared = shared.clone();
+    shared.tasks.clone().spawn(async move {
+        let info = &task.info;
+        let span = tracing::info_span!(
+            "activity",
+            activity_id = %info.activity_id,
+            activity_type = %info.activity_type,
+            attempt = info.attempt,
+            run_id = info.activity_run_id.as_deref().unwrap_or(""),
+            task_queue = %info.task_queue,
+        );
+        run(shared, task).instrument(span).await;
+        drop(permit);
+    });
+}
+
+/// How an attempt ended, before deciding what to report.
+enum Outcome {
+    /// The activity returned.
+    Returned(Result<Payload, ActivityError>),
+    /// The activity panicked.
+    Panicked(Box<dyn Any + Send>),
+    /// The shutdown grace period ended and the activity did not stop at once.
+    Abandoned,
+}
+
+/// What to tell the server.
+enum Report {
+    Complete(Payload),
+    Fail(Failure),
+    Cancel(Vec<Payload>),
+    Nothing(CancellationReason),
+}
+
+async fn run(shared: Arc<Shared>, task: RawTask) {
+    let RawTask {
+        mut info, input, ..
+    } = task;
+    let token = info.task_token.clone();
+    tracing::debug!("activity task received");
+
+    let Some(service) = shared.activities.get(&info.activity_type).cloned() else {
+        let error = ApplicationError::new(format!(
+            "activity type `{}` is not registered on this worker for task queue `{}`; registered: {}",
+            info.activity_type, shared.task_queue, shared.registered
+        ))
+        .with_type(NOT_REGISTERED_ERROR_TYPE);
+        tracing::warn!(%error, "failing the task");
+        let failure = ActivityError::from(error).into_failure(&shared.converter).await;
+        respond(&shared.completer, token, Report::Fail(failure), Vec::new()).await;
+        return;
+    };
+
+    let converter = &shared.converter;
+    let input = if converter.has_codec() {
+        match converter.decode_payloads(input).await {
+            Ok(p) => p,
+            Err(e) => {
+                let error = ApplicationError::new(format!(
+                    "the input of activity `{}` could not be decoded by the codec: {e}",
+                    info.activity_type
+                ))
+                .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE)
+                .non_retryable();
+                let failure = ActivityError::from(error).into_failure(converter).await;
+                respond(&shared.completer, token, Report::Fail(failure), Vec::new()).await;
+                return;
+            }
+        }
+    } else {
+        input
+    };
+    if converter.has_codec() && !info.heartbeat_details.is_empty() {
+        let raw = std::mem::take(&mut info.heartbeat_details).into_payloads();
+        info.heartbeat_details = match converter.decode_payloads(raw.clone()).await {
+            Ok(p) => Details::new(p),
+            Err(e) => {
+                tracing::warn!(error = %e, "previous heartbeat details could not be decoded by the codec; passing them on encoded");
+                Details::new(raw)
+            }
+        };
+    }
+
+    let deadline = local_deadline(&info);
+    let cancel = Arc::new(CancelState::default());
+    let heartbeater = Heartbeater::new(
+        token.clone(),
+        info.heartbeat_timeout,
+        Arc::new(HeartbeatSender {
+            completer: shared.completer.clone(),
+            converter: shared.converter.clone(),
+        }),
+        cancel.clone(),
+        tokio::runtime::Handle::current(),
+    );
+    let activity_type = info.activity_type.clone();
+    let ctx = ActivityContext::for_worker(
+        info,
+        cancel.clone(),
+        shared.stop_polling.clone(),
+        heartbeater.clone(),
+        shared.blocking.clone(),
+    );
+
+    let outcome = execute(
+        &shared,
+        service.oneshot(ActivityRequest::new(ctx, input)),
+        &cancel,
+        deadline,
+    )
+    .await;
+    let last_details = heartbeater.finish().unwrap_or_default();
+    let report = decide(&shared, &activity_type, outcome, cancel.reason()).await;
+    let last_details = if matches!(report, Report::Fail(_)) && !last_details.is_empty() {
+        shared
+            .converter
+            .encode_payloads(last_details)
+            .await
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    respond(&shared.completer, token, report, last_details).await;
+}
+
+/// Runs the activity to its end, cancelling it when its local deadline passes and abandoning
+/// it when the shutdown grace period ends.
+async fn execute<F>(
+    shared: &Shared,
+    call: F,
+    cancel: &CancelState,
+    deadline: Option<Instant>,
+) -> Outcome
+where
+    F: std::future::Future<Output = Result<Payload, ActivityError>> + Send,
+{
+    let call = AssertUnwindSafe(call).catch_unwind();
+    tokio::pin!(call);
+    let timer = async {
+        match deadline {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(timer);
+    let mut timed_out = false;
+    loop {
+        tokio::select! {
+            biased;
+            result = &mut call => {
+                return match result {
+                    Ok(r) => Outcome::Returned(r),
+                    Err(panic) => Outcome::Panicked(panic),
+                };
+            }
+            _ = shared.abort.cancelled() => {
+                cancel.cancel(CancellationReason::WorkerShutdown);
+                // One more poll: an activity that stops as soon as it is cancelled gets to
+                // say so; one that does not is abandoned.
+                return tokio::select! {
+                    biased;
+                    result = &mut call => match result {
+                        Ok(r) => Outcome::Returned(r),
+                        Err(panic) => Outcome::Panicked(panic),
+                    },
+                    _ = std::future::ready(()) => Outcome::Abandoned,
+                };
+            }
+            _ = &mut timer, if !timed_out => {
+                timed_out = true;
+                tracing::info!("the attempt's timeout passed; cancelling it");
+                cancel.cancel(CancellationReason::TimedOut);
+            }
+        }
+    }
+}
+
+/// When the attempt's timeout passes on this worker's clock: start-to-close from now, or the
+/// schedule-to-close time left, whichever comes first.
+fn local_deadline(info: &ActivityInfo) -> Option<Instant> {
+    let now = Instant::now();
+    let start_to_close = info.start_to_close_timeout.map(|d| now + d);
+    let schedule_to_close = match (info.schedule_to_close_timeout, info.scheduled_time) {
+        (Some(limit), Some(scheduled)) => {
+            let elapsed = SystemTime::now()
+                .duration_since(scheduled)
+                .unwrap_or_default();
+            Some(now + limit.saturating_sub(elapsed))
+        }
+        _ => None,
+    };
+    match (start_to_close, schedule_to_close) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn shutdown_failure() -> ActivityError {
+    ApplicationError::new("the worker shut down before the activity finished")
+        .with_type(WORKER_SHUTDOWN_ERROR_TYPE)
+        .into()
+}
+
+/// Chooses the report for an outcome, given why (if at all) the attempt was cancelled.
+async fn decide(
+    shared: &Shared,
+    activity_type: &str,
+    outcome: Outcome,
+    reason: Option<CancellationReason>,
+) -> Report {
+    let converter = &shared.converter;
+    if let Some(r @ (CancellationReason::NotFound | CancellationReason::TimedOut)) = reason {
+        return Report::Nothing(r);
+    }
+    let error = match outcome {
+        Outcome::Abandoned => {
+            tracing::warn!("abandoning the activity at the end of the shutdown grace period");
+            shutdown_failure()
+        }
+        Outcome::Returned(Ok(payload)) => {
+            return match converter.encode_payloads(vec![payload]).await {
+                Ok(mut p) if p.len() == 1 => Report::Complete(p.remove(0)),
+                Ok(p) => Report::Fail(
+                    ActivityError::message(format!(
+                        "the payload codec turned one result into {} payloads",
+                        p.len()
+                    ))
+                    .into_failure(converter)
+                    .await,
+                ),
+                Err(e) => Report::Fail(
+                    ActivityError::from(
+                        ApplicationError::new(format!(
+                            "the result could not be encoded by the codec: {e}"
+                        ))
+                        .with_type(crate::activity::RESULT_ENCODE_ERROR_TYPE),
+                    )
+                    .into_failure(converter)
+                    .await,
+                ),
+            };
+        }
+        Outcome::Returned(Err(e @ ActivityError::Cancelled(_)))
+            if reason == Some(CancellationReason::Requested) =>
+        {
+            tracing::info!("activity cancelled");
+            let failure = e.into_failure(converter).await;
+            let details = match failure.failure_info {
+                Some(FailureInfo::CanceledFailureInfo(info)) => {
+                    info.details.map(|d| d.payloads).unwrap_or_default()
+                }
+                _ => Vec::new(),
+            };
+            return Report::Cancel(details);
+        }
+        Outcome::Returned(Err(_)) | Outcome::Panicked(_)
+            if reason == Some(CancellationReason::WorkerShutdown) =>
+        {
+            shutdown_failure()
+        }
+        Outcome::Returned(Err(e)) => e,
+        Outcome::Panicked(payload) => {
+            let error = panic_failure(activity_type, payload.as_ref());
+            tracing::error!(%error, "activity panicked");
+            error.into()
+        }
+    };
+    let failure = error.into_failure(converter).await;
+    let benign = matches!(
+        &failure.failure_info,
+        Some(FailureInfo::ApplicationFailureInfo(i)) if i.category == ApplicationErrorCategory::Benign as i32
+    );
+    if benign {
+        tracing::debug!(error = %failure.message, "activity failed");
+    } else {
+        tracing::warn!(error = %failure.message, "activity failed");
+    }
+    Report::Fail(failure)
+}
+
+async fn respond(
+    completer: &TaskCompleter,
+    token: Bytes,
+    report: Report,
+    last_details: Vec<Payload>,
+) {
+    let result = match report {
+        Report::Complete(payload) => {
+            tracing::debug!("activity completed");
+            completer.complete(token, vec![payload]).await
+        }
+        Report::Fail(failure) => completer.fail(token, failure, last_details).await,
+        Report::Cancel(details) => completer.cancel(token, details).await,
+        Report::Nothing(reason) => {
+            tracing::info!(%reason, "not reporting the attempt");
+            return;
+        }
+    };
+    match result {
+        Ok(()) => {}
+        Err(TaskError::NotFound { .. }) => tracing::info!(
+            "the server no longer knows this attempt (it timed out or was terminated); the report was dropped"
+        ),
+        Err(e) => tracing::warn!(error = %e, "could not report the activity's outcome"),
+    }
+}
+
+/// Sends heartbeats through the task completer, after the codec.
+struct HeartbeatSender {
+    completer: TaskCompleter,
+    converter: solo_client::DataConverter,
+}
+
+impl SendHeartbeat for HeartbeatSender {
+    fn send(&self, task_token: Bytes, details: Vec<Payload>) -> HeartbeatFuture {
+        let completer = self.completer.clone();
+        let converter = self.converter.clone();
+        Box::pin(async move {
+            let details = match converter.encode_payloads(details).await {
+                Ok(d) => d,
+                Err(e) => return HeartbeatReply::Failed(e.to_string()),
+            };
+            match completer.heartbeat(task_token, details).await {
+                Ok(r) => HeartbeatReply::Recorded {
+                    cancel_requested: r.cancel_requested,
+                },
+                Err(TaskError::NotFound { .. }) => HeartbeatReply::NotFound,
+                Err(e) => HeartbeatReply::Failed(e.to_string()),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn the_local_deadline_is_the_nearest_timeout() {
+        let mut info = ActivityInfo::default();
+        assert_eq!(local_deadline(&info), None);
+        info.start_to_close_timeout = Some(Duration::from_secs(10));
+        let d = local_deadline(&info).unwrap();
+        assert!(d > Instant::now() + Duration::from_secs(9));
+        info.schedule_to_close_timeout = Some(Duration::from_secs(60));
+        info.scheduled_time = Some(SystemTime::now() - Duration::from_secs(58));
+        let d = local_deadline(&info).unwrap();
+        assert!(d <= Instant::now() + Duration::from_secs(3));
+    }
+}

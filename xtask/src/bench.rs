@@ -1,0 +1,68 @@
+//! `cargo xtask bench`: builds `solo-bench` in release and runs its suite.
+//!
+//! The suite (in `benches/solo-bench`) starts its own dev server, runs every scenario as
+//! separate client and worker processes, measures the hello example's footprint, and prints
+//! one JSON line per scenario and the table. This task only builds it, points it at the
+//! workspace and the located Temporal CLI, and passes options through:
+//!
+//! - `--smoke`: tiny sizes (what CI runs through `cargo test -p solo-bench`);
+//! - `--write`: also write `BENCHMARKS.md` at the workspace root;
+//! - anything else goes to `solo-bench --mode suite` (`--n`, `--concurrency 1,10,100`,
+//!   `--reps`, `--scenarios echo,inflight,list,footprint`, `--no-build`, `--address` ...).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli;
+
+/// Runs the benchmark suite.
+pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    let temporal = cli::ensure_cli()?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    println!("xtask bench: building solo-bench (release)");
+    let status = Command::new(&cargo)
+        .args(["build", "--quiet", "--release", "-p", "solo-bench"])
+        .current_dir(root)
+        .status()
+        .context("running cargo build")?;
+    if !status.success() {
+        bail!("building solo-bench failed ({status})");
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bench = target.join("release").join("solo-bench");
+
+    let mut passed: Vec<String> = Vec::new();
+    let mut write = false;
+    for arg in args {
+        match arg.as_str() {
+            "--write" => write = true,
+            other => passed.push(other.to_owned()),
+        }
+    }
+    let mut command = String::from("cargo xtask bench");
+    for arg in args.iter().filter(|a| *a != "--write") {
+        command.push(' ');
+        command.push_str(arg);
+    }
+    let mut cmd = Command::new(&bench);
+    cmd.args(["--mode", "suite", "--workspace"])
+        .arg(root)
+        .args(["--command", &command])
+        .args(&passed)
+        .env("TEMPORAL_CLI", &temporal)
+        .env("CARGO", &cargo);
+    if write {
+        cmd.arg("--write").arg(root.join("BENCHMARKS.md"));
+    }
+    let status = cmd
+        .status()
+        .with_context(|| format!("running {}", bench.display()))?;
+    if !status.success() {
+        bail!("the benchmark suite reported failures ({status})");
+    }
+    Ok(())
+}
