@@ -254,8 +254,15 @@ pub fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Value {
     })
 }
 
-/// Activity counters of the in-flight worker, shared by its activities and its monitor.
-#[derive(Debug, Default)]
+/// The in-flight worker's counters, shared by its activities and its monitor.
+pub static INFLIGHT: InflightCounters = InflightCounters {
+    running: AtomicUsize::new(0),
+    finished: AtomicUsize::new(0),
+    heartbeats: AtomicUsize::new(0),
+};
+
+/// Activity counters of the in-flight worker.
+#[derive(Debug)]
 pub struct InflightCounters {
     /// Activities started and not yet finished.
     pub running: AtomicUsize,
@@ -271,8 +278,8 @@ pub async fn inflight_monitor(
     sdk: &str,
     n: usize,
     window: Duration,
-    counters: Arc<InflightCounters>,
 ) -> Value {
+    let counters = &INFLIGHT;
     let started = Instant::now();
     while counters.running.load(Ordering::Relaxed) < n {
         tokio::time::sleep(Duration::from_millis(50)).await;

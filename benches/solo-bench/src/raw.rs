@@ -23,7 +23,7 @@ use solo_proto::temporal::api::workflowservice::v1::{
 use tonic::transport::Channel;
 
 use crate::args::Args;
-use crate::harness::{self, Common, EchoClientOptions, InflightCounters, ListProgress};
+use crate::harness::{self, Common, EchoClientOptions, INFLIGHT, ListProgress};
 
 /// The generated client on a plain HTTP/2 channel.
 pub type Stub = WorkflowServiceClient<Channel>;
@@ -291,13 +291,11 @@ pub async fn inflight_worker(mut args: Args) -> Result<Value> {
     let options = WorkerOptions::parse(&mut args, "solo-bench-inflight")?;
     args.finish()?;
     let stub = connect(&options.common.address).await?;
-    let counters = Arc::new(InflightCounters::default());
     let identity: Arc<str> = identity().into();
     let namespace: Arc<str> = options.common.namespace.as_str().into();
     let queue: Arc<str> = options.task_queue.as_str().into();
     for _ in 0..options.pollers {
         let mut stub = stub.clone();
-        let counters = Arc::clone(&counters);
         let (identity, namespace, queue) = (
             Arc::clone(&identity),
             Arc::clone(&namespace),
@@ -314,11 +312,10 @@ pub async fn inflight_worker(mut args: Args) -> Result<Value> {
                         continue;
                     }
                 };
-                counters.running.fetch_add(1, Ordering::Relaxed);
+                INFLIGHT.running.fetch_add(1, Ordering::Relaxed);
                 let fut = hold(
                     stub.clone(),
                     task,
-                    Arc::clone(&counters),
                     Arc::clone(&identity),
                     Arc::clone(&namespace),
                 );
@@ -329,7 +326,7 @@ pub async fn inflight_worker(mut args: Args) -> Result<Value> {
     }
     harness::announce_ready("raw-inflight-worker");
     let line = tokio::select! {
-        line = harness::inflight_monitor("raw", n, window, counters) => line,
+        line = harness::inflight_monitor("raw", n, window) => line,
         _ = harness::stop_signal() => serde_json::Value::Null,
     };
     Ok(line)
@@ -338,7 +335,6 @@ pub async fn inflight_worker(mut args: Args) -> Result<Value> {
 async fn hold(
     mut stub: Stub,
     task: PollActivityTaskQueueResponse,
-    counters: Arc<InflightCounters>,
     identity: Arc<str>,
     namespace: Arc<str>,
 ) {
@@ -352,7 +348,7 @@ async fn hold(
     ticker.tick().await;
     loop {
         ticker.tick().await;
-        counters.heartbeats.fetch_add(1, Ordering::Relaxed);
+        INFLIGHT.heartbeats.fetch_add(1, Ordering::Relaxed);
         if last_sent.elapsed() < throttle {
             continue;
         }
@@ -381,8 +377,8 @@ async fn hold(
     if let Err(e) = Box::pin(stub.respond_activity_task_canceled(request)).await {
         tracing::debug!("respond canceled: {e}");
     }
-    counters.running.fetch_sub(1, Ordering::Relaxed);
-    counters.finished.fetch_add(1, Ordering::Relaxed);
+    INFLIGHT.running.fetch_sub(1, Ordering::Relaxed);
+    INFLIGHT.finished.fetch_add(1, Ordering::Relaxed);
 }
 
 /// `--mode raw-list`: pages through `ListActivityExecutions`.
