@@ -23,6 +23,7 @@ mod harness;
 mod measure;
 mod raw;
 mod report;
+mod sdk;
 mod suite;
 
 use std::process::ExitCode;
@@ -32,7 +33,7 @@ use anyhow::{Result, bail};
 use args::Args;
 
 /// The SDKs the suite compares by default.
-const DEFAULT_SDKS: &[&str] = &["raw"];
+const DEFAULT_SDKS: &[&str] = &["raw", "solo"];
 
 const USAGE: &str = "\
 solo-bench --mode <mode> [options]
@@ -89,6 +90,10 @@ fn main() -> ExitCode {
 
 async fn run(mode: &str, args: Args) -> Result<bool> {
     match mode {
+        "client" => sdk::echo_client(args).await.map(|_| true),
+        "worker" => sdk::echo_worker(args).await.map(|_| true),
+        "inflight-worker" => sdk::inflight_worker(args).await.map(|_| true),
+        "list" => sdk::list(args).await.map(|_| true),
         "raw-client" => raw::client(args).await.map(|_| true),
         "raw-worker" => raw::worker(args).await.map(|_| true),
         "raw-inflight-worker" => raw::inflight_worker(args).await.map(|_| true),

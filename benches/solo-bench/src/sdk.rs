@@ -13,7 +13,8 @@ use solo_client::{
     ActivityError, ActivityOptions, Cancelled, Client, ClientOptions, Connection,
     ConnectionOptions,
 };
-use solo_worker::{ActivityContext, PollerBehavior, Worker, activity};
+use solo_macros::activity;
+use solo_worker::{ActivityContext, PollerBehavior, Worker};
 
 use crate::args::Args;
 use crate::harness::{self, Common, EchoClientOptions, INFLIGHT, ListProgress};

@@ -190,9 +190,11 @@ pub async fn retry_then_succeed(
     let attempt = ctx.info().attempt;
     if attempt < succeed_on_attempt {
         ctx.heartbeat(&json!({"attempt": attempt, "progress": format!("step-{attempt}")}));
-        return Err(ApplicationError::new(format!("attempt {attempt} is too early"))
-            .with_type("NotYet")
-            .into());
+        return Err(
+            ApplicationError::new(format!("attempt {attempt} is too early"))
+                .with_type("NotYet")
+                .into(),
+        );
     }
     let previous = &ctx.info().heartbeat_details;
     let resumed = (0..previous.len())

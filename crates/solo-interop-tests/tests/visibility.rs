@@ -133,8 +133,11 @@ async fn python_observes(
     })
 }
 
-/// The CLI prints int64 counts as JSON strings.
+/// The CLI prints int64 counts as JSON strings, and omits a zero count (proto3 JSON).
 fn cli_number(value: &Value) -> u64 {
+    if value.is_null() {
+        return 0;
+    }
     value
         .as_str()
         .and_then(|s| s.parse().ok())

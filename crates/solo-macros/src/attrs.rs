@@ -101,7 +101,10 @@ mod tests {
     #[test]
     fn rejects_unknown_and_repeated_arguments() {
         let err = Attrs::parse(quote!(nme = "x")).err().unwrap();
-        assert!(err.to_string().contains("unknown `#[activity]` argument `nme`"));
+        assert!(
+            err.to_string()
+                .contains("unknown `#[activity]` argument `nme`")
+        );
         let err = Attrs::parse(quote!(name = "a", name = "b")).err().unwrap();
         assert!(err.to_string().contains("twice"));
         let err = Attrs::parse(quote!(name = 5)).err().unwrap();

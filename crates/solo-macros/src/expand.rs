@@ -129,11 +129,12 @@ pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
     let convert = match &output {
         Output::Unit | Output::Plain(_) => quote!(#p::Ok(__solo_output)),
         Output::Result { err_span, .. } => {
-            let into = quote_spanned!(*err_span=> #p::into_activity_error);
+            // Spanned at the error type, so a type that does not convert is reported there.
+            let into = quote_spanned!(*err_span=> #p::into_activity_error(__solo_error));
             quote! {
                 match __solo_output {
                     #p::Ok(__solo_value) => #p::Ok(__solo_value),
-                    #p::Err(__solo_error) => #p::Err(#into(__solo_error)),
+                    #p::Err(__solo_error) => #p::Err(#into),
                 }
             }
         }
@@ -165,7 +166,8 @@ pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
         s
     };
     let name_doc = format!("The activity type name: `{type_name}`.");
-    let run_doc = "Runs the activity's body directly (for example in a unit test), without a worker.";
+    let run_doc =
+        "Runs the activity's body directly (for example in a unit test), without a worker.";
 
     Ok(quote! {
         #(#docs)*
@@ -449,7 +451,10 @@ mod tests {
             ),
         )
         .unwrap();
-        assert!(out.contains("solo_worker :: __private :: run_blocking"), "{out}");
+        assert!(
+            out.contains("solo_worker :: __private :: run_blocking"),
+            "{out}"
+        );
         assert!(out.contains("\"Greet\""));
         assert!(out.contains("type Input = ()"));
         assert!(out.contains("type Output = ()"));
@@ -467,27 +472,85 @@ mod tests {
         .unwrap();
         assert!(out.contains("type Output = Receipt"), "{out}");
         assert!(out.contains("into_activity_error"));
-        let out = run(quote!(), quote!(async fn f() -> io::Result<u8> {})).unwrap();
+        let out = run(
+            quote!(),
+            quote!(
+                async fn f() -> io::Result<u8> {}
+            ),
+        )
+        .unwrap();
         assert!(out.contains("type Output = u8"), "{out}");
     }
 
     #[test]
     fn unsupported_signatures_are_errors() {
         let cases = [
-            (quote!(async fn f(a: A, b: B) {}), "at most one input"),
             (
-                quote!(async fn f(a: ActivityContext, b: ActivityContext) {}),
+                quote!(
+                    async fn f(a: A, b: B) {}
+                ),
+                "at most one input",
+            ),
+            (
+                quote!(
+                    async fn f(a: ActivityContext, b: ActivityContext) {}
+                ),
                 "remove the second",
             ),
-            (quote!(async fn f(&self) {}), "not a method"),
-            (quote!(async fn f<T>(t: T) {}), "cannot be generic"),
-            (quote!(async fn f(s: &str) {}), "owned type"),
-            (quote!(async fn f(s: Vec<&'a str>) {}), "owned type"),
-            (quote!(async fn f() -> &'static str {}), "owned type"),
-            (quote!(async fn f() -> impl Serialize {}), "impl Trait"),
-            (quote!(const fn f() {}), "const fn"),
-            (quote!(unsafe fn f() {}), "unsafe fn"),
-            (quote!(async fn f(c: &mut ActivityContext) {}), "not `&mut`"),
+            (
+                quote!(
+                    async fn f(&self) {}
+                ),
+                "not a method",
+            ),
+            (
+                quote!(
+                    async fn f<T>(t: T) {}
+                ),
+                "cannot be generic",
+            ),
+            (
+                quote!(
+                    async fn f(s: &str) {}
+                ),
+                "owned type",
+            ),
+            (
+                quote!(
+                    async fn f(s: Vec<&'a str>) {}
+                ),
+                "owned type",
+            ),
+            (
+                quote!(
+                    async fn f() -> &'static str {}
+                ),
+                "owned type",
+            ),
+            (
+                quote!(
+                    async fn f() -> impl Serialize {}
+                ),
+                "impl Trait",
+            ),
+            (
+                quote!(
+                    const fn f() {}
+                ),
+                "const fn",
+            ),
+            (
+                quote!(
+                    unsafe fn f() {}
+                ),
+                "unsafe fn",
+            ),
+            (
+                quote!(
+                    async fn f(c: &mut ActivityContext) {}
+                ),
+                "not `&mut`",
+            ),
         ];
         for (item, expected) in cases {
             let err = run(quote!(), item.clone()).unwrap_err();

@@ -63,12 +63,9 @@ pub fn activity(args: TokenStream, item: TokenStream) -> TokenStream {
         Ok(f) => f,
         Err(_) => {
             let span = proc_macro2::TokenStream::from(item);
-            return syn::Error::new_spanned(
-                span,
-                "`#[activity]` goes on a `fn` or `async fn`",
-            )
-            .to_compile_error()
-            .into();
+            return syn::Error::new_spanned(span, "`#[activity]` goes on a `fn` or `async fn`")
+                .to_compile_error()
+                .into();
         }
     };
     match expand::expand(attrs, item) {

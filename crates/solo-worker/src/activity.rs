@@ -227,7 +227,12 @@ mod tests {
             }
         ));
         let err = svc.clone().oneshot(request(vec![])).await.unwrap_err();
-        assert!(failure_of(err).await.message.contains("could not be decoded"));
+        assert!(
+            failure_of(err)
+                .await
+                .message
+                .contains("could not be decoded")
+        );
         let two = vec![to_payload(&1).unwrap(), to_payload(&2).unwrap()];
         let err = svc.oneshot(request(two)).await.unwrap_err();
         assert!(failure_of(err).await.message.contains("2 were sent"));

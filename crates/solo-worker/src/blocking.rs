@@ -17,22 +17,14 @@ use crate::context::ActivityContext;
 #[derive(Clone, Debug)]
 pub(crate) struct BlockingPool {
     permits: Arc<Semaphore>,
-    size: usize,
 }
 
 impl BlockingPool {
     /// A pool that runs at most `size` closures at a time (`size` ≥ 1).
     pub(crate) fn new(size: usize) -> Self {
-        let size = size.max(1);
         BlockingPool {
-            permits: Arc::new(Semaphore::new(size)),
-            size,
+            permits: Arc::new(Semaphore::new(size.max(1))),
         }
-    }
-
-    /// How many closures may run at once.
-    pub(crate) fn size(&self) -> usize {
-        self.size
     }
 
     /// Runs `f` on a blocking thread once the pool has room, inside the current tracing span.

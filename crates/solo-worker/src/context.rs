@@ -289,11 +289,7 @@ mod tests {
         let sink = seen.clone();
         let mut info = ActivityInfo::default();
         info.heartbeat_details = Details::new(vec![to_payload(&"resume-here").unwrap()]);
-        let ctx = DetachedContext::new(
-            info,
-            Arc::new(move |d| sink.lock().unwrap().push(d)),
-            1,
-        );
+        let ctx = DetachedContext::new(info, Arc::new(move |d| sink.lock().unwrap().push(d)), 1);
         (ctx, seen)
     }
 

@@ -62,7 +62,12 @@ impl ActivityInfo {
     /// Builds the info from a poll response. Heartbeat details are taken as they arrived
     /// (before any codec); `task_queue` is the queue that was polled.
     pub(crate) fn from_task(task: &mut PollActivityTaskQueueResponse, task_queue: &str) -> Self {
-        let workflow = task.workflow_execution.take().map(|execution| WorkflowInfo {
+        // Standalone activities come with an empty `workflow_execution` (or none).
+        let execution = task
+            .workflow_execution
+            .take()
+            .filter(|e| !e.workflow_id.is_empty());
+        let workflow = execution.map(|execution| WorkflowInfo {
             namespace: task.workflow_namespace.clone(),
             workflow_id: execution.workflow_id,
             run_id: execution.run_id,
@@ -114,7 +119,8 @@ impl ActivityInfo {
 
 /// A zero or absent timeout means "not set".
 fn timeout(d: Option<&prost_types::Duration>) -> Option<Duration> {
-    d.and_then(wkt::duration_from_proto).filter(|d| !d.is_zero())
+    d.and_then(wkt::duration_from_proto)
+        .filter(|d| !d.is_zero())
 }
 
 /// The workflow that scheduled an activity.
@@ -162,6 +168,7 @@ mod tests {
             }),
             ..Default::default()
         };
+        task.workflow_execution = Some(WorkflowExecution::default());
         let info = ActivityInfo::from_task(&mut task, "q");
         assert_eq!(info.activity_id, "a-1");
         assert_eq!(info.activity_run_id.as_deref(), Some("run-1"));

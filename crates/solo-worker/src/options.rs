@@ -282,10 +282,7 @@ impl WorkerBuilder {
         }
         let o = &mut self.options;
         if o.max_concurrent_activities == 0 {
-            return Err(invalid(
-                "max_concurrent_activities",
-                "must be at least 1",
-            ));
+            return Err(invalid("max_concurrent_activities", "must be at least 1"));
         }
         o.pollers = match o.pollers {
             PollerBehavior::Fixed(0) => return Err(invalid("pollers", "need at least 1 poller")),

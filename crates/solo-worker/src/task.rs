@@ -84,7 +84,9 @@ async fn run(shared: Arc<Shared>, task: RawTask) {
         ))
         .with_type(NOT_REGISTERED_ERROR_TYPE);
         tracing::warn!(%error, "failing the task");
-        let failure = ActivityError::from(error).into_failure(&shared.converter).await;
+        let failure = ActivityError::from(error)
+            .into_failure(&shared.converter)
+            .await;
         respond(&shared.completer, token, Report::Fail(failure), Vec::new()).await;
         return;
     };

@@ -3,6 +3,12 @@
 use hello_standalone_activity::TASK_QUEUE;
 use solo::prelude::*;
 
+/// Formats group values as the Python sample prints a list of strings: `['Completed']`.
+fn python_list<T: std::fmt::Display>(values: &[T]) -> String {
+    let items: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+    format!("[{}]", items.join(", "))
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let client = Client::connect_default().await?;
@@ -12,7 +18,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("Total activities: {}", resp.count);
     for group in &resp.groups {
-        println!("Group {}: {}", group.values_display(), group.count);
+        println!("Group {}: {}", python_list(&group.values), group.count);
     }
 
     // Grouping needs `GROUP BY ExecutionStatus` (the only field the server groups by).
@@ -23,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     println!("Total activities: {}", resp.count);
     for group in &resp.groups {
-        println!("Group {}: {}", group.values_display(), group.count);
+        println!("Group {}: {}", python_list(&group.values), group.count);
     }
     Ok(())
 }

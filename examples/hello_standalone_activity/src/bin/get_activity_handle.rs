@@ -11,11 +11,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let description = activity_handle.describe().await?;
     println!(
         "ActivityID: {}, RunID: {}, Type: {}, Status: {}, Attempt: {}",
-        description.activity_id(),
-        description.run_id(),
-        description.activity_type(),
-        description.status(),
-        description.attempt(),
+        description.activity_id,
+        description.run_id,
+        description.activity_type,
+        description.status,
+        description.attempt,
     );
     let activity_result = activity_handle.result().await?;
     println!("Activity result: {activity_result}");

@@ -13,7 +13,7 @@ const TASK_QUEUE: &str = "heartbeat-progress-task-queue";
 #[activity]
 async fn count_slowly(ctx: ActivityContext, steps: u32) -> Result<u32, ActivityError> {
     // Resume from the last heartbeat of a previous attempt, if any.
-    let start: u32 = ctx.heartbeat_details().first()?.unwrap_or(0);
+    let start: u32 = ctx.heartbeat_details()?.unwrap_or(0);
     for step in start..steps {
         ctx.heartbeat(&step);
         tokio::select! {
@@ -34,8 +34,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let worker = Worker::builder(client.clone(), TASK_QUEUE)
         .activity(count_slowly)
         .build()?;
-    let shutdown = worker.shutdown_handle();
-    let running = tokio::spawn(worker.run());
+    let running = tokio::spawn(worker.clone().run());
 
     let id = format!("heartbeat-progress-{}", std::process::id());
     let handle = client
@@ -52,7 +51,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut updates = Box::pin(handle.watch());
     while let Some(description) = updates.next().await {
         let description = description?;
-        let progress: Option<u32> = description.heartbeat_details().first()?;
+        let progress: Option<u32> = description.heartbeat_details.first()?;
         println!("Progress: {progress:?}");
         if progress.is_some_and(|p| p >= 5) {
             break;
@@ -64,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) if e.is_cancelled() => println!("Activity cancelled: {e}"),
         other => println!("Activity ended: {other:?}"),
     }
-    shutdown.shutdown();
+    worker.shutdown().await;
     running.await??;
     Ok(())
 }

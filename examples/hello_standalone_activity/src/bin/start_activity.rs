@@ -28,8 +28,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("Started activity: {}", activity_handle.id());
 
     // Describe it with its input, decoded with the client's data converter.
-    let description = activity_handle.describe_with_input().await?;
-    let inputs: Vec<ComposeGreetingInput> = description.decode_input().await?;
+    let description = activity_handle
+        .describe_with(DescribeOptions::new().include_input(true))
+        .await?;
+    let input = description.input.unwrap_or_default();
+    let inputs = (0..input.len())
+        .map(|i| input.get::<ComposeGreetingInput>(i))
+        .collect::<Result<Vec<_>, _>>()?;
     println!("Input was: {inputs:?}");
 
     // Wait for the result.

@@ -1,0 +1,6 @@
+#[solo_macros::activity(crate = "solo_worker")]
+async fn shout(text: &str) -> String {
+    text.to_uppercase()
+}
+
+fn main() {}

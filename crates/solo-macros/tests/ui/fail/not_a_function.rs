@@ -1,0 +1,4 @@
+#[solo_macros::activity(crate = "solo_worker")]
+struct Greet;
+
+fn main() {}

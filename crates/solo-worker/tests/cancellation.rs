@@ -1,0 +1,151 @@
+//! Cancellation reaching a running activity: a client's cancel request (through heartbeats),
+//! termination (the heartbeat answers NOT_FOUND), and a heartbeat timeout (the attempt times
+//! out, the retry resumes from the last heartbeat, the stale attempt is cancelled).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use solo_client::{ActivityError, Cancelled, Error};
+use solo_worker::{ActivityContext, CancellationReason, Worker};
+use support::{Running, activity, client, options, unique, within};
+use tokio::sync::mpsc;
+
+/// Heartbeats every 100 ms until cancelled; reports the reason on `reasons`.
+fn heartbeat_until_cancelled(
+    started: mpsc::UnboundedSender<()>,
+    reasons: mpsc::UnboundedSender<Option<CancellationReason>>,
+) -> support::FnActivity<(), String> {
+    activity("heartbeater", move |ctx: ActivityContext, ()| {
+        let started = started.clone();
+        let reasons = reasons.clone();
+        async move {
+            started.send(()).unwrap();
+            let mut beats = 0u32;
+            loop {
+                ctx.heartbeat(&beats);
+                beats += 1;
+                tokio::select! {
+                    _ = ctx.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
+            reasons.send(ctx.cancellation_reason()).unwrap();
+            Err::<String, ActivityError>(Cancelled::new().with_detail("stopped cleanly").into())
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_request_reaches_the_activity_through_heartbeats() {
+    let client = client().await;
+    let queue = unique("cancel-request");
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
+    let act = heartbeat_until_cancelled(started_tx, reasons_tx);
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .build()
+            .unwrap(),
+    );
+    let handle = client
+        .start_activity(
+            act,
+            (),
+            options(&unique("cancel"), &queue).heartbeat_timeout(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    within("start", started.recv()).await.unwrap();
+    handle.cancel("enough").await.unwrap();
+    let reason = within("cancellation", reasons.recv()).await.unwrap();
+    assert_eq!(reason, Some(CancellationReason::Requested));
+    let err = within("result", handle.result()).await.unwrap_err();
+    let Error::Cancelled { details, .. } = &err else {
+        panic!("expected a cancellation, got {err}");
+    };
+    assert_eq!(details.get::<String>(0).unwrap(), "stopped cleanly");
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn termination_cancels_the_attempt_and_nothing_is_reported() {
+    let client = client().await;
+    let queue = unique("cancel-terminate");
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
+    let act = heartbeat_until_cancelled(started_tx, reasons_tx);
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .build()
+            .unwrap(),
+    );
+    let handle = client
+        .start_activity(
+            act,
+            (),
+            options(&unique("terminate"), &queue).heartbeat_timeout(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    within("start", started.recv()).await.unwrap();
+    handle.terminate("operator says stop").await.unwrap();
+    let reason = within("cancellation", reasons.recv()).await.unwrap();
+    assert_eq!(reason, Some(CancellationReason::NotFound));
+    let err = within("result", handle.result()).await.unwrap_err();
+    let Error::Terminated { reason, .. } = &err else {
+        panic!("expected a termination, got {err}");
+    };
+    assert_eq!(reason, "operator says stop");
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heartbeat_timeout_retries_from_the_last_heartbeat() {
+    let client = client().await;
+    let queue = unique("cancel-hb-timeout");
+    let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
+    let act = activity("stalls_once", move |ctx: ActivityContext, ()| {
+        let reasons = reasons_tx.clone();
+        async move {
+            if ctx.info().attempt == 1 {
+                // One heartbeat, then silence: the server times the attempt out.
+                ctx.heartbeat("checkpoint");
+                ctx.cancelled().await;
+                reasons.send(ctx.cancellation_reason()).unwrap();
+                return Err(Cancelled::new().into());
+            }
+            let resumed: String = ctx.heartbeat_details()?.unwrap_or_default();
+            Ok(format!("{resumed}@{}", ctx.info().attempt))
+        }
+    });
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .build()
+            .unwrap(),
+    );
+    let out = within(
+        "result",
+        client.execute_activity(
+            act,
+            (),
+            options(&unique("hb-timeout"), &queue)
+                .heartbeat_timeout(Duration::from_secs(1))
+                .start_to_close_timeout(Duration::from_secs(3)),
+        ),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, "checkpoint@2");
+    // The stalled first attempt is cancelled once its start-to-close time has passed locally.
+    let reason = within("stale attempt cancelled", reasons.recv())
+        .await
+        .unwrap();
+    assert_eq!(reason, Some(CancellationReason::TimedOut));
+    running.stop().await.unwrap();
+}
