@@ -217,8 +217,11 @@ async def main() -> None:
     async with worker:
         print("READY", flush=True)
         await stop.wait()
-    print(f"STOPPED {time.strftime('%H:%M:%S')}", flush=True)
+    # stdout may be gone with the parent; the log (stderr) records the stop.
+    print(f"stopped at {time.strftime('%H:%M:%S')}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # Skip interpreter finalization, where the SDK's native runtime can abort.
+    os._exit(0)

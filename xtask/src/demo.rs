@@ -109,7 +109,13 @@ pub fn run(root: &Path) -> Result<()> {
     let temporal = cli::ensure_cli()?;
     println!("demo: building the example");
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--quiet", "-p", "hello_standalone_activity", "--bins"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "hello_standalone_activity",
+            "--bins",
+        ])
         .status()?;
     if !status.success() {
         bail!("building the example failed");
@@ -124,8 +130,20 @@ pub fn run(root: &Path) -> Result<()> {
     let address = format!("127.0.0.1:{port}");
     println!("demo: starting the Temporal dev server on {address}");
     let server = Command::new(&temporal)
-        .args(["server", "start-dev", "--ip", "127.0.0.1", "--log-level", "error"])
-        .args(["--port", &port.to_string(), "--ui-port", &ui_port.to_string()])
+        .args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "error",
+        ])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--ui-port",
+            &ui_port.to_string(),
+        ])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -138,7 +156,9 @@ pub fn run(root: &Path) -> Result<()> {
     if let Some(child) = server.child.as_mut() {
         wait_for_port(port, child, Duration::from_secs(60))?;
     }
-    println!("demo: Temporal Web UI at http://127.0.0.1:{ui_port} (Standalone Activities in the nav bar)");
+    println!(
+        "demo: Temporal Web UI at http://127.0.0.1:{ui_port} (Standalone Activities in the nav bar)"
+    );
 
     println!("\n$ cargo run -p hello_standalone_activity --bin worker");
     let mut worker_child = Command::new(bin_path(root, "worker"))
@@ -178,12 +198,24 @@ pub fn run(root: &Path) -> Result<()> {
         );
         let status = Command::new(&temporal)
             .args(["activity", "execute", "--address", &address])
-            .args(["--type", "compose_greeting", "--activity-id", "my-standalone-activity-id"])
-            .args(["--task-queue", TASK_QUEUE, "--start-to-close-timeout", "10s"])
+            .args([
+                "--type",
+                "compose_greeting",
+                "--activity-id",
+                "my-standalone-activity-id",
+            ])
+            .args([
+                "--task-queue",
+                TASK_QUEUE,
+                "--start-to-close-timeout",
+                "10s",
+            ])
             .args(["--input", r#"{"greeting": "Hello", "name": "World"}"#])
             .status()?;
         if !status.success() {
-            outcome = Err(anyhow::anyhow!("temporal activity execute exited with {status}"));
+            outcome = Err(anyhow::anyhow!(
+                "temporal activity execute exited with {status}"
+            ));
         }
     }
     println!();

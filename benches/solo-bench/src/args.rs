@@ -96,7 +96,10 @@ mod tests {
         assert_eq!(a.parse_or("--n", 2000usize).unwrap(), 20);
         assert_eq!(a.parse_or("--concurrency", 1usize).unwrap(), 4);
         assert_eq!(a.parse_or("--pollers", 5usize).unwrap(), 5);
-        assert_eq!(a.value("--address").unwrap().as_deref(), Some("127.0.0.1:7233"));
+        assert_eq!(
+            a.value("--address").unwrap().as_deref(),
+            Some("127.0.0.1:7233")
+        );
         a.finish().unwrap();
     }
 

@@ -55,7 +55,11 @@ pub fn dependency_tree(workspace: &Path) -> Result<BTreeSet<String>> {
 
 /// The example's binary names (its `src/bin/*.rs`).
 fn example_bins(workspace: &Path) -> Vec<String> {
-    let dir = workspace.join("examples").join(EXAMPLE).join("src").join("bin");
+    let dir = workspace
+        .join("examples")
+        .join(EXAMPLE)
+        .join("src")
+        .join("bin");
     let mut bins: Vec<String> = std::fs::read_dir(dir)
         .map(|entries| {
             entries

@@ -156,7 +156,11 @@ where
         let op = Arc::clone(&op);
         let warm = run_loop(n..n + options.warmup, options.concurrency, move |i| op(i)).await;
         if let Some(e) = warm.first_error {
-            anyhow::bail!("warm-up failed ({} of {}): {e}", warm.errors, options.warmup);
+            anyhow::bail!(
+                "warm-up failed ({} of {}): {e}",
+                warm.errors,
+                options.warmup
+            );
         }
     }
     let client_cpu = measure::self_cpu_s();
@@ -274,11 +278,7 @@ pub struct InflightCounters {
 
 /// Watches an in-flight worker: once `n` activities run, measures CPU per heartbeat and memory
 /// over `window`, prints that JSON line, then waits until all `n` have finished.
-pub async fn inflight_monitor(
-    sdk: &str,
-    n: usize,
-    window: Duration,
-) -> Value {
+pub async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> Value {
     let counters = &INFLIGHT;
     let started = Instant::now();
     while counters.running.load(Ordering::Relaxed) < n {

@@ -88,16 +88,16 @@ pub fn run_prefix(what: &str) -> String {
     format!("{what}-{}-{nanos:x}", std::process::id())
 }
 
-/// Starts one activity. `hold` activities get a heartbeat timeout and a long start-to-close.
-pub async fn start(
-    stub: &mut Stub,
+/// The request that starts one activity. Activities with a heartbeat timeout (`hold`) get a
+/// long start-to-close timeout.
+pub fn start_request(
     namespace: &str,
     queue: &str,
     activity_type: &str,
     id: String,
     input: Option<Payload>,
     heartbeat_timeout: Option<Duration>,
-) -> Result<String> {
+) -> StartActivityExecutionRequest {
     let start_to_close = if heartbeat_timeout.is_some() {
         Duration::from_secs(3600)
     } else {
@@ -109,7 +109,7 @@ pub async fn start(
             nanos: d.subsec_nanos() as i32,
         })
     };
-    let request = StartActivityExecutionRequest {
+    StartActivityExecutionRequest {
         namespace: namespace.to_owned(),
         identity: identity(),
         request_id: id.clone(),
@@ -122,9 +122,48 @@ pub async fn start(
         heartbeat_timeout: heartbeat_timeout.and_then(duration),
         input: input.map(|p| Payloads { payloads: vec![p] }),
         ..Default::default()
-    };
-    let response = stub.start_activity_execution(request).await?.into_inner();
-    Ok(response.run_id)
+    }
+}
+
+/// Starts an activity for a driver of the suite (not a measured loop): retried while the
+/// server is busy.
+pub async fn start_retrying(stub: &Stub, request: StartActivityExecutionRequest) -> Result<()> {
+    retry_busy(|| {
+        let mut stub = stub.clone();
+        let request = request.clone();
+        async move { stub.start_activity_execution(request).await }
+    })
+    .await?;
+    Ok(())
+}
+
+/// Retries a call the server refused because it is busy (`RESOURCE_EXHAUSTED`,
+/// `UNAVAILABLE`), with backoff — the bench's drivers push the dev server to its limits.
+/// Used by the suite's drivers only, never inside a measured raw loop.
+pub async fn retry_busy<T, F, Fut>(mut call: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, tonic::Status>>,
+{
+    let mut backoff = Duration::from_millis(50);
+    let mut attempts = 0;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(status)
+                if attempts < 20
+                    && matches!(
+                        status.code(),
+                        tonic::Code::ResourceExhausted | tonic::Code::Unavailable
+                    ) =>
+            {
+                attempts += 1;
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(2));
+            }
+            Err(status) => return Err(status.into()),
+        }
+    }
 }
 
 /// Long-polls until the activity closes; returns its result payloads.
@@ -167,16 +206,19 @@ pub async fn client(mut args: Args) -> Result<Value> {
         let id = activity_id(&prefix, i);
         async move {
             let input = json_string_payload(&id);
-            let run_id = start(
-                &mut stub,
+            let request = start_request(
                 &namespace,
                 &queue,
                 ECHO,
                 id.clone(),
                 Some(input.clone()),
                 None,
-            )
-            .await?;
+            );
+            let run_id = stub
+                .start_activity_execution(request)
+                .await?
+                .into_inner()
+                .run_id;
             let result = await_result(&mut stub, &namespace, id, run_id).await?;
             if result.payloads.first().map(|p| &p.data) != Some(&input.data) {
                 bail!("echo returned {result:?}");
@@ -387,19 +429,24 @@ pub async fn list(mut args: Args) -> Result<Value> {
     let query = args.value("--query")?.unwrap_or_default();
     let page_size: i32 = args.parse_or("--page-size", 1000)?;
     args.finish()?;
-    let mut stub = connect(&common.address).await?;
+    let stub = connect(&common.address).await?;
     let mut progress = ListProgress::start("raw");
     let mut token = Bytes::new();
     loop {
-        let response = stub
-            .list_activity_executions(ListActivityExecutionsRequest {
-                namespace: common.namespace.clone(),
-                page_size,
-                next_page_token: token,
-                query: query.clone(),
-            })
-            .await?
-            .into_inner();
+        let request = ListActivityExecutionsRequest {
+            namespace: common.namespace.clone(),
+            page_size,
+            next_page_token: token,
+            query: query.clone(),
+        };
+        // The dev server's persistence rate limit answers RESOURCE_EXHAUSTED to big pages.
+        let response = retry_busy(|| {
+            let mut stub = stub.clone();
+            let request = request.clone();
+            async move { stub.list_activity_executions(request).await }
+        })
+        .await?
+        .into_inner();
         progress.add(response.executions.len());
         if response.next_page_token.is_empty() {
             break;
@@ -410,14 +457,19 @@ pub async fn list(mut args: Args) -> Result<Value> {
 }
 
 /// Requests cancellation of one activity.
-pub async fn cancel(stub: &mut Stub, namespace: &str, id: String) -> Result<()> {
-    stub.request_cancel_activity_execution(RequestCancelActivityExecutionRequest {
+pub async fn cancel(stub: &Stub, namespace: &str, id: String) -> Result<()> {
+    let request = RequestCancelActivityExecutionRequest {
         namespace: namespace.to_owned(),
-        activity_id: id.clone(),
-        identity: identity(),
         request_id: format!("cancel-{id}"),
+        activity_id: id,
+        identity: identity(),
         reason: "solo-bench: done measuring".to_owned(),
         ..Default::default()
+    };
+    retry_busy(|| {
+        let mut stub = stub.clone();
+        let request = request.clone();
+        async move { stub.request_cancel_activity_execution(request).await }
     })
     .await?;
     Ok(())

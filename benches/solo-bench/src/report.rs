@@ -115,7 +115,10 @@ pub fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> S
         out,
         "| C | SDK | acts/s | p50 ms | p99 ms | client CPU ms/act | worker CPU ms/act | client+worker | server CPU ms/act | client peak RSS MB | worker peak RSS MB |"
     );
-    let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
     for &c in &options.concurrency {
         for sdk in sdks {
             let e = echo(lines, sdk, c);
@@ -274,7 +277,8 @@ pub fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> S
         }
     }
     let solo_list = find(lines, "list", Some("solo"));
-    let growth = solo_list.and_then(|l| Some(num(&l["rss_mb_max_later"])? - num(&l["rss_mb_at_1000_rows"])?));
+    let growth = solo_list
+        .and_then(|l| Some(num(&l["rss_mb_max_later"])? - num(&l["rss_mb_at_1000_rows"])?));
     targets.push(Target {
         what: "list memory growth after the first 1,000 rows".into(),
         measured: format!(
@@ -327,7 +331,15 @@ pub fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> S
         });
     }
 
-    let _ = writeln!(out, "\n### Targets{}\n", if options.smoke { " (smoke sizes: not meaningful)" } else { "" });
+    let _ = writeln!(
+        out,
+        "\n### Targets{}\n",
+        if options.smoke {
+            " (smoke sizes: not meaningful)"
+        } else {
+            ""
+        }
+    );
     let _ = writeln!(out, "| target | measured | limit | met |");
     let _ = writeln!(out, "|---|---|---|---|");
     for t in &targets {

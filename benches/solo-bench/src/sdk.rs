@@ -10,8 +10,7 @@ use anyhow::{Result, bail};
 use futures::TryStreamExt;
 use serde_json::Value;
 use solo_client::{
-    ActivityError, ActivityOptions, Cancelled, Client, ClientOptions, Connection,
-    ConnectionOptions,
+    ActivityError, ActivityOptions, Cancelled, Client, ClientOptions, Connection, ConnectionOptions,
 };
 use solo_macros::activity;
 use solo_worker::{ActivityContext, PollerBehavior, Worker};
@@ -53,8 +52,7 @@ async fn hold(ctx: ActivityContext) -> Result<(), ActivityError> {
 }
 
 async fn client(common: &Common) -> Result<Client> {
-    let connection =
-        Connection::connect(ConnectionOptions::new(common.address.as_str())).await?;
+    let connection = Connection::connect(ConnectionOptions::new(common.address.as_str())).await?;
     Ok(Client::new(
         connection,
         ClientOptions::new().namespace(common.namespace.as_str()),

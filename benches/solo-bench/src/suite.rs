@@ -100,7 +100,7 @@ impl SuiteOptions {
             sdks,
             n: args.parse_or("--n", if smoke { 20 } else { 2000 })?,
             concurrency,
-            reps: args.parse_or("--reps", 1usize)?.max(1),
+            reps: args.parse_or("--reps", if smoke { 1 } else { 2 })?.max(1),
             warmup: args.parse_or("--warmup", if smoke { 2 } else { 50 })?,
             pollers: args.parse_or("--pollers", 5)?,
             inflight_n: args.parse_or("--inflight-n", if smoke { 50 } else { 10_000 })?,
@@ -186,7 +186,10 @@ impl Server {
                 break;
             }
             if started.elapsed() > Duration::from_secs(60) {
-                bail!("the dev server ({}) did not become ready in 60 s", cli.display());
+                bail!(
+                    "the dev server ({}) did not become ready in 60 s",
+                    cli.display()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -368,7 +371,9 @@ async fn echo_run(
     let line = client.json_line("echo", Duration::from_secs(1800)).await;
     let status = client.wait_exit(Duration::from_secs(30)).await;
     worker.signal(libc::SIGTERM);
-    let worker_line = worker.json_line("echo-worker", Duration::from_secs(30)).await;
+    let worker_line = worker
+        .json_line("echo-worker", Duration::from_secs(30))
+        .await;
     let _ = worker.wait_exit(Duration::from_secs(10)).await;
     let mut line = line?;
     let status = status?;
@@ -414,27 +419,24 @@ async fn inflight_run(options: &SuiteOptions, server: &Server, sdk: &str) -> Res
             Arc::clone(&prefix),
         );
         harness::run_loop(0..n, 100, move |i| {
-            let mut stub = stub.clone();
-            let (namespace, queue) = (Arc::clone(&namespace), Arc::clone(&queue));
-            let id = raw::activity_id(&prefix, i);
-            async move {
-                raw::start(
-                    &mut stub,
-                    &namespace,
-                    &queue,
-                    raw::HOLD,
-                    id,
-                    None,
-                    Some(heartbeat_timeout),
-                )
-                .await
-                .map(|_| ())
-            }
+            let stub = stub.clone();
+            let request = raw::start_request(
+                &namespace,
+                &queue,
+                raw::HOLD,
+                raw::activity_id(&prefix, i),
+                None,
+                Some(heartbeat_timeout),
+            );
+            async move { raw::start_retrying(&stub, request).await }
         })
         .await
     };
     if let Some(e) = started.first_error {
-        bail!("starting {n} hold activities: {} failed: {e}", started.errors);
+        bail!(
+            "starting {n} hold activities: {} failed: {e}",
+            started.errors
+        );
     }
     let limit = Duration::from_secs(120) + options.inflight_window + started.wall;
     let mut line = worker.json_line("inflight", limit).await?;
@@ -442,10 +444,10 @@ async fn inflight_run(options: &SuiteOptions, server: &Server, sdk: &str) -> Res
 
     let cancel_started = Instant::now();
     let cancelled = harness::run_loop(0..n, 100, move |i| {
-        let mut stub = stub.clone();
+        let stub = stub.clone();
         let namespace = Arc::clone(&namespace);
         let id = raw::activity_id(&prefix, i);
-        async move { raw::cancel(&mut stub, &namespace, id).await }
+        async move { raw::cancel(&stub, &namespace, id).await }
     })
     .await;
     if let Some(e) = cancelled.first_error {
@@ -488,14 +490,16 @@ async fn ensure_listable(server: &Server, min: usize) -> Result<usize> {
         let started = {
             let stub = stub.clone();
             harness::run_loop(0..missing, 100, move |i| {
-                let mut stub = stub.clone();
-                let queue = Arc::clone(&queue);
-                let id = raw::activity_id(&prefix, i);
-                async move {
-                    raw::start(&mut stub, "default", &queue, "fill", id, None, None)
-                        .await
-                        .map(|_| ())
-                }
+                let stub = stub.clone();
+                let request = raw::start_request(
+                    "default",
+                    &queue,
+                    "fill",
+                    raw::activity_id(&prefix, i),
+                    None,
+                    None,
+                );
+                async move { raw::start_retrying(&stub, request).await }
             })
             .await
         };
@@ -543,7 +547,9 @@ impl Results {
             Err(e) => {
                 let message = format!("{what}: {e:#}");
                 report::log(&format!("solo-bench: FAILED {message}"));
-                harness::emit(&json!({"scenario": "error", "what": what, "error": format!("{e:#}")}));
+                harness::emit(
+                    &json!({"scenario": "error", "what": what, "error": format!("{e:#}")}),
+                );
                 self.failures.push(message);
             }
         }
@@ -567,16 +573,18 @@ pub async fn run(options: SuiteOptions) -> Result<bool> {
         }
     }
 
-    for &c in options.concurrency.iter().filter(|_| options.runs("echo")) {
+    // The server slows down as executions accumulate, so whichever SDK runs second would be
+    // penalised: the order alternates between runs and between concurrency levels (ABBA).
+    let levels = options.concurrency.iter().filter(|_| options.runs("echo"));
+    for (level, &c) in levels.enumerate() {
         for rep in 0..options.reps {
             let mut order: Vec<&String> = options.sdks.iter().collect();
-            if rep % 2 == 1 {
+            if (level + rep) % 2 == 1 {
                 order.reverse();
             }
             for sdk in order {
                 report::log(&format!("solo-bench: echo {sdk} c={c} run {}", rep + 1));
-                let outcome =
-                    echo_run(&options, &server, sdk, options.n, c, options.warmup).await;
+                let outcome = echo_run(&options, &server, sdk, options.n, c, options.warmup).await;
                 results.record(&format!("echo {sdk} c={c}"), outcome);
             }
         }
@@ -605,7 +613,11 @@ pub async fn run(options: SuiteOptions) -> Result<bool> {
     }
     drop(server);
 
-    if let Some(workspace) = options.workspace.as_ref().filter(|_| options.runs("footprint")) {
+    if let Some(workspace) = options
+        .workspace
+        .as_ref()
+        .filter(|_| options.runs("footprint"))
+    {
         report::log("solo-bench: footprint");
         let outcome = footprint::measure(workspace, options.build).await;
         results.record("footprint", outcome);

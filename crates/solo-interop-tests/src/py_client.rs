@@ -38,6 +38,7 @@ impl PyClient {
             .args(["--address", &self.address])
             .args(args.iter().map(AsRef::as_ref))
             .current_dir(interop_dir())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::null())
             .kill_on_drop(true)
             .output()

@@ -49,6 +49,7 @@ impl PyWorker {
             .args(["--address", &address, "--task-queue", task_queue])
             .arg("--stop-on-stdin-eof")
             .current_dir(interop_dir())
+            .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -109,9 +110,21 @@ impl Drop for PyWorker {
     }
 }
 
-/// `<target>/solo-interop-logs/`, created on demand.
+/// `<target>/solo-interop-logs/`, created on demand; logs older than a day are removed.
 pub fn log_dir() -> PathBuf {
     let dir = solo_testing::cli::target_dir().join("solo-interop-logs");
     let _ = std::fs::create_dir_all(&dir);
+    let day = Duration::from_secs(24 * 60 * 60);
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
     dir
 }

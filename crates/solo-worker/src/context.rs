@@ -84,15 +84,19 @@ struct Inner {
 ///
 /// Take one as a parameter of an `#[activity]` function (by value or by reference):
 ///
-/// ```ignore
-/// #[activity]
+/// ```
+/// use solo_client::{ActivityError, Cancelled};
+/// use solo_worker::ActivityContext;
+/// # async fn fetch_chunk(_url: &str, _from: u64) -> Result<u64, std::io::Error> { Ok(1) }
+///
+/// #[solo_macros::activity(crate = "solo_worker")] // `#[solo::activity]` with the facade
 /// async fn download(url: String, ctx: ActivityContext) -> Result<u64, ActivityError> {
-///     let start: u64 = ctx.heartbeat_details()?.unwrap_or(0); // resume after a retry
-///     let mut done = start;
+///     let total = 100;
+///     let mut done: u64 = ctx.heartbeat_details()?.unwrap_or(0); // resume after a retry
 ///     while done < total {
 ///         tokio::select! {
 ///             chunk = fetch_chunk(&url, done) => done += chunk?,
-///             _ = ctx.cancelled() => return Err(Cancelled::new().into()),
+///             _ = ctx.cancelled() => return Err(Cancelled::new().with_detail(&done).into()),
 ///         }
 ///         ctx.heartbeat(&done);
 ///     }
@@ -287,8 +291,10 @@ mod tests {
     fn detached() -> (DetachedContext, Arc<Mutex<Vec<Details>>>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let sink = seen.clone();
-        let mut info = ActivityInfo::default();
-        info.heartbeat_details = Details::new(vec![to_payload(&"resume-here").unwrap()]);
+        let info = ActivityInfo {
+            heartbeat_details: Details::new(vec![to_payload(&"resume-here").unwrap()]),
+            ..Default::default()
+        };
         let ctx = DetachedContext::new(info, Arc::new(move |d| sink.lock().unwrap().push(d)), 1);
         (ctx, seen)
     }

@@ -89,3 +89,25 @@ pub mod __private {
         error.into()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        send_sync::<Worker>();
+        send_sync::<WorkerBuilder>();
+        send_sync::<ActivityContext>();
+        send_sync::<ActivityInfo>();
+        send_sync::<ActivityRequest>();
+        send_sync::<ActivityService>();
+        send_sync::<DetachedContext>();
+        send_sync::<raw::TaskPoller>();
+        send_sync::<raw::TaskCompleter>();
+        send_sync::<raw::RawTask>();
+        send_sync::<WorkerError>();
+    }
+}

@@ -51,6 +51,8 @@ impl Worker {
     ///
     /// # Errors
     /// As [`run`](Self::run).
+    // Spelled out so that the signature promises a `Send` future.
+    #[allow(clippy::manual_async_fn)]
     pub fn run_until<F>(self, signal: F) -> impl Future<Output = Result<(), WorkerError>> + Send
     where
         F: Future<Output = ()> + Send,
@@ -75,6 +77,8 @@ impl Worker {
     ///
     /// # Errors
     /// As [`run`](Self::run).
+    // Spelled out so that the signature promises a `Send` future.
+    #[allow(clippy::manual_async_fn)]
     pub fn run_until_ctrl_c(self) -> impl Future<Output = Result<(), WorkerError>> + Send {
         self.run_until(shutdown_signal())
     }

@@ -126,10 +126,7 @@ async fn run(shared: Arc<Shared>, task: RawTask) {
     let heartbeater = Heartbeater::new(
         token.clone(),
         info.heartbeat_timeout,
-        Arc::new(HeartbeatSender {
-            completer: shared.completer.clone(),
-            converter: shared.converter.clone(),
-        }),
+        shared.heartbeats.clone(),
         cancel.clone(),
         tokio::runtime::Handle::current(),
     );
@@ -346,9 +343,9 @@ async fn respond(
 }
 
 /// Sends heartbeats through the task completer, after the codec.
-struct HeartbeatSender {
-    completer: TaskCompleter,
-    converter: solo_client::DataConverter,
+pub(crate) struct HeartbeatSender {
+    pub(crate) completer: TaskCompleter,
+    pub(crate) converter: solo_client::DataConverter,
 }
 
 impl SendHeartbeat for HeartbeatSender {

@@ -18,10 +18,12 @@ use tokio_util::task::TaskTracker;
 use crate::activity::ActivityService;
 use crate::blocking::BlockingPool;
 use crate::error::WorkerError;
+use crate::heartbeat::SendHeartbeat;
 use crate::options::{WorkerBuilder, WorkerOptions};
 use crate::poller::{self, Scaler};
 use crate::rate_limit::RateLimiter;
 use crate::raw::{TaskCompleter, TaskPoller, namespaced};
+use crate::task::HeartbeatSender;
 
 /// How long to let outstanding polls finish after a successful `ShutdownWorker` call, before
 /// cancelling them.
@@ -41,6 +43,8 @@ pub(crate) struct Shared {
     pub(crate) slots: Arc<Semaphore>,
     pub(crate) poller: TaskPoller,
     pub(crate) completer: TaskCompleter,
+    /// Sends heartbeats (through the codec) for every task.
+    pub(crate) heartbeats: Arc<dyn SendHeartbeat>,
     pub(crate) blocking: BlockingPool,
     pub(crate) rate_limiter: Option<RateLimiter>,
     pub(crate) worker_instance_key: String,
@@ -178,6 +182,10 @@ impl Worker {
                 rate_limiter: options
                     .max_activities_per_second
                     .map(RateLimiter::per_second),
+                heartbeats: Arc::new(HeartbeatSender {
+                    completer: completer.clone(),
+                    converter: client.data_converter().clone(),
+                }),
                 options,
                 poller,
                 completer,
@@ -220,6 +228,8 @@ impl Worker {
     ///
     /// Transient errors (the server restarting, a network blip) are logged and retried with
     /// backoff, for as long as they last.
+    // Spelled out so that the signature promises a `Send` future.
+    #[allow(clippy::manual_async_fn)]
     pub fn run(self) -> impl Future<Output = Result<(), WorkerError>> + Send + 'static {
         async move {
             if self.state.started.swap(true, Ordering::AcqRel) {

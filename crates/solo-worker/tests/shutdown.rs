@@ -94,6 +94,17 @@ async fn shutdown_completes_or_hands_back_every_task() {
         assert_eq!(reason, Some(CancellationReason::WorkerShutdown));
     }
 
+    // The first worker reported what it could not finish as retryable WorkerShutdown
+    // failures (rather than leaving them to time out).
+    for (kind, handle) in &handles {
+        if kind == "finish" {
+            continue;
+        }
+        let description = handle.describe().await.unwrap();
+        let last_failure = description.last_failure.expect("a failure was reported");
+        assert_eq!(last_failure.error_type(), Some("WorkerShutdown"), "{kind}");
+    }
+
     // A second worker picks up what the first handed back.
     let second = Running::start(
         Worker::builder(client.clone(), &queue)
