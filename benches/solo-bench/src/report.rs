@@ -414,6 +414,29 @@ pub fn machine() -> String {
     )
 }
 
+/// What each scenario measures, for `BENCHMARKS.md`.
+const SCENARIOS: &str = "\
+What is measured (`benches/solo-bench`; every client and worker is its own process):
+
+- **echo**: `--n` activities returning their string input, started and awaited
+  (start-to-result) `C` at a time by a client against a worker on a fresh task queue, after a
+  short warm-up. CPU is user+sys from the OS over the measured loop (the client's own
+  `getrusage`, the worker's and the server's `/proc/<pid>/stat`), divided by the activities;
+  RSS is the peak (`VmHWM`). `raw` is the same loop on the generated gRPC stubs with no SDK
+  logic (start, poll task, respond completed, poll outcome): the ceiling. Runs alternate
+  between the SDKs (ABBA) so both see the same machine; figures are medians over the runs.
+- **in flight**: one worker holds `N` activities that heartbeat every second until they are
+  cancelled; RSS once all are running, CPU per heartbeat call over the window, and the time
+  from the cancel requests to the last activity finishing (cancellation arrives with the next
+  heartbeat RPC, sent at most every 0.8 × the heartbeat timeout).
+- **list**: pages through every execution on the server; rows/s, and RSS after 1,000 rows
+  against the largest RSS later (flat means the listing streams).
+- **footprint**: distinct `name version` pairs in
+  `cargo tree -p hello_standalone_activity -e normal --prefix none`, a clean
+  `cargo build --release -j 2` of the example in its own target directory, and the size of
+  its stripped `worker` binary.
+";
+
 /// The `BENCHMARKS.md` text.
 pub fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> String {
     let date = first_line_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
@@ -424,8 +447,9 @@ pub fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> String 
         "The latest `cargo xtask bench` results: solo against the raw baseline (the same loops \
          written directly on the `solo-proto` stubs, no SDK logic), run interleaved on one \
          machine against one local dev server. Ratios matter more than absolutes: on one \
-         machine the server sets the pace. See `benches/solo-bench` for what each scenario does.\n"
+         machine the server sets the pace.\n"
     );
+    let _ = writeln!(out, "{SCENARIOS}");
     let _ = writeln!(out, "Command:\n\n```sh\n{}\n```\n", options.command);
     let _ = writeln!(out, "Run {date} on:\n\n{}\n", machine());
     let _ = writeln!(out, "{table}");

@@ -37,7 +37,8 @@ use solo_client::{Client, RpcError};
 use solo_connect::GrpcService;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use solo_proto::temporal::api::enums::v1::TaskQueueKind;
-use solo_proto::temporal::api::failure::v1::Failure;
+use solo_proto::temporal::api::failure::v1::failure::FailureInfo;
+use solo_proto::temporal::api::failure::v1::{ApplicationFailureInfo, Failure};
 use solo_proto::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
 use solo_proto::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use solo_proto::temporal::api::workflowservice::v1::{
@@ -298,6 +299,25 @@ impl fmt::Debug for TaskCompleter {
     }
 }
 
+/// Wraps a failure that is not an application failure as the cause of one.
+fn as_application_failure(failure: Failure) -> Failure {
+    if matches!(
+        failure.failure_info,
+        Some(FailureInfo::ApplicationFailureInfo(_))
+    ) {
+        return failure;
+    }
+    Failure {
+        message: failure.message.clone(),
+        source: failure.source.clone(),
+        failure_info: Some(FailureInfo::ApplicationFailureInfo(
+            ApplicationFailureInfo::default(),
+        )),
+        cause: Some(Box::new(failure)),
+        ..Default::default()
+    }
+}
+
 fn payloads(payloads: Vec<Payload>) -> Option<Payloads> {
     (!payloads.is_empty()).then_some(Payloads { payloads })
 }
@@ -342,6 +362,10 @@ impl TaskCompleter {
     /// its type is listed as non-retryable in the retry policy, or no attempts or time are
     /// left. `last_heartbeat_details` (may be empty) are kept for the next attempt.
     ///
+    /// The server only accepts a failure with `application_failure_info`; any other failure
+    /// (for example a cancellation the server did not ask for) is sent as the cause of a
+    /// retryable application failure with the same message.
+    ///
     /// # Errors
     /// As [`complete`](Self::complete).
     pub async fn fail(
@@ -352,7 +376,7 @@ impl TaskCompleter {
     ) -> Result<(), TaskError> {
         let request = RespondActivityTaskFailedRequest {
             task_token,
-            failure: Some(failure),
+            failure: Some(as_application_failure(failure)),
             identity: self.endpoint.identity.to_string(),
             namespace: self.endpoint.namespace.to_string(),
             last_heartbeat_details: payloads(last_heartbeat_details),
@@ -426,5 +450,37 @@ impl TaskCompleter {
             activity_paused: response.activity_paused,
             activity_reset: response.activity_reset,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solo_proto::temporal::api::failure::v1::CanceledFailureInfo;
+
+    #[test]
+    fn only_application_failures_are_sent_as_they_are() {
+        let app = Failure {
+            message: "m".into(),
+            failure_info: Some(FailureInfo::ApplicationFailureInfo(
+                ApplicationFailureInfo::default(),
+            )),
+            ..Default::default()
+        };
+        assert_eq!(as_application_failure(app.clone()), app);
+        let cancelled = Failure {
+            message: "activity cancelled".into(),
+            failure_info: Some(FailureInfo::CanceledFailureInfo(
+                CanceledFailureInfo::default(),
+            )),
+            ..Default::default()
+        };
+        let wrapped = as_application_failure(cancelled.clone());
+        assert_eq!(wrapped.message, "activity cancelled");
+        assert!(matches!(
+            wrapped.failure_info,
+            Some(FailureInfo::ApplicationFailureInfo(_))
+        ));
+        assert_eq!(wrapped.cause.as_deref(), Some(&cancelled));
     }
 }

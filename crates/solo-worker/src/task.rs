@@ -34,6 +34,11 @@ pub const WORKER_SHUTDOWN_ERROR_TYPE: &str = "WorkerShutdown";
 /// registered on the worker. It is retryable: another worker on the queue may know the type.
 pub const NOT_REGISTERED_ERROR_TYPE: &str = "NotFoundError";
 
+/// The application error type of the failure reported when the server refuses an activity's
+/// result, failure or cancellation report (for example because it is over the size limit).
+/// It is non-retryable: another attempt would produce the same report.
+pub const REPORT_REFUSED_ERROR_TYPE: &str = "ReportRefused";
+
 /// Spawns the task that runs `task`; `permit` (its slot) is released when it is reported.
 pub(crate) fn spawn(shared: &Arc<Shared>, task: RawTask, permit: OwnedSemaphorePermit) {
     let shared = shared.clone();
@@ -321,13 +326,22 @@ async fn respond(
     report: Report,
     last_details: Vec<Payload>,
 ) {
-    let result = match report {
+    let (what, result) = match report {
         Report::Complete(payload) => {
             tracing::debug!("activity completed");
-            completer.complete(token, vec![payload]).await
+            (
+                "result",
+                completer.complete(token.clone(), vec![payload]).await,
+            )
         }
-        Report::Fail(failure) => completer.fail(token, failure, last_details).await,
-        Report::Cancel(details) => completer.cancel(token, details).await,
+        Report::Fail(failure) => (
+            "failure",
+            completer.fail(token.clone(), failure, last_details).await,
+        ),
+        Report::Cancel(details) => (
+            "cancellation",
+            completer.cancel(token.clone(), details).await,
+        ),
         Report::Nothing(reason) => {
             tracing::info!(%reason, "not reporting the attempt");
             return;
@@ -338,6 +352,27 @@ async fn respond(
         Err(TaskError::NotFound { .. }) => tracing::info!(
             "the server no longer knows this attempt (it timed out or was terminated); the report was dropped"
         ),
+        Err(e) if e.code() == tonic::Code::InvalidArgument => {
+            // The server refused the report itself (for example a result or details over the
+            // size limit). Report a bare failure instead, so the attempt does not linger
+            // until its timeout.
+            tracing::warn!(error = %e, "the server refused the {what}; reporting a failure instead");
+            let failure = Failure {
+                message: format!("the server refused the activity's {what}: {e}"),
+                source: solo_client::failure::FAILURE_SOURCE.into(),
+                failure_info: Some(FailureInfo::ApplicationFailureInfo(
+                    solo_proto::temporal::api::failure::v1::ApplicationFailureInfo {
+                        r#type: REPORT_REFUSED_ERROR_TYPE.into(),
+                        non_retryable: true,
+                        ..Default::default()
+                    },
+                )),
+                ..Default::default()
+            };
+            if let Err(e) = completer.fail(token, failure, Vec::new()).await {
+                tracing::warn!(error = %e, "could not report the activity's outcome");
+            }
+        }
         Err(e) => tracing::warn!(error = %e, "could not report the activity's outcome"),
     }
 }

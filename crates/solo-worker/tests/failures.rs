@@ -185,3 +185,63 @@ async fn a_panic_fails_the_attempt_and_the_worker_carries_on() {
     assert!(running.worker.is_running());
     running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unrequested_cancellation_is_reported_as_a_failure() {
+    let client = client().await;
+    let queue = unique("fail-cancelled");
+    let gives_up = activity("gives_up", |_ctx: ActivityContext, ()| async {
+        Err::<(), ActivityError>(solo_client::Cancelled::new().into())
+    });
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(gives_up.clone())
+            .build()
+            .unwrap(),
+    );
+    let err = within(
+        "result",
+        client.execute_activity(gives_up, (), one_attempt(&unique("gives-up"), &queue)),
+    )
+    .await
+    .unwrap_err();
+    let Error::Failed { failure, .. } = &err else {
+        panic!("expected a failure, got {err}");
+    };
+    assert_eq!(failure.message, "activity cancelled");
+    assert!(matches!(
+        failure.cause.as_deref().map(|c| &c.kind),
+        Some(FailureKind::Cancelled { .. })
+    ));
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_result_fails_the_activity_instead_of_timing_out() {
+    let client = client().await;
+    let queue = unique("fail-oversized");
+    let huge = activity("huge", |_ctx: ActivityContext, ()| async {
+        Ok("x".repeat(2_500_000))
+    });
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(huge.clone())
+            .build()
+            .unwrap(),
+    );
+    // The attempt timeout is longer than the test's patience: the activity must end because
+    // the result was reported (and refused), not because the attempt timed out.
+    let options = solo_client::ActivityOptions::with_start_to_close_timeout(
+        unique("huge"),
+        &queue,
+        Duration::from_secs(600),
+    )
+    .retry_policy(solo_client::RetryPolicy::new().maximum_attempts(1));
+    let err = within("result", client.execute_activity(huge, (), options))
+        .await
+        .unwrap_err();
+    assert!(err.is_activity_outcome(), "{err}");
+    let failure = err.failure().expect("a failure");
+    assert!(failure.message.contains("size limit"), "{failure}");
+    running.stop().await.unwrap();
+}

@@ -477,3 +477,65 @@ async fn rate_limits_still_run_every_task() {
     }
     running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_api_polls_heartbeats_completes_and_fails_with_payloads() {
+    use solo_proto::temporal::api::failure::v1::Failure;
+    use solo_worker::raw::{TaskCompleter, TaskError, TaskPoller};
+
+    let client = client().await;
+    let queue = unique("run-raw");
+    let poller = TaskPoller::new(&client, &queue).identity("raw-test");
+    let completer = TaskCompleter::new(&client).identity("raw-test");
+
+    let echo: ActivityHandle<String> = client
+        .start_activity_by_name("raw_echo", ("ping",), options(&unique("raw"), &queue))
+        .await
+        .unwrap();
+    let task = within("poll", async {
+        loop {
+            if let Some(task) = poller.poll().await.unwrap() {
+                return task;
+            }
+        }
+    })
+    .await;
+    assert_eq!(task.info.activity_type, "raw_echo");
+    assert_eq!(task.info.activity_run_id.as_deref(), echo.run_id());
+    assert_eq!(task.input.len(), 1);
+    let token = task.info.task_token.clone();
+    let beat = completer
+        .heartbeat(token.clone(), task.input.clone())
+        .await
+        .unwrap();
+    assert!(!beat.cancel_requested);
+    completer.complete(token.clone(), task.input).await.unwrap();
+    assert_eq!(within("echo", echo.result()).await.unwrap(), "ping");
+    // The attempt is over: the server no longer knows the token.
+    let again = completer.complete(token, Vec::new()).await.unwrap_err();
+    assert!(matches!(again, TaskError::NotFound { .. }), "{again}");
+
+    let failing: ActivityHandle<String> = client
+        .start_activity_by_name("raw_fail", (), one_attempt(&unique("raw"), &queue))
+        .await
+        .unwrap();
+    let task = within("poll", async {
+        loop {
+            if let Some(task) = poller.poll().await.unwrap() {
+                return task;
+            }
+        }
+    })
+    .await;
+    // Not an application failure: the completer wraps it in one (the server requires it).
+    let failure = Failure {
+        message: "raw failure".into(),
+        ..Default::default()
+    };
+    completer
+        .fail(task.info.task_token, failure, Vec::new())
+        .await
+        .unwrap();
+    let err = within("failure", failing.result()).await.unwrap_err();
+    assert_eq!(err.failure().unwrap().message, "raw failure");
+}
