@@ -134,33 +134,45 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
     }
 }
 
-/// Decodes an activity's input: no payload means "no value" (fine for `()` and `Option`),
-/// `()` ignores whatever was sent, and anything else needs exactly one payload.
+/// Decodes an activity's input: an activity that takes `()` needs no payload, any other needs
+/// exactly one. Every mismatch fails the attempt *retryably*, as the Python SDK does ("Failed
+/// decoding arguments" / a `TypeError`), so a worker redeployed with the right type can still
+/// complete the activity.
 fn decode_input<T: serde::de::DeserializeOwned>(
     activity_type: &str,
     payloads: &[Payload],
 ) -> Result<T, ActivityError> {
+    let takes_nothing = std::any::type_name::<T>() == "()";
+    let mismatch = |message: String| -> ActivityError {
+        ApplicationError::new(message)
+            .with_type(INPUT_DECODE_ERROR_TYPE)
+            .into()
+    };
     let decoded = match payloads {
-        [] => from_missing::<T>(),
-        _ if std::any::type_name::<T>() == "()" => from_missing::<T>(),
+        [] if takes_nothing => from_missing::<T>(),
+        [] => {
+            return Err(mismatch(format!(
+                "activity `{activity_type}` takes one input but none was sent; pass the argument when starting it"
+            )));
+        }
+        more if takes_nothing => {
+            return Err(mismatch(format!(
+                "activity `{activity_type}` takes no input but {} were sent; start it without arguments",
+                more.len()
+            )));
+        }
         [one] => from_payload::<T>(one),
         more => {
-            return Err(ApplicationError::new(format!(
+            return Err(mismatch(format!(
                 "activity `{activity_type}` takes one input but {} were sent; send one value (a struct or a list) instead",
                 more.len()
-            ))
-            .with_type(INPUT_DECODE_ERROR_TYPE)
-            .non_retryable()
-            .into());
+            )));
         }
     };
     decoded.map_err(|e| {
-        ApplicationError::new(format!(
+        mismatch(format!(
             "the input of activity `{activity_type}` could not be decoded: {e}"
         ))
-        .with_type(INPUT_DECODE_ERROR_TYPE)
-        .non_retryable()
-        .into()
     })
 }
 
@@ -209,7 +221,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn bad_input_is_a_non_retryable_failure() {
+    async fn bad_input_is_a_retryable_failure() {
         let svc = Typed::service(Double);
         let err = svc
             .clone()
@@ -222,17 +234,12 @@ mod tests {
         assert!(matches!(
             failure.kind,
             FailureKind::Application {
-                non_retryable: true,
+                non_retryable: false,
                 ..
             }
         ));
         let err = svc.clone().oneshot(request(vec![])).await.unwrap_err();
-        assert!(
-            failure_of(err)
-                .await
-                .message
-                .contains("could not be decoded")
-        );
+        assert!(failure_of(err).await.message.contains("none was sent"));
         let two = vec![to_payload(&1).unwrap(), to_payload(&2).unwrap()];
         let err = svc.oneshot(request(two)).await.unwrap_err();
         assert!(failure_of(err).await.message.contains("2 were sent"));

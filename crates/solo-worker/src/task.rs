@@ -105,8 +105,7 @@ async fn run(shared: Arc<Shared>, task: RawTask) {
                     "the input of activity `{}` could not be decoded by the codec: {e}",
                     info.activity_type
                 ))
-                .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE)
-                .non_retryable();
+                .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE);
                 let failure = ActivityError::from(error).into_failure(converter).await;
                 respond(&shared.completer, token, Report::Fail(failure), Vec::new()).await;
                 return;

@@ -314,7 +314,7 @@ async fn unknown_activity_types_fail_with_the_registered_names() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn undecodable_input_fails_the_activity_without_retrying() {
+async fn undecodable_input_fails_the_attempt_retryably_as_python_does() {
     let client = client().await;
     let queue = unique("run-decode");
     let running = Running::start(
@@ -327,7 +327,9 @@ async fn undecodable_input_fails_the_activity_without_retrying() {
         .start_activity_by_name(
             compose_greeting.name(),
             ("not a struct",),
-            options(&unique("decode"), &queue),
+            // One attempt, so the (retryable) failure becomes the outcome.
+            options(&unique("decode"), &queue)
+                .retry_policy(solo_client::RetryPolicy::new().maximum_attempts(1)),
         )
         .await
         .unwrap();
@@ -340,7 +342,7 @@ async fn undecodable_input_fails_the_activity_without_retrying() {
         matches!(
             failure.kind,
             FailureKind::Application {
-                non_retryable: true,
+                non_retryable: false,
                 ..
             }
         ),
