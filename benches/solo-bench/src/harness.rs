@@ -54,6 +54,8 @@ pub struct EchoClientOptions {
     pub worker_pid: Option<u32>,
     /// The server's process id, to read its CPU over the measured window.
     pub server_pid: Option<u32>,
+    /// Run the measured loop in steps asked for on stdin (see [`echo_client`]).
+    pub stepped: bool,
 }
 
 impl EchoClientOptions {
@@ -70,6 +72,7 @@ impl EchoClientOptions {
             warmup: args.parse_or("--warmup", 0)?,
             worker_pid: args.parse_opt("--worker-pid")?,
             server_pid: args.parse_opt("--server-pid")?,
+            stepped: args.flag("--stepped"),
         })
     }
 }
@@ -139,22 +142,75 @@ where
         }
     }
     all.wall = started.elapsed();
-    all.latencies.sort_unstable();
     all
 }
 
-/// Runs the echo client: the warm-up, then the measured loop with the CPU of this process,
-/// the worker and the server read around it; prints the JSON line and returns it.
+/// What one measured stretch of the echo loop cost.
+#[derive(Debug, Default)]
+struct Measured {
+    result: LoopResult,
+    client_cpu_s: f64,
+    worker_cpu_s: Option<f64>,
+    server_cpu_s: Option<f64>,
+}
+
+impl Measured {
+    fn add(&mut self, part: Measured) {
+        self.result.latencies.extend(part.result.latencies);
+        self.result.errors += part.result.errors;
+        if self.result.first_error.is_none() {
+            self.result.first_error = part.result.first_error;
+        }
+        self.result.wall += part.result.wall;
+        self.client_cpu_s += part.client_cpu_s;
+        let sum = |a: Option<f64>, b: Option<f64>| Some(a.unwrap_or(0.0) + b?);
+        self.worker_cpu_s = sum(self.worker_cpu_s, part.worker_cpu_s);
+        self.server_cpu_s = sum(self.server_cpu_s, part.server_cpu_s);
+    }
+}
+
+/// Runs `op` over `range` with the CPU of this process, the worker and the server read
+/// around it.
+async fn measured<F, Fut>(range: Range<usize>, options: &EchoClientOptions, op: F) -> Measured
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<()>> + Send + 'static,
+{
+    let client_cpu = measure::self_cpu_s();
+    let worker_cpu = PidCpu::start(options.worker_pid);
+    let server_cpu = PidCpu::start(options.server_pid);
+    let result = run_loop(range, options.concurrency, op).await;
+    Measured {
+        result,
+        client_cpu_s: measure::self_cpu_s() - client_cpu,
+        worker_cpu_s: worker_cpu.and_then(|c| c.elapsed()),
+        server_cpu_s: server_cpu.and_then(|c| c.elapsed()),
+    }
+}
+
+/// Runs the echo client: the warm-up, then the measured loop, then prints the JSON line and
+/// returns it.
+///
+/// With `--stepped`, the measured loop runs in steps a parent process asks for on stdin
+/// (`go <count>` lines; end of input ends the run), acknowledging each with a `step` line.
+/// The suite uses that to interleave two SDKs' clients step by step, so that both see the same
+/// machine even when its load changes; only the steps count, in wall time and CPU alike.
 pub async fn echo_client<F, Fut>(sdk: &str, options: &EchoClientOptions, op: F) -> Result<Value>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
     let op = Arc::new(op);
-    let n = options.n;
+    // Warm-up activities take indexes past any measured ones.
+    let warm_base = usize::MAX / 2;
     if options.warmup > 0 {
         let op = Arc::clone(&op);
-        let warm = run_loop(n..n + options.warmup, options.concurrency, move |i| op(i)).await;
+        let warm = run_loop(
+            warm_base..warm_base + options.warmup,
+            options.concurrency,
+            move |i| op(i),
+        )
+        .await;
         if let Some(e) = warm.first_error {
             anyhow::bail!(
                 "warm-up failed ({} of {}): {e}",
@@ -163,16 +219,38 @@ where
             );
         }
     }
-    let client_cpu = measure::self_cpu_s();
-    let worker_cpu = PidCpu::start(options.worker_pid);
-    let server_cpu = PidCpu::start(options.server_pid);
-    let result = run_loop(0..n, options.concurrency, move |i| op(i)).await;
-    let client_cpu_s = measure::self_cpu_s() - client_cpu;
-    let worker_cpu_s = worker_cpu.and_then(|c| c.elapsed());
-    let server_cpu_s = server_cpu.and_then(|c| c.elapsed());
+    let mut total = Measured::default();
+    if options.stepped {
+        use tokio::io::AsyncBufReadExt;
+        announce_ready("client");
+        let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+        let mut next = 0;
+        while let Some(line) = lines.next_line().await? {
+            let count: usize = line
+                .trim()
+                .strip_prefix("go ")
+                .and_then(|c| c.parse().ok())
+                .ok_or_else(|| anyhow::anyhow!("expected `go <count>`, got `{line}`"))?;
+            let op = Arc::clone(&op);
+            let part = measured(next..next + count, options, move |i| op(i)).await;
+            next += count;
+            emit(&json!({"scenario": "step", "sdk": sdk, "done": part.result.latencies.len()}));
+            total.add(part);
+        }
+    } else {
+        total = measured(0..options.n, options, move |i| op(i)).await;
+    }
+    let Measured {
+        mut result,
+        client_cpu_s,
+        worker_cpu_s,
+        server_cpu_s,
+    } = total;
+    result.latencies.sort_unstable();
     let worker_mem = options.worker_pid.and_then(measure::pid_memory);
 
     let done = result.latencies.len();
+    let n = done + result.errors;
     let wall_s = result.wall.as_secs_f64();
     let per_act_ms = |cpu_s: Option<f64>| cpu_s.map(|s| round(s * 1e3 / done.max(1) as f64, 4));
     let line = json!({

@@ -41,11 +41,13 @@ solo-bench --mode <mode> [options]
 modes (the raw-* modes are the baseline on the bare gRPC stubs):
   client | raw-client     echo client     --address A --task-queue Q --n N --concurrency C
                                           [--warmup W] [--worker-pid P] [--server-pid P]
+                                          [--stepped: run `go <count>` steps read from stdin]
   worker | raw-worker     echo worker     --address A --task-queue Q [--pollers P] [--n N]
   inflight-worker | raw-inflight-worker   --address A --task-queue Q --n N [--window S]
   list | raw-list         list executions --address A [--query Q]
   suite                   everything, on its own dev server unless --address is given:
-                          [--smoke] [--n N] [--concurrency 1,10,100] [--reps R] [--sdks raw,solo]
+                          [--smoke] [--n N] [--concurrency 1,10,100] [--steps 10] [--reps R]
+                          [--sdks raw,solo] [--scenarios echo,inflight,list,footprint]
                           [--inflight-n N] [--inflight-window S] [--list-min N]
                           [--workspace DIR] [--no-build] [--write BENCHMARKS.md]
 common: --namespace NS (default `default`), --address (default 127.0.0.1:7233)

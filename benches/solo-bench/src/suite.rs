@@ -43,8 +43,10 @@ pub struct SuiteOptions {
     pub n: usize,
     /// Echo concurrency levels.
     pub concurrency: Vec<usize>,
-    /// Runs per (SDK, concurrency); SDK order alternates between runs.
+    /// Runs per concurrency level (figures are medians over them).
     pub reps: usize,
+    /// Steps each echo run is cut into, alternating between the SDKs.
+    pub steps: usize,
     /// Warm-up activities per echo client run.
     pub warmup: usize,
     /// Pollers of every echo worker.
@@ -100,7 +102,8 @@ impl SuiteOptions {
             sdks,
             n: args.parse_or("--n", if smoke { 20 } else { 2000 })?,
             concurrency,
-            reps: args.parse_or("--reps", if smoke { 1 } else { 2 })?.max(1),
+            reps: args.parse_or("--reps", 1usize)?.max(1),
+            steps: args.parse_or("--steps", 10usize)?.max(1),
             warmup: args.parse_or("--warmup", if smoke { 2 } else { 50 })?,
             pollers: args.parse_or("--pollers", 5)?,
             inflight_n: args.parse_or("--inflight-n", if smoke { 50 } else { 10_000 })?,
@@ -163,7 +166,7 @@ impl Server {
         for value in SERVER_CONFIG {
             args.extend(strings(&["--dynamic-config-value", value]));
         }
-        let child = Proc::spawn_program("dev-server", cli.clone(), &args)?;
+        let child = Proc::spawn_program("dev-server", cli.clone(), &args, false)?;
         let pid = child.pid;
         let server = Server {
             _child: Some(child),
@@ -205,19 +208,20 @@ struct Proc {
     pid: u32,
     lines: mpsc::UnboundedReceiver<String>,
     ready: Option<oneshot::Receiver<()>>,
+    stdin: Option<tokio::process::ChildStdin>,
 }
 
 impl Proc {
-    fn spawn_bench(name: &str, args: &[String]) -> Result<Self> {
+    fn spawn_bench(name: &str, args: &[String], stdin: bool) -> Result<Self> {
         let exe = std::env::current_exe().context("locating solo-bench")?;
-        Proc::spawn_program(name, exe, args)
+        Proc::spawn_program(name, exe, args, stdin)
     }
 
     #[allow(unsafe_code)]
-    fn spawn_program(name: &str, program: PathBuf, args: &[String]) -> Result<Self> {
+    fn spawn_program(name: &str, program: PathBuf, args: &[String], stdin: bool) -> Result<Self> {
         let mut cmd = tokio::process::Command::new(&program);
         cmd.args(args)
-            .stdin(Stdio::null())
+            .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
@@ -261,11 +265,24 @@ impl Proc {
         }
         Ok(Proc {
             name: name.to_owned(),
+            stdin: child.stdin.take(),
             child,
             pid,
             lines,
             ready: Some(ready),
         })
+    }
+
+    async fn send_line(&mut self, line: &str) -> Result<()> {
+        use tokio::io::AsyncWriteExt;
+        let stdin = self.stdin.as_mut().context("no stdin")?;
+        stdin.write_all(format!("{line}\n").as_bytes()).await?;
+        stdin.flush().await?;
+        Ok(())
+    }
+
+    fn close_stdin(&mut self) {
+        self.stdin = None;
     }
 
     async fn wait_ready(&mut self, limit: Duration) -> Result<()> {
@@ -327,64 +344,108 @@ fn strings(items: &[&str]) -> Vec<String> {
     items.iter().map(|s| (*s).to_owned()).collect()
 }
 
-/// One echo run: a worker process, a client process against it; the client's line with the
-/// worker's own view merged in.
-async fn echo_run(
+/// One SDK's side of an echo comparison: its worker and its stepped client.
+struct EchoSide {
+    sdk: String,
+    worker: Proc,
+    client: Proc,
+}
+
+/// One echo comparison at one concurrency: a worker and a stepped client per SDK, all started
+/// before anything is measured; then `n` activities per SDK in steps that alternate between
+/// the SDKs (ABBA), so that each step of one SDK is next to a step of the other and both see
+/// the same machine. Returns each client's line with its worker's own view merged in.
+async fn echo_compare(
     options: &SuiteOptions,
     server: &Server,
-    sdk: &str,
     n: usize,
     concurrency: usize,
     warmup: usize,
-) -> Result<Value> {
-    let queue = raw::run_prefix(&format!("echo-{sdk}-c{concurrency}"));
-    let mut worker_args = strings(&["--mode", &mode(sdk, "worker")]);
-    worker_args.extend(strings(&[
-        "--address",
-        &server.address,
-        "--task-queue",
-        &queue,
-        "--pollers",
-        &options.pollers.to_string(),
-    ]));
-    let mut worker = Proc::spawn_bench(&format!("{sdk} worker"), &worker_args)?;
-    worker.wait_ready(Duration::from_secs(30)).await?;
-    let mut client_args = strings(&["--mode", &mode(sdk, "client")]);
-    client_args.extend(strings(&[
-        "--address",
-        &server.address,
-        "--task-queue",
-        &queue,
-        "--n",
-        &n.to_string(),
-        "--concurrency",
-        &concurrency.to_string(),
-        "--warmup",
-        &warmup.to_string(),
-        "--worker-pid",
-        &worker.pid.to_string(),
-    ]));
-    if let Some(pid) = server.pid {
-        client_args.extend(strings(&["--server-pid", &pid.to_string()]));
+) -> Result<Vec<Value>> {
+    let mut sides = Vec::new();
+    for sdk in &options.sdks {
+        let queue = raw::run_prefix(&format!("echo-{sdk}-c{concurrency}"));
+        let mut worker_args = strings(&["--mode", &mode(sdk, "worker")]);
+        worker_args.extend(strings(&[
+            "--address",
+            &server.address,
+            "--task-queue",
+            &queue,
+            "--pollers",
+            &options.pollers.to_string(),
+        ]));
+        let mut worker = Proc::spawn_bench(&format!("{sdk} worker"), &worker_args, false)?;
+        worker.wait_ready(Duration::from_secs(30)).await?;
+        let mut client_args = strings(&["--mode", &mode(sdk, "client"), "--stepped"]);
+        client_args.extend(strings(&[
+            "--address",
+            &server.address,
+            "--task-queue",
+            &queue,
+            "--concurrency",
+            &concurrency.to_string(),
+            "--warmup",
+            &warmup.to_string(),
+            "--worker-pid",
+            &worker.pid.to_string(),
+        ]));
+        if let Some(pid) = server.pid {
+            client_args.extend(strings(&["--server-pid", &pid.to_string()]));
+        }
+        let mut client = Proc::spawn_bench(&format!("{sdk} client"), &client_args, true)?;
+        client.wait_ready(Duration::from_secs(120)).await?;
+        sides.push(EchoSide {
+            sdk: sdk.clone(),
+            worker,
+            client,
+        });
     }
-    let mut client = Proc::spawn_bench(&format!("{sdk} client"), &client_args)?;
-    let line = client.json_line("echo", Duration::from_secs(1800)).await;
-    let status = client.wait_exit(Duration::from_secs(30)).await;
-    worker.signal(libc::SIGTERM);
-    let worker_line = worker
-        .json_line("echo-worker", Duration::from_secs(30))
-        .await;
-    let _ = worker.wait_exit(Duration::from_secs(10)).await;
-    let mut line = line?;
-    let status = status?;
-    if !status.success() {
-        bail!("{sdk} client exited with {status}: {line}");
+
+    // Steps of about a tenth of the run, but at least five rounds of the concurrency so
+    // the ramp at each step's start and end stays small.
+    let step = (n / options.steps.max(1)).max(5 * concurrency).clamp(1, n.max(1));
+    let mut remaining = n;
+    let mut round = 0usize;
+    while remaining > 0 {
+        let count = step.min(remaining);
+        let mut order: Vec<usize> = (0..sides.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let side = &mut sides[i];
+            side.client.send_line(&format!("go {count}")).await?;
+            let limit = Duration::from_secs(60) + Duration::from_millis(200 * count as u64);
+            side.client.json_line("step", limit).await?;
+        }
+        remaining -= count;
+        round += 1;
     }
-    if let Ok(w) = worker_line {
-        line["worker_completed"] = w["completed"].clone();
-        line["worker_total_cpu_s"] = w["worker_cpu_s"].clone();
+
+    let mut lines = Vec::new();
+    for side in &mut sides {
+        side.client.close_stdin();
+        let line = side.client.json_line("echo", Duration::from_secs(60)).await;
+        let status = side.client.wait_exit(Duration::from_secs(30)).await;
+        side.worker.signal(libc::SIGTERM);
+        let worker_line = side
+            .worker
+            .json_line("echo-worker", Duration::from_secs(30))
+            .await;
+        let _ = side.worker.wait_exit(Duration::from_secs(10)).await;
+        let mut line = line?;
+        let status = status?;
+        if !status.success() {
+            bail!("{} client exited with {status}: {line}", side.sdk);
+        }
+        if let Ok(w) = worker_line {
+            line["worker_completed"] = w["completed"].clone();
+            line["worker_total_cpu_s"] = w["worker_cpu_s"].clone();
+        }
+        line["steps"] = json!(round);
+        lines.push(line);
     }
-    Ok(line)
+    Ok(lines)
 }
 
 /// The in-flight scenario for one SDK: the worker holds `inflight_n` activities (started here
@@ -403,7 +464,7 @@ async fn inflight_run(options: &SuiteOptions, server: &Server, sdk: &str) -> Res
         "--window",
         &options.inflight_window.as_secs_f64().to_string(),
     ]));
-    let mut worker = Proc::spawn_bench(&format!("{sdk} inflight-worker"), &worker_args)?;
+    let mut worker = Proc::spawn_bench(&format!("{sdk} inflight-worker"), &worker_args, false)?;
     worker.wait_ready(Duration::from_secs(30)).await?;
 
     let stub = raw::connect(&server.address).await?;
@@ -520,7 +581,7 @@ async fn ensure_listable(server: &Server, min: usize) -> Result<usize> {
 
 async fn list_run(server: &Server, sdk: &str) -> Result<Value> {
     let args = strings(&["--mode", &mode(sdk, "list"), "--address", &server.address]);
-    let mut client = Proc::spawn_bench(&format!("{sdk} list"), &args)?;
+    let mut client = Proc::spawn_bench(&format!("{sdk} list"), &args, false)?;
     let line = client.json_line("list", Duration::from_secs(600)).await;
     let status = client.wait_exit(Duration::from_secs(30)).await?;
     let line = line?;
@@ -566,26 +627,26 @@ pub async fn run(options: SuiteOptions) -> Result<bool> {
     ));
 
     // Warm the server (task queue machinery, caches, the Go runtime) before measuring anything.
-    if let Some(first) = options.sdks.first().filter(|_| options.runs("echo")) {
-        let warm_n = options.n.min(200);
-        if let Err(e) = echo_run(&options, &server, first, warm_n, 10, 0).await {
-            results.failures.push(format!("warm-up: {e:#}"));
-        }
+    if options.runs("echo")
+        && let Err(e) = echo_compare(&options, &server, options.n.min(200), 10, 0).await
+    {
+        results.failures.push(format!("warm-up: {e:#}"));
     }
 
-    // The server slows down as executions accumulate, so whichever SDK runs second would be
-    // penalised: the order alternates between runs and between concurrency levels (ABBA).
-    let levels = options.concurrency.iter().filter(|_| options.runs("echo"));
-    for (level, &c) in levels.enumerate() {
+    for &c in options.concurrency.iter().filter(|_| options.runs("echo")) {
         for rep in 0..options.reps {
-            let mut order: Vec<&String> = options.sdks.iter().collect();
-            if (level + rep) % 2 == 1 {
-                order.reverse();
-            }
-            for sdk in order {
-                report::log(&format!("solo-bench: echo {sdk} c={c} run {}", rep + 1));
-                let outcome = echo_run(&options, &server, sdk, options.n, c, options.warmup).await;
-                results.record(&format!("echo {sdk} c={c}"), outcome);
+            report::log(&format!(
+                "solo-bench: echo c={c} run {} ({})",
+                rep + 1,
+                options.sdks.join(" vs ")
+            ));
+            match echo_compare(&options, &server, options.n, c, options.warmup).await {
+                Ok(lines) => {
+                    for line in lines {
+                        results.record("echo", Ok(line));
+                    }
+                }
+                Err(e) => results.record(&format!("echo c={c}"), Err(e)),
             }
         }
     }

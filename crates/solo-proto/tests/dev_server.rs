@@ -1,5 +1,7 @@
 //! The generated stubs against a real dev server.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use solo_proto::temporal::api::workflowservice::v1::{
     DescribeNamespaceRequest, GetSystemInfoRequest, workflow_service_client::WorkflowServiceClient,
 };
