@@ -46,6 +46,9 @@ async fn result_survives_a_run_longer_than_the_long_poll_window() {
     let waited = started.elapsed();
     println!("result after {waited:?}: {result}");
     assert_eq!(result, "slept 75 s");
-    assert!(waited >= Duration::from_secs(75), "returned early: {waited:?}");
+    assert!(
+        waited >= Duration::from_secs(75),
+        "returned early: {waited:?}"
+    );
     running.stop().await.unwrap();
 }
