@@ -12,6 +12,7 @@ pub const PY_PACKAGES: &[&str] = &[
     cli::PINNED_CLI_PACKAGE,
     "temporalio==1.35.0",
     "googleapis-common-protos==1.76.0",
+    "opentelemetry-sdk==1.45.2",
 ];
 
 /// Installs the pinned tools (once; a stamp file remembers the set) and returns the venv's

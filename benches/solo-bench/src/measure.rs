@@ -1,9 +1,11 @@
 //! What the operating system says about a process: CPU time and resident memory.
 //!
 //! Our own CPU comes from `getrusage(RUSAGE_SELF)` (microsecond resolution); another
-//! process's from `/proc/<pid>/stat` (clock ticks, `USER_HZ` = 100 on every Linux ABI).
-//! Memory is `VmRSS` (now) and `VmHWM` (peak) from `/proc/<pid>/status`.
+//! process's from its threads' `/proc/<pid>/task/*/schedstat` (nanoseconds), falling back to
+//! `/proc/<pid>/stat` (clock ticks, `USER_HZ` = 100 on every Linux ABI). Memory is `VmRSS`
+//! (now) and `VmHWM` (peak) from `/proc/<pid>/status`.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Linux reports `/proc/<pid>/stat` times in `USER_HZ` ticks, fixed at 100 by the ABI.
@@ -68,11 +70,39 @@ pub fn self_memory() -> Memory {
     pid_memory(std::process::id()).unwrap_or_default()
 }
 
+/// Nanoseconds on CPU of each live thread of `pid` (`/proc/<pid>/task/*/schedstat`, whose
+/// first field is the thread's exact user+system run time).
+fn thread_cpu_ns(pid: u32) -> Option<HashMap<u32, u64>> {
+    let mut threads = HashMap::new();
+    for entry in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let entry = entry.ok()?;
+        let Some(tid) = entry.file_name().to_str().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        // A thread that exits between the listing and the read is simply skipped.
+        if let Ok(schedstat) = std::fs::read_to_string(entry.path().join("schedstat"))
+            && let Some(ns) = schedstat
+                .split_whitespace()
+                .next()
+                .and_then(|v| v.parse().ok())
+        {
+            threads.insert(tid, ns);
+        }
+    }
+    Some(threads)
+}
+
 /// A CPU reading of another process taken now, to difference later.
-#[derive(Debug, Clone, Copy)]
+///
+/// `/proc/<pid>/stat` counts in 10 ms ticks, too coarse for short steps, so the difference is
+/// taken from the threads' nanosecond counters when every thread seen at the start is still
+/// alive at the end (threads started in between count in full); otherwise (a thread exited,
+/// taking its counter with it) from the ticks, which include dead threads.
+#[derive(Debug, Clone)]
 pub struct PidCpu {
     pid: u32,
     start: Option<f64>,
+    threads: Option<HashMap<u32, u64>>,
 }
 
 impl PidCpu {
@@ -80,13 +110,27 @@ impl PidCpu {
     pub fn start(pid: Option<u32>) -> Option<Self> {
         pid.map(|pid| PidCpu {
             pid,
+            threads: thread_cpu_ns(pid),
             start: pid_cpu_s(pid),
         })
     }
 
     /// CPU seconds `pid` used since [`PidCpu::start`].
     pub fn elapsed(&self) -> Option<f64> {
-        Some(pid_cpu_s(self.pid)? - self.start?)
+        let ticks = pid_cpu_s(self.pid)? - self.start?;
+        let precise = (|| {
+            let before = self.threads.as_ref()?;
+            let after = thread_cpu_ns(self.pid)?;
+            let mut delta: u64 = 0;
+            for (tid, ns) in &after {
+                delta += ns.saturating_sub(before.get(tid).copied().unwrap_or(0));
+            }
+            before
+                .keys()
+                .all(|tid| after.contains_key(tid))
+                .then_some(delta as f64 / 1e9)
+        })();
+        Some(precise.unwrap_or(ticks))
     }
 }
 
@@ -127,6 +171,12 @@ mod tests {
         assert_ne!(x, 1);
         assert!(self_cpu_s() > 0.0);
         assert!(pid_cpu_s(std::process::id()).is_some());
+        let reading = PidCpu::start(Some(std::process::id())).unwrap();
+        for i in 0..5_000_000u64 {
+            x = x.wrapping_mul(33).wrapping_add(i);
+        }
+        assert_ne!(x, 1);
+        assert!(reading.elapsed().unwrap() > 0.0);
         let mem = self_memory();
         assert!(mem.rss_mb > 0.0 && mem.peak_mb >= mem.rss_mb);
     }

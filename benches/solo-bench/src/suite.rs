@@ -403,7 +403,9 @@ async fn echo_compare(
 
     // Steps of about a tenth of the run, but at least five rounds of the concurrency so
     // the ramp at each step's start and end stays small.
-    let step = (n / options.steps.max(1)).max(5 * concurrency).clamp(1, n.max(1));
+    let step = (n / options.steps.max(1))
+        .max(5 * concurrency)
+        .clamp(1, n.max(1));
     let mut remaining = n;
     let mut round = 0usize;
     while remaining > 0 {

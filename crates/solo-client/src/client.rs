@@ -13,6 +13,7 @@ use solo_proto::temporal::api::workflowservice::v1::{
     CountActivityExecutionsRequest, DescribeNamespaceRequest, ListActivityExecutionsRequest,
 };
 use tonic::metadata::{MetadataMap, MetadataValue};
+use tracing::Instrument;
 
 use crate::activity::Activity;
 use crate::args::ActivityArgs;
@@ -23,6 +24,7 @@ use crate::interceptor::ClientInterceptor;
 use crate::list::{ActivityExecution, ActivityExecutionCount, ListActivities};
 use crate::options::ActivityOptions;
 use crate::rpc;
+use crate::telemetry;
 
 /// The gRPC metadata key Temporal routes namespaced calls by.
 const NAMESPACE_HEADER: &str = "temporal-namespace";
@@ -437,6 +439,30 @@ impl Client {
     }
 
     async fn start_encoded<O>(
+        &self,
+        activity_type: &str,
+        input: Vec<Payload>,
+        options: &ActivityOptions,
+    ) -> Result<ActivityHandle<O>, Error> {
+        let span = telemetry::start_span(
+            self.namespace(),
+            options.task_queue(),
+            options.id(),
+            activity_type,
+        );
+        let result = self
+            .start_in_span(activity_type, input, options)
+            .instrument(span.clone())
+            .await;
+        if let Ok(handle) = &result {
+            span.record("run_id", handle.run_id().unwrap_or(""));
+        }
+        telemetry::record_result(&span, &result);
+        result
+    }
+
+    /// Starts the activity; runs inside the start span, so that interceptors can read it.
+    async fn start_in_span<O>(
         &self,
         activity_type: &str,
         input: Vec<Payload>,

@@ -107,6 +107,16 @@ impl<O> ActivityHandle<O> {
         }
     }
 
+    /// The span a call on this handle runs in.
+    fn span(&self, operation: &'static str) -> tracing::Span {
+        crate::telemetry::call_span(
+            operation,
+            self.client.namespace(),
+            &self.activity_id,
+            self.run_id.as_deref().unwrap_or(""),
+        )
+    }
+
     /// The activity id.
     ///
     /// ```no_run
@@ -183,8 +193,11 @@ impl<O> ActivityHandle<O> {
     where
         O: DeserializeOwned,
     {
-        let outcome = self.poll_outcome().await?;
-        outcome_to_result(outcome, self.converter()).await
+        crate::telemetry::traced(self.span("PollActivityExecution"), async {
+            let outcome = self.poll_outcome().await?;
+            outcome_to_result(outcome, self.converter()).await
+        })
+        .await
     }
 
     async fn poll_outcome(&self) -> Result<ActivityExecutionOutcome, Error> {
@@ -252,9 +265,12 @@ impl<O> ActivityHandle<O> {
         &self,
         options: DescribeOptions,
     ) -> Result<ActivityDescription, Error> {
-        let message = self.describe_request(options, Bytes::new(), self.run_id.clone());
-        let response = self.send_describe(message, false).await?;
-        self.decode_description(response).await
+        crate::telemetry::traced(self.span("DescribeActivityExecution"), async {
+            let message = self.describe_request(options, Bytes::new(), self.run_id.clone());
+            let response = self.send_describe(message, false).await?;
+            self.decode_description(response).await
+        })
+        .await
     }
 
     fn describe_request(
@@ -392,21 +408,24 @@ impl<O> ActivityHandle<O> {
     /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
     /// is already closed; and the call errors.
     pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), Error> {
-        let request = self.client.request(
-            "RequestCancelActivityExecution",
-            RequestCancelActivityExecutionRequest {
-                namespace: self.client.namespace().to_owned(),
-                activity_id: self.activity_id.clone(),
-                run_id: self.run_id.clone().unwrap_or_default(),
-                identity: self.client.identity().to_owned(),
-                request_id: uuid::Uuid::new_v4().to_string(),
-                reason: reason.into(),
-            },
-        );
-        rpc::request_cancel_activity_execution(self.client.connection(), request)
-            .await
-            .map_err(|status| from_status(status, self.target()))?;
-        Ok(())
+        crate::telemetry::traced(self.span("RequestCancelActivityExecution"), async {
+            let request = self.client.request(
+                "RequestCancelActivityExecution",
+                RequestCancelActivityExecutionRequest {
+                    namespace: self.client.namespace().to_owned(),
+                    activity_id: self.activity_id.clone(),
+                    run_id: self.run_id.clone().unwrap_or_default(),
+                    identity: self.client.identity().to_owned(),
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    reason: reason.into(),
+                },
+            );
+            rpc::request_cancel_activity_execution(self.client.connection(), request)
+                .await
+                .map_err(|status| from_status(status, self.target()))?;
+            Ok(())
+        })
+        .await
     }
 
     /// Terminates the activity immediately. The worker is not told; its later heartbeats and
@@ -424,21 +443,24 @@ impl<O> ActivityHandle<O> {
     /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
     /// is already closed; and the call errors.
     pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), Error> {
-        let request = self.client.request(
-            "TerminateActivityExecution",
-            TerminateActivityExecutionRequest {
-                namespace: self.client.namespace().to_owned(),
-                activity_id: self.activity_id.clone(),
-                run_id: self.run_id.clone().unwrap_or_default(),
-                identity: self.client.identity().to_owned(),
-                request_id: uuid::Uuid::new_v4().to_string(),
-                reason: reason.into(),
-            },
-        );
-        rpc::terminate_activity_execution(self.client.connection(), request)
-            .await
-            .map_err(|status| from_status(status, self.target()))?;
-        Ok(())
+        crate::telemetry::traced(self.span("TerminateActivityExecution"), async {
+            let request = self.client.request(
+                "TerminateActivityExecution",
+                TerminateActivityExecutionRequest {
+                    namespace: self.client.namespace().to_owned(),
+                    activity_id: self.activity_id.clone(),
+                    run_id: self.run_id.clone().unwrap_or_default(),
+                    identity: self.client.identity().to_owned(),
+                    request_id: uuid::Uuid::new_v4().to_string(),
+                    reason: reason.into(),
+                },
+            );
+            rpc::terminate_activity_execution(self.client.connection(), request)
+                .await
+                .map_err(|status| from_status(status, self.target()))?;
+            Ok(())
+        })
+        .await
     }
 
     /// Deletes the activity execution (terminating it first if it is running). Deletion
@@ -455,18 +477,21 @@ impl<O> ActivityHandle<O> {
     /// # Errors
     /// [`Error::NotFound`] and the call errors.
     pub async fn delete(&self) -> Result<(), Error> {
-        let request = self.client.request(
-            "DeleteActivityExecution",
-            DeleteActivityExecutionRequest {
-                namespace: self.client.namespace().to_owned(),
-                activity_id: self.activity_id.clone(),
-                run_id: self.run_id.clone().unwrap_or_default(),
-            },
-        );
-        rpc::delete_activity_execution(self.client.connection(), request)
-            .await
-            .map_err(|status| from_status(status, self.target()))?;
-        Ok(())
+        crate::telemetry::traced(self.span("DeleteActivityExecution"), async {
+            let request = self.client.request(
+                "DeleteActivityExecution",
+                DeleteActivityExecutionRequest {
+                    namespace: self.client.namespace().to_owned(),
+                    activity_id: self.activity_id.clone(),
+                    run_id: self.run_id.clone().unwrap_or_default(),
+                },
+            );
+            rpc::delete_activity_execution(self.client.connection(), request)
+                .await
+                .map_err(|status| from_status(status, self.target()))?;
+            Ok(())
+        })
+        .await
     }
 }
 

@@ -14,6 +14,10 @@
 //!   chained setter.
 //! - [`Error`]: the activity's own outcome (failed, timed out, cancelled, terminated) apart
 //!   from problems with the call.
+//! - Tracing: every call runs in an INFO `activity_call` span with the fields `operation`,
+//!   `namespace`, `activity_id`, `run_id` (and `task_queue`, `activity_type` when starting)
+//!   and, once it ends, `outcome`; [`ClientInterceptor`]s run inside it. The client logs
+//!   nothing above DEBUG when calls succeed.
 //! - [`DataConverter`]: JSON payloads that round-trip with Python dataclasses and Go structs,
 //!   with an optional [`PayloadCodec`].
 //!
@@ -72,6 +76,7 @@ mod long_poll;
 pub mod options;
 mod rpc;
 pub mod search_attributes;
+mod telemetry;
 
 pub use activity::Activity;
 pub use args::ActivityArgs;

@@ -15,6 +15,7 @@ use crate::deadline::DeadlineLayer;
 use crate::envconfig::ClientConfig;
 use crate::error::ConnectError;
 use crate::metadata::{CLIENT_NAME, CLIENT_VERSION, Headers, MetadataLayer};
+use crate::observe::ObserveLayer;
 use crate::options::{ConnectionOptions, Target, parse_address};
 use crate::retry::RetryLayer;
 use crate::status::{code_name, root_cause};
@@ -240,8 +241,9 @@ fn transport_hint(reason: &str, tls: bool, opened: bool) -> &'static str {
 
 /// Builds the tower stack. Outermost first:
 /// status (errors become `tonic::Status`) → metadata (headers on every call) → retry (the same
-/// bytes again, backoff) → deadline (a fresh deadline per attempt, whole response buffered) →
-/// the tonic channel.
+/// bytes again, backoff) → observers, when any (each attempt, with the status the deadline
+/// layer read) → deadline (a fresh deadline per attempt, whole response buffered) → the tonic
+/// channel.
 pub(crate) fn stack<S>(channel: S, options: &ConnectionOptions, headers: Headers) -> GrpcService
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<Body>>
@@ -256,6 +258,7 @@ where
         .map_err(tonic::Status::from_error)
         .layer(MetadataLayer::new(headers))
         .layer(RetryLayer::new(options.get_retry().clone()))
+        .option_layer(ObserveLayer::new(options.observers()))
         .layer(DeadlineLayer::new(
             options.get_rpc_timeout(),
             options.get_long_poll_timeout(),

@@ -38,7 +38,8 @@
 //! - a deadline, `request.set_timeout(d)`, used instead of the default for each attempt;
 //! - a [`LongPoll`] extension, for the long-poll deadline on calls the layer does not
 //!   recognise by itself;
-//! - a [`RetryOptions`] extension, replacing the connection's retry settings for that call.
+//! - a [`RetryOptions`] extension, replacing the connection's retry settings for that call;
+//! - a [`CallTaskQueue`] extension, naming the task queue for [`CallObserver`]s.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -48,6 +49,7 @@ mod connection;
 mod deadline;
 mod error;
 mod metadata;
+mod observe;
 mod options;
 mod retry;
 mod status;
@@ -58,6 +60,7 @@ pub use deadline::LongPoll;
 pub use envconfig::{ClientConfig, CodecConfig, ConfigLoader, PemSource, TlsConfig};
 pub use error::{ConfigError, ConnectError};
 pub use metadata::{CLIENT_NAME, CLIENT_VERSION};
+pub use observe::{CallObserver, CallRecord, CallTaskQueue};
 pub use options::{
     ConnectionOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_TIMEOUT,
     DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_RPC_TIMEOUT,

@@ -7,6 +7,7 @@ use http::Uri;
 use http::uri::Authority;
 
 use crate::envconfig::DEFAULT_NAMESPACE;
+use crate::observe::{CallObserver, Observers};
 use crate::retry::RetryOptions;
 use crate::tls::TlsOptions;
 
@@ -61,6 +62,7 @@ pub struct ConnectionOptions {
     connect_timeout: Duration,
     keep_alive: Option<(Duration, Duration)>,
     max_decoding_message_size: usize,
+    observers: Observers,
 }
 
 impl fmt::Debug for ConnectionOptions {
@@ -81,6 +83,7 @@ impl fmt::Debug for ConnectionOptions {
             .field("connect_timeout", &self.connect_timeout)
             .field("keep_alive", &self.keep_alive)
             .field("max_decoding_message_size", &self.max_decoding_message_size)
+            .field("observers", &self.observers)
             .finish()
     }
 }
@@ -101,6 +104,7 @@ impl ConnectionOptions {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             keep_alive: Some((Duration::from_secs(30), Duration::from_secs(15))),
             max_decoding_message_size: DEFAULT_MAX_DECODING_MESSAGE_SIZE,
+            observers: Observers::default(),
         }
     }
 
@@ -177,6 +181,21 @@ impl ConnectionOptions {
         self
     }
 
+    /// Adds an observer that sees every attempt of every call (method, namespace, status,
+    /// duration), for example `solo_otel::Metrics` for the Temporal SDKs' request metrics.
+    /// Observers run in the order added. Default: none, and then the connection's stack has
+    /// no observer layer at all.
+    pub fn observer(mut self, observer: impl CallObserver) -> Self {
+        self.observers.0.push(std::sync::Arc::new(observer));
+        self
+    }
+
+    /// Adds an observer that is already shared (see [`observer`](Self::observer)).
+    pub fn observer_arc(mut self, observer: std::sync::Arc<dyn CallObserver>) -> Self {
+        self.observers.0.push(observer);
+        self
+    }
+
     /// The address as given.
     pub fn get_address(&self) -> &str {
         &self.address
@@ -230,6 +249,15 @@ impl ConnectionOptions {
     /// The incoming message size limit.
     pub fn get_max_decoding_message_size(&self) -> usize {
         self.max_decoding_message_size
+    }
+
+    /// How many call observers are registered.
+    pub fn observer_count(&self) -> usize {
+        self.observers.0.len()
+    }
+
+    pub(crate) fn observers(&self) -> &Observers {
+        &self.observers
     }
 
     pub(crate) fn api_key_value(&self) -> Option<&str> {

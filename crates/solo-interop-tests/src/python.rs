@@ -18,6 +18,7 @@ pub const PY_PACKAGES: &[&str] = &[
     PINNED_CLI_PACKAGE,
     "temporalio==1.35.0",
     "googleapis-common-protos==1.76.0",
+    "opentelemetry-sdk==1.45.2",
 ];
 
 /// The file in the venv that records which packages were installed (shared with xtask).

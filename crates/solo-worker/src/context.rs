@@ -78,6 +78,7 @@ struct Inner {
     worker_shutdown: CancellationToken,
     heartbeat: HeartbeatTarget,
     blocking: BlockingPool,
+    span: tracing::Span,
 }
 
 /// The running activity's view of its task and worker. Cheap to clone.
@@ -126,6 +127,7 @@ impl ActivityContext {
         worker_shutdown: CancellationToken,
         heartbeater: Heartbeater,
         blocking: BlockingPool,
+        span: tracing::Span,
     ) -> Self {
         ActivityContext {
             inner: Arc::new(Inner {
@@ -134,8 +136,31 @@ impl ActivityContext {
                 worker_shutdown,
                 heartbeat: HeartbeatTarget::Worker(heartbeater),
                 blocking,
+                span,
             }),
         }
+    }
+
+    /// The attempt's tracing span (named `activity`, with the fields `namespace`,
+    /// `task_queue`, `activity_id`, `run_id`, `activity_type`, `attempt` and, once decided,
+    /// `outcome`) — the counterpart of Python's `activity.logger`.
+    ///
+    /// An `async` activity already runs inside it, so its `tracing` events carry those fields.
+    /// Enter it explicitly where the activity's own work leaves the span: on threads it starts,
+    /// or in tasks it spawns (`tokio::spawn(fut.instrument(ctx.span().clone()))`). Blocking
+    /// activities run inside it too. Outside a worker (a test environment) it is a disabled
+    /// span.
+    ///
+    /// ```
+    /// use solo_worker::ActivityContext;
+    ///
+    /// fn log_progress(ctx: &ActivityContext, done: u64) {
+    ///     let _entered = ctx.span().enter();
+    ///     tracing::info!(done, "progress"); // carries activity_id, attempt, ...
+    /// }
+    /// ```
+    pub fn span(&self) -> &tracing::Span {
+        &self.inner.span
     }
 
     /// Facts about this attempt: ids, type, attempt number, timeouts, times, and the heartbeat
@@ -262,6 +287,7 @@ impl DetachedContext {
                     worker_shutdown: CancellationToken::new(),
                     heartbeat: HeartbeatTarget::Callback(on_heartbeat),
                     blocking: BlockingPool::new(blocking_threads),
+                    span: tracing::Span::none(),
                 }),
             },
         }

@@ -32,8 +32,22 @@
 //! - [`ActivityImpl`]: how the worker runs a typed activity; `#[activity]` implements it, and
 //!   hand-written implementations carry state. Each registered activity becomes a tower
 //!   [`ActivityService`] at the payload level, which [`WorkerBuilder::layer`] can wrap.
+//! - [`WorkerInterceptor`]: hooks on polls and around each attempt (its span, its future,
+//!   its outcome), registered with [`WorkerBuilder::interceptor`]; what `solo-otel` builds
+//!   metrics and trace propagation on.
 //! - [`raw`]: poll a task, then complete / fail / cancel / heartbeat it, with payloads and no
 //!   generics — the layer the worker is built on.
+//!
+//! # Tracing and logs
+//!
+//! Each attempt runs in an INFO span named `activity` with the fields `namespace`,
+//! `task_queue`, `activity_id`, `run_id`, `activity_type`, `attempt` and, when it ends,
+//! `outcome` (`completed`, `failed`, `cancelled`, `not_reported`); activity code logs inside
+//! it (see [`ActivityContext::span`]), like Python's `activity.logger`. Fields are formatted
+//! only when a subscriber enables the span. At INFO a healthy worker logs only its start and
+//! stop: per-task events are DEBUG, failures of activities WARN (benign ones DEBUG), problems
+//! of the worker itself WARN or ERROR. Metrics and OpenTelemetry trace propagation are in
+//! `solo-otel`, plugged in as a [`WorkerInterceptor`].
 //!
 //! # Costs
 //!
@@ -50,6 +64,7 @@ mod context;
 mod error;
 mod heartbeat;
 mod info;
+mod interceptor;
 mod options;
 mod panic;
 mod poller;
@@ -66,6 +81,9 @@ pub use blocking::run_blocking;
 pub use context::{ActivityContext, CancellationReason, DetachedContext};
 pub use error::WorkerError;
 pub use info::{ActivityInfo, WorkflowInfo};
+pub use interceptor::{
+    AttemptEnd, AttemptFuture, AttemptOutcome, PollOutcome, WorkerInterceptor, WorkerStatus,
+};
 pub use options::{DEFAULT_MAX_CONCURRENT_ACTIVITIES, PollerBehavior, WorkerBuilder};
 pub use panic::PANIC_ERROR_TYPE;
 pub use shutdown::shutdown_signal;
@@ -109,5 +127,7 @@ mod tests {
         send_sync::<raw::TaskCompleter>();
         send_sync::<raw::RawTask>();
         send_sync::<WorkerError>();
+        send_sync::<WorkerStatus>();
+        send_sync::<AttemptEnd>();
     }
 }

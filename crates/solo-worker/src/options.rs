@@ -11,6 +11,7 @@ use tower::{Layer, Service};
 
 use crate::activity::{ActivityImpl, ActivityRequest, ActivityService, Typed};
 use crate::error::WorkerError;
+use crate::interceptor::WorkerInterceptor;
 use crate::worker::Worker;
 
 /// The default for [`WorkerBuilder::max_concurrent_activities`].
@@ -111,6 +112,7 @@ pub struct WorkerBuilder {
     activities: HashMap<String, ActivityService>,
     error: Option<WorkerError>,
     layers: Vec<LayerFn>,
+    interceptors: Vec<Arc<dyn WorkerInterceptor>>,
     options: WorkerOptions,
 }
 
@@ -122,6 +124,7 @@ impl fmt::Debug for WorkerBuilder {
             .field("task_queue", &self.task_queue)
             .field("activities", &names)
             .field("layers", &self.layers.len())
+            .field("interceptors", &self.interceptors.len())
             .field("options", &self.options)
             .finish()
     }
@@ -135,6 +138,7 @@ impl WorkerBuilder {
             activities: HashMap::new(),
             error: None,
             layers: Vec::new(),
+            interceptors: Vec::new(),
             options: WorkerOptions::default(),
         }
     }
@@ -199,6 +203,40 @@ impl WorkerBuilder {
         self.layers.push(Arc::new(move |inner: ActivityService| {
             ActivityService::new(layer.layer(inner))
         }));
+        self
+    }
+
+    /// Adds an interceptor: hooks on the worker's polls and around each activity attempt
+    /// (its span, its future, its outcome). Interceptors run in the order added (default
+    /// none). `solo_otel::Metrics` and `solo_otel::TracingInterceptor` are interceptors.
+    ///
+    /// ```no_run
+    /// use solo_worker::{ActivityInfo, Worker, WorkerInterceptor};
+    /// # struct Greet;
+    /// # impl solo_client::Activity for Greet { type Input = (); type Output = (); fn name(&self) -> &str { "greet" } }
+    /// # impl solo_worker::ActivityImpl for Greet {
+    /// #     fn execute(&self, _: solo_worker::ActivityContext, _: ()) -> solo_worker::ActivityFuture<()> { Box::pin(async { Ok(()) }) }
+    /// # }
+    ///
+    /// struct Hello;
+    /// impl WorkerInterceptor for Hello {
+    ///     fn on_attempt_start(&self, info: &ActivityInfo, _span: &tracing::Span) {
+    ///         tracing::debug!(activity_type = %info.activity_type, "starting");
+    ///     }
+    /// }
+    ///
+    /// # fn build(client: solo_client::Client) -> Result<Worker, solo_worker::WorkerError> {
+    /// Worker::builder(client, "my-task-queue").activity(Greet).interceptor(Hello).build()
+    /// # }
+    /// ```
+    pub fn interceptor(mut self, interceptor: impl WorkerInterceptor) -> Self {
+        self.interceptors.push(Arc::new(interceptor));
+        self
+    }
+
+    /// Adds an interceptor that is already shared (see [`interceptor`](Self::interceptor)).
+    pub fn interceptor_arc(mut self, interceptor: Arc<dyn WorkerInterceptor>) -> Self {
+        self.interceptors.push(interceptor);
         self
     }
 
@@ -344,6 +382,7 @@ impl WorkerBuilder {
             self.task_queue,
             activities,
             self.options,
+            self.interceptors,
         ))
     }
 }

@@ -108,6 +108,11 @@ impl Scaler {
             .is_ok()
     }
 
+    /// How many pollers are running.
+    pub(crate) fn active(&self) -> usize {
+        self.active.load(Ordering::Acquire)
+    }
+
     fn release(&self) {
         self.active.fetch_sub(1, Ordering::AcqRel);
     }
@@ -190,16 +195,19 @@ async fn poll_loop(shared: Arc<Shared>, scaler: Arc<Scaler>, pollers: TaskTracke
         };
         match polled {
             Ok(Some(task)) => {
+                shared.on_poll(crate::PollOutcome::Task);
                 backoff.reset();
                 scaler.on_task(task.poller_delta_suggestion);
                 crate::task::spawn(&shared, task, permit);
                 start(&shared, &scaler, &pollers);
             }
             Ok(None) => {
+                shared.on_poll(crate::PollOutcome::Empty);
                 backoff.reset();
                 scaler.on_empty();
             }
             Err(error) if is_fatal(&error) => {
+                shared.on_poll(crate::PollOutcome::Failed(error.code()));
                 tracing::error!(error = %error, "polling failed and cannot succeed by retrying; stopping the worker");
                 shared.stop_with(WorkerError::Poll {
                     task_queue: shared.task_queue.clone(),
@@ -208,6 +216,7 @@ async fn poll_loop(shared: Arc<Shared>, scaler: Arc<Scaler>, pollers: TaskTracke
                 break;
             }
             Err(error) => {
+                shared.on_poll(crate::PollOutcome::Failed(error.code()));
                 drop(permit);
                 scaler.on_error(error.code() == tonic::Code::ResourceExhausted);
                 let delay = backoff.next_delay();

@@ -238,11 +238,16 @@ impl TaskPoller {
             worker_instance_key: self.worker_instance_key.clone(),
             ..Default::default()
         };
+        let mut request = self.endpoint.request(request);
+        // Lets call observers (metrics) label the long poll with its queue.
+        request
+            .extensions_mut()
+            .insert(solo_connect::CallTaskQueue::new(self.task_queue.clone()));
         let response = self
             .endpoint
             .service
             .clone()
-            .poll_activity_task_queue(self.endpoint.request(request))
+            .poll_activity_task_queue(request)
             .await;
         let mut response = match response {
             Ok(r) => r.into_inner(),
@@ -262,7 +267,11 @@ impl TaskPoller {
             .poller_scaling_decision
             .map(|d| d.poll_request_delta_suggestion)
             .filter(|d| *d != 0);
-        let info = ActivityInfo::from_task(&mut response, &self.task_queue);
+        let mut info = ActivityInfo::from_task(&mut response, &self.task_queue);
+        if info.namespace.is_empty() {
+            // Standalone activities arrive without a (workflow) namespace: it is the polled one.
+            info.namespace = self.endpoint.namespace.to_string();
+        }
         Ok(Some(RawTask {
             info,
             input,

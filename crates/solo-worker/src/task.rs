@@ -23,6 +23,7 @@ use crate::activity::ActivityRequest;
 use crate::context::{ActivityContext, CancelState, CancellationReason};
 use crate::heartbeat::{HeartbeatFuture, HeartbeatReply, Heartbeater, SendHeartbeat};
 use crate::info::ActivityInfo;
+use crate::interceptor::{AttemptEnd, AttemptFuture, AttemptOutcome};
 use crate::panic::panic_failure;
 use crate::raw::{RawTask, TaskCompleter, TaskError};
 use crate::worker::Shared;
@@ -44,15 +45,25 @@ pub(crate) fn spawn(shared: &Arc<Shared>, task: RawTask, permit: OwnedSemaphoreP
     let shared = shared.clone();
     shared.tasks.clone().spawn(async move {
         let info = &task.info;
+        // Fields are formatted only when a subscriber wants the span. `outcome` is recorded
+        // when the attempt ends; `otel.*` are left for an OpenTelemetry interceptor to name
+        // the span as the other SDKs do.
         let span = tracing::info_span!(
             "activity",
+            namespace = %shared.namespace,
+            task_queue = %info.task_queue,
             activity_id = %info.activity_id,
+            run_id = info.activity_run_id.as_deref().unwrap_or(""),
             activity_type = %info.activity_type,
             attempt = info.attempt,
-            run_id = info.activity_run_id.as_deref().unwrap_or(""),
-            task_queue = %info.task_queue,
+            outcome = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
         );
-        run(shared, task).instrument(span).await;
+        for interceptor in shared.interceptors.iter() {
+            interceptor.on_attempt_start(info, &span);
+        }
+        run(shared, task, span.clone()).instrument(span).await;
         drop(permit);
     });
 }
@@ -75,7 +86,40 @@ enum Report {
     Nothing(CancellationReason),
 }
 
-async fn run(shared: Arc<Shared>, task: RawTask) {
+/// Records the attempt's outcome on its span and tells the interceptors.
+fn attempt_ended(
+    shared: &Shared,
+    span: &tracing::Span,
+    info: &ActivityInfo,
+    report: &Report,
+    started: Instant,
+) {
+    let outcome = match report {
+        Report::Complete(_) => AttemptOutcome::Completed,
+        Report::Fail(failure) => AttemptOutcome::Failed {
+            benign: matches!(
+                &failure.failure_info,
+                Some(FailureInfo::ApplicationFailureInfo(i)) if i.category == ApplicationErrorCategory::Benign as i32
+            ),
+        },
+        Report::Cancel(_) => AttemptOutcome::Cancelled,
+        Report::Nothing(_) => AttemptOutcome::NotReported,
+    };
+    span.record("outcome", outcome.as_str());
+    if shared.interceptors.is_empty() {
+        return;
+    }
+    let end = AttemptEnd {
+        outcome,
+        elapsed: started.elapsed(),
+    };
+    for interceptor in shared.interceptors.iter() {
+        interceptor.on_attempt_end(info, &end);
+    }
+}
+
+async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
+    let started = Instant::now();
     let RawTask {
         mut info, input, ..
     } = task;
@@ -92,7 +136,9 @@ async fn run(shared: Arc<Shared>, task: RawTask) {
         let failure = ActivityError::from(error)
             .into_failure(&shared.converter)
             .await;
-        respond(&shared.completer, token, Report::Fail(failure), Vec::new()).await;
+        let report = Report::Fail(failure);
+        attempt_ended(&shared, &span, &info, &report, started);
+        respond(&shared.completer, token, report, Vec::new()).await;
         return;
     };
 
@@ -107,7 +153,9 @@ async fn run(shared: Arc<Shared>, task: RawTask) {
                 ))
                 .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE);
                 let failure = ActivityError::from(error).into_failure(converter).await;
-                respond(&shared.completer, token, Report::Fail(failure), Vec::new()).await;
+                let report = Report::Fail(failure);
+                attempt_ended(&shared, &span, &info, &report, started);
+                respond(&shared.completer, token, report, Vec::new()).await;
                 return;
             }
         }
@@ -141,17 +189,24 @@ async fn run(shared: Arc<Shared>, task: RawTask) {
         shared.stop_polling.clone(),
         heartbeater.clone(),
         shared.blocking.clone(),
+        span.clone(),
     );
+    let context = ctx.clone();
 
-    let outcome = execute(
-        &shared,
-        service.oneshot(ActivityRequest::new(ctx, input)),
-        &cancel,
-        deadline,
-    )
-    .await;
+    let call = service.oneshot(ActivityRequest::new(ctx, input));
+    let outcome = if shared.interceptors.is_empty() {
+        execute(&shared, call, &cancel, deadline).await
+    } else {
+        let mut attempt: AttemptFuture = Box::pin(call);
+        for interceptor in shared.interceptors.iter() {
+            attempt = interceptor.wrap_attempt(context.info(), attempt);
+        }
+        execute(&shared, attempt, &cancel, deadline).await
+    };
     let last_details = heartbeater.finish().unwrap_or_default();
     let report = decide(&shared, &activity_type, outcome, cancel.reason()).await;
+    attempt_ended(&shared, &span, context.info(), &report, started);
+    drop(context);
     let last_details = if matches!(report, Report::Fail(_)) && !last_details.is_empty() {
         shared
             .converter

@@ -19,6 +19,7 @@ use crate::activity::ActivityService;
 use crate::blocking::BlockingPool;
 use crate::error::WorkerError;
 use crate::heartbeat::SendHeartbeat;
+use crate::interceptor::{PollOutcome, WorkerInterceptor, WorkerStatus};
 use crate::options::{WorkerBuilder, WorkerOptions};
 use crate::poller::{self, Scaler};
 use crate::rate_limit::RateLimiter;
@@ -58,9 +59,22 @@ pub(crate) struct Shared {
     pub(crate) tasks: TaskTracker,
     /// The error that stopped the worker, if any.
     pub(crate) fatal: Mutex<Option<WorkerError>>,
+    /// The target and running number of pollers.
+    pub(crate) scaler: Arc<Scaler>,
+    /// The interceptors, in registration order (usually none).
+    pub(crate) interceptors: Box<[Arc<dyn WorkerInterceptor>]>,
+    /// What interceptors see of the worker.
+    pub(crate) status: WorkerStatus,
 }
 
 impl Shared {
+    /// Tells the interceptors how a poll ended.
+    pub(crate) fn on_poll(&self, outcome: PollOutcome) {
+        for interceptor in self.interceptors.iter() {
+            interceptor.on_poll(&self.status, outcome);
+        }
+    }
+
     /// Records an error that stops the worker, and starts shutting down.
     pub(crate) fn stop_with(&self, error: WorkerError) {
         {
@@ -149,6 +163,7 @@ impl Worker {
         task_queue: String,
         activities: HashMap<String, ActivityService>,
         options: WorkerOptions,
+        interceptors: Vec<Arc<dyn WorkerInterceptor>>,
     ) -> Self {
         let identity = options
             .identity
@@ -170,6 +185,17 @@ impl Worker {
                 .max_blocking_threads
                 .unwrap_or(options.max_concurrent_activities),
         );
+        let slots = Arc::new(Semaphore::new(options.max_concurrent_activities));
+        let tasks = TaskTracker::new();
+        let scaler = Arc::new(Scaler::new(options.pollers));
+        let status = WorkerStatus::new(
+            client.namespace().to_owned(),
+            task_queue.clone(),
+            options.max_concurrent_activities,
+            slots.clone(),
+            tasks.clone(),
+            scaler.clone(),
+        );
         Worker {
             shared: Arc::new(Shared {
                 namespace: client.namespace().to_owned(),
@@ -178,7 +204,7 @@ impl Worker {
                 task_queue,
                 activities,
                 registered,
-                slots: Arc::new(Semaphore::new(options.max_concurrent_activities)),
+                slots,
                 rate_limiter: options
                     .max_activities_per_second
                     .map(RateLimiter::per_second),
@@ -195,8 +221,11 @@ impl Worker {
                 stop_polling: CancellationToken::new(),
                 interrupt_polls: CancellationToken::new(),
                 abort: CancellationToken::new(),
-                tasks: TaskTracker::new(),
+                tasks,
                 fatal: Mutex::new(None),
+                scaler,
+                interceptors: interceptors.into_boxed_slice(),
+                status,
             }),
             state: Arc::new(RunState::default()),
         }
@@ -286,8 +315,11 @@ async fn run_worker(shared: Arc<Shared>) -> Result<(), WorkerError> {
         slots = shared.options.max_concurrent_activities,
         "worker started"
     );
+    for interceptor in shared.interceptors.iter() {
+        interceptor.on_worker_start(&shared.status);
+    }
     let pollers = TaskTracker::new();
-    let scaler = Arc::new(Scaler::new(shared.options.pollers));
+    let scaler = shared.scaler.clone();
     poller::start(&shared, &scaler, &pollers);
     pollers.close();
 
@@ -315,6 +347,9 @@ async fn run_worker(shared: Arc<Shared>) -> Result<(), WorkerError> {
             shared.abort.cancel();
             shared.tasks.wait().await;
         }
+    }
+    for interceptor in shared.interceptors.iter() {
+        interceptor.on_worker_stop(&shared.status);
     }
     tracing::info!(task_queue = %shared.task_queue, "worker stopped");
     let fatal = shared

@@ -58,6 +58,10 @@
 //! - `client` (default): the client.
 //! - `worker` (default): the worker runtime (implies `client`).
 //! - `macros` (default): `#[activity]` (implies `worker`).
+//! - `otel`: [`otel`], OpenTelemetry metrics under the Temporal SDKs' names and trace
+//!   propagation compatible with the Python SDK; `otel-metrics` and `otel-tracing` enable one
+//!   half each. Off by default: without it nothing of OpenTelemetry is compiled. (Spans and
+//!   logs through `tracing` need no feature.)
 
 #[doc(inline)]
 pub use solo_connect as connect;
@@ -71,6 +75,10 @@ pub use solo_client as client;
 #[cfg(feature = "worker")]
 #[doc(inline)]
 pub use solo_worker as worker;
+
+#[cfg(any(feature = "otel-metrics", feature = "otel-tracing"))]
+#[doc(inline)]
+pub use solo_otel as otel;
 
 /// Turns a plain `fn` or `async fn` into an activity the client can start and the worker can
 /// register.

@@ -1,0 +1,248 @@
+//! Metrics recorded while real activities run on the dev server, read back from an in-memory
+//! exporter under the Temporal SDKs' names and attributes.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use opentelemetry::metrics::MeterProvider as _;
+use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
+use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
+use solo_client::{
+    ActivityError, ActivityOptions, ApplicationError, ClientOptions, ConnectionOptions, Error,
+    RetryPolicy,
+};
+use solo_otel::Metrics;
+use solo_worker::Worker;
+use support::{address, client_with, unique};
+
+#[solo_macros::activity(crate = "solo_worker")]
+async fn greet(name: String) -> Result<String, ActivityError> {
+    Ok(format!("Hello, {name}!"))
+}
+
+#[solo_macros::activity(crate = "solo_worker")]
+async fn refuse(_name: String) -> Result<String, ActivityError> {
+    Err(ApplicationError::new("no").into())
+}
+
+/// One exported data point: metric name, unit, attributes, and the value (a sum or gauge
+/// value, or a histogram's count).
+#[derive(Debug)]
+struct Point {
+    name: String,
+    unit: String,
+    attributes: BTreeMap<String, String>,
+    value: u64,
+}
+
+fn points(exporter: &InMemoryMetricExporter) -> Vec<Point> {
+    let mut out = Vec::new();
+    for resource in exporter.get_finished_metrics().unwrap() {
+        for scope in resource.scope_metrics() {
+            for metric in scope.metrics() {
+                let AggregatedMetrics::U64(data) = metric.data() else {
+                    continue;
+                };
+                let mut push = |attrs: Vec<(String, String)>, value: u64| {
+                    out.push(Point {
+                        name: metric.name().to_owned(),
+                        unit: metric.unit().to_owned(),
+                        attributes: attrs.into_iter().collect(),
+                        value,
+                    })
+                };
+                let attrs = |kvs: &mut dyn Iterator<Item = &opentelemetry::KeyValue>| {
+                    kvs.map(|kv| (kv.key.to_string(), kv.value.to_string()))
+                        .collect::<Vec<_>>()
+                };
+                match data {
+                    MetricData::Sum(sum) => {
+                        for p in sum.data_points() {
+                            push(attrs(&mut p.attributes()), p.value());
+                        }
+                    }
+                    MetricData::Gauge(gauge) => {
+                        for p in gauge.data_points() {
+                            push(attrs(&mut p.attributes()), p.value());
+                        }
+                    }
+                    MetricData::Histogram(histogram) => {
+                        for p in histogram.data_points() {
+                            push(attrs(&mut p.attributes()), p.count());
+                        }
+                    }
+                    MetricData::ExponentialHistogram(_) => {}
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The largest value among the points named `name` whose attributes include `with`.
+fn value(points: &[Point], name: &str, with: &[(&str, &str)]) -> Option<u64> {
+    points
+        .iter()
+        .filter(|p| p.name == name)
+        .filter(|p| {
+            with.iter()
+                .all(|(k, v)| p.attributes.get(*k).map(String::as_str) == Some(*v))
+        })
+        .map(|p| p.value)
+        .max()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_exports_the_temporal_sdk_metrics() {
+    let exporter = InMemoryMetricExporter::default();
+    let provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(exporter.clone()).build())
+        .build();
+    let metrics = Metrics::new(&provider.meter("solo"));
+
+    let task_queue = unique("otel-metrics");
+    let tq = task_queue.as_str();
+    let client = client_with(
+        ConnectionOptions::new(address()).observer(metrics.clone()),
+        ClientOptions::new(),
+    )
+    .await;
+    let worker = Worker::builder(client.clone(), tq)
+        .activity(greet)
+        .activity(refuse)
+        .max_concurrent_activities(7)
+        .interceptor(metrics.clone())
+        .build()
+        .unwrap();
+    let running = tokio::spawn(worker.clone().run());
+
+    let options = |prefix: &str| {
+        ActivityOptions::with_start_to_close_timeout(unique(prefix), tq, Duration::from_secs(10))
+            .retry_policy(RetryPolicy::new().maximum_attempts(1))
+    };
+    let greeting: String = client
+        .execute_activity(greet, "otel".to_owned(), options("greet"))
+        .await
+        .unwrap();
+    assert_eq!(greeting, "Hello, otel!");
+    let refused = client
+        .execute_activity(refuse, "otel".to_owned(), options("refuse"))
+        .await;
+    assert!(matches!(refused, Err(Error::Failed { .. })), "{refused:?}");
+    let missing = client
+        .get_activity_handle::<()>(unique("missing"), None)
+        .describe()
+        .await;
+    assert!(
+        matches!(missing, Err(Error::NotFound { .. })),
+        "{missing:?}"
+    );
+
+    // Collect while the worker runs, so that its gauges are reported.
+    provider.force_flush().unwrap();
+    worker.shutdown().await;
+    running.await.unwrap().unwrap();
+    let points = points(&exporter);
+    let names: std::collections::BTreeSet<&str> = points.iter().map(|p| p.name.as_str()).collect();
+    let ns = ("namespace", "default");
+    let queue = ("task_queue", tq);
+
+    // Requests, per RPC and attempt.
+    let start = [ns, ("operation", "StartActivityExecution")];
+    assert!(
+        value(&points, "temporal_request", &start) >= Some(2),
+        "{names:?}"
+    );
+    assert!(value(&points, "temporal_request_latency", &start) >= Some(2));
+    let completed = [ns, ("operation", "RespondActivityTaskCompleted")];
+    assert_eq!(value(&points, "temporal_request", &completed), Some(1));
+    let failed = [ns, ("operation", "RespondActivityTaskFailed")];
+    assert_eq!(value(&points, "temporal_request", &failed), Some(1));
+    let not_found = [
+        ns,
+        ("operation", "DescribeActivityExecution"),
+        ("status_code", "NOT_FOUND"),
+    ];
+    assert_eq!(
+        value(&points, "temporal_request_failure", &not_found),
+        Some(1)
+    );
+    // Task-queue polls are long requests, labelled with the queue.
+    let poll = [ns, ("operation", "PollActivityTaskQueue"), queue];
+    assert!(value(&points, "temporal_long_request", &poll) >= Some(2));
+    assert!(value(&points, "temporal_long_request_latency", &poll) >= Some(2));
+
+    // The worker and its activities.
+    assert_eq!(
+        value(&points, "temporal_worker_start", &[ns, queue]),
+        Some(1)
+    );
+    assert_eq!(
+        value(
+            &points,
+            "temporal_activity_schedule_to_start_latency",
+            &[ns, queue]
+        ),
+        Some(2)
+    );
+    let greet_attrs = [ns, queue, ("activity_type", "greet"), ("workflow_type", "")];
+    let refuse_attrs = [
+        ns,
+        queue,
+        ("activity_type", "refuse"),
+        ("workflow_type", ""),
+    ];
+    assert_eq!(
+        value(&points, "temporal_activity_execution_latency", &greet_attrs),
+        Some(1)
+    );
+    assert_eq!(
+        value(
+            &points,
+            "temporal_activity_execution_latency",
+            &refuse_attrs
+        ),
+        Some(1)
+    );
+    assert_eq!(
+        value(
+            &points,
+            "temporal_activity_succeed_endtoend_latency",
+            &greet_attrs
+        ),
+        Some(1)
+    );
+    assert_eq!(
+        value(&points, "temporal_activity_execution_failed", &refuse_attrs),
+        Some(1)
+    );
+    assert_eq!(
+        value(&points, "temporal_activity_execution_failed", &greet_attrs),
+        None
+    );
+
+    // Gauges.
+    let activity_worker = [ns, queue, ("worker_type", "ActivityWorker")];
+    let available = value(
+        &points,
+        "temporal_worker_task_slots_available",
+        &activity_worker,
+    );
+    let used = value(&points, "temporal_worker_task_slots_used", &activity_worker);
+    assert_eq!(
+        available.zip(used).map(|(a, u)| a + u),
+        Some(7),
+        "{available:?} {used:?}"
+    );
+    let pollers = [ns, queue, ("poller_type", "activity_task")];
+    assert!(value(&points, "temporal_num_pollers", &pollers) >= Some(1));
+
+    // Durations are in milliseconds.
+    for p in points.iter().filter(|p| p.name.ends_with("_latency")) {
+        assert_eq!(p.unit, "ms", "{}", p.name);
+    }
+}

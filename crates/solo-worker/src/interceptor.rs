@@ -1,0 +1,227 @@
+//! Worker interceptors: hooks around each activity attempt and on the worker's polls, for
+//! tracing, metrics, auditing or reading headers the client sent.
+//!
+//! Register one with [`WorkerBuilder::interceptor`](crate::WorkerBuilder::interceptor).
+//! Interceptors run in registration order; every hook has a default that does nothing, so an
+//! interceptor implements only what it needs. A worker without interceptors skips the hooks
+//! entirely.
+//!
+//! For changing what an activity receives or returns, a tower layer
+//! ([`WorkerBuilder::layer`](crate::WorkerBuilder::layer)) is the better tool; interceptors
+//! see the attempt from outside: its span before it is entered, its future, and how it ended.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use solo_proto::temporal::api::common::v1::Payload;
+use tokio::sync::Semaphore;
+use tokio_util::task::TaskTracker;
+
+use crate::activity::ActivityFuture;
+use crate::info::ActivityInfo;
+use crate::poller::Scaler;
+
+/// The future of one attempt, as [`WorkerInterceptor::wrap_attempt`] receives and returns it:
+/// the activity's result payload or its error.
+pub type AttemptFuture = ActivityFuture<Payload>;
+
+/// A hook on a worker's polls and activity attempts. Every method has a default that does
+/// nothing. Keep them cheap: they run on the worker's task path.
+///
+/// ```
+/// use solo_worker::{ActivityInfo, AttemptEnd, WorkerInterceptor};
+///
+/// /// Logs who asked for each activity, from a header the client's interceptor set.
+/// struct Audit;
+///
+/// impl WorkerInterceptor for Audit {
+///     fn on_attempt_start(&self, info: &ActivityInfo, span: &tracing::Span) {
+///         let tenant = info.header.get("tenant").map(|p| String::from_utf8_lossy(&p.data).into_owned());
+///         span.in_scope(|| tracing::info!(tenant = tenant.as_deref().unwrap_or("-"), "attempt starting"));
+///     }
+///
+///     fn on_attempt_end(&self, info: &ActivityInfo, end: &AttemptEnd) {
+///         tracing::info!(activity_id = %info.activity_id, outcome = end.outcome.as_str(), "attempt ended");
+///     }
+/// }
+/// ```
+pub trait WorkerInterceptor: Send + Sync + 'static {
+    /// The worker started polling (after checking the namespace).
+    fn on_worker_start(&self, worker: &WorkerStatus) {
+        let _ = worker;
+    }
+
+    /// The worker stopped: polling ended and no activity runs any more.
+    fn on_worker_stop(&self, worker: &WorkerStatus) {
+        let _ = worker;
+    }
+
+    /// A poll of the task queue ended.
+    fn on_poll(&self, worker: &WorkerStatus, outcome: PollOutcome) {
+        let _ = (worker, outcome);
+    }
+
+    /// An attempt is about to run in `span` (not yet entered): read the task's
+    /// [`header`](ActivityInfo::header), record span fields, set the span's parent.
+    fn on_attempt_start(&self, info: &ActivityInfo, span: &tracing::Span) {
+        let _ = (info, span);
+    }
+
+    /// Wraps the attempt's future (for example to attach a context to it). The default
+    /// returns it unchanged. Called after [`on_attempt_start`](Self::on_attempt_start), inside
+    /// the attempt's span.
+    fn wrap_attempt(&self, info: &ActivityInfo, attempt: AttemptFuture) -> AttemptFuture {
+        let _ = info;
+        attempt
+    }
+
+    /// An attempt ended, and the worker decided what to report.
+    fn on_attempt_end(&self, info: &ActivityInfo, end: &AttemptEnd) {
+        let _ = (info, end);
+    }
+}
+
+/// How a poll of the task queue ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PollOutcome {
+    /// A task arrived.
+    Task,
+    /// The long poll expired without a task.
+    Empty,
+    /// The poll failed with this gRPC code (it is retried unless the error is permanent).
+    Failed(tonic::Code),
+}
+
+/// How an attempt ended: what the worker reports (or does not) to the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttemptOutcome {
+    /// The activity returned a value; it is reported as completed.
+    Completed,
+    /// The activity failed (returned an error, panicked, or was cut short by shutdown);
+    /// `benign` when its error has the benign category.
+    Failed {
+        /// Whether the error's category is benign (not worth an alert).
+        benign: bool,
+    },
+    /// The activity stopped after a cancel request; it is reported as cancelled.
+    Cancelled,
+    /// Nothing is reported: the attempt timed out or the server no longer knows it.
+    NotReported,
+}
+
+impl AttemptOutcome {
+    /// A short name: `completed`, `failed`, `cancelled` or `not_reported` (the value of the
+    /// attempt span's `outcome` field).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AttemptOutcome::Completed => "completed",
+            AttemptOutcome::Failed { .. } => "failed",
+            AttemptOutcome::Cancelled => "cancelled",
+            AttemptOutcome::NotReported => "not_reported",
+        }
+    }
+}
+
+/// The end of an attempt, for [`WorkerInterceptor::on_attempt_end`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AttemptEnd {
+    /// What the worker reports.
+    pub outcome: AttemptOutcome,
+    /// How long the attempt ran on this worker, from receiving the task to deciding the
+    /// report.
+    pub elapsed: Duration,
+}
+
+/// A live view of a running worker: its queue and how busy it is. Cheap to clone; reading it
+/// takes no lock.
+#[derive(Clone)]
+pub struct WorkerStatus {
+    inner: Arc<StatusInner>,
+}
+
+struct StatusInner {
+    namespace: String,
+    task_queue: String,
+    max_slots: usize,
+    slots: Arc<Semaphore>,
+    tasks: TaskTracker,
+    scaler: Arc<Scaler>,
+}
+
+impl fmt::Debug for WorkerStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WorkerStatus")
+            .field("namespace", &self.inner.namespace)
+            .field("task_queue", &self.inner.task_queue)
+            .field("slots_used", &self.slots_used())
+            .field("slots_available", &self.slots_available())
+            .field("pollers", &self.pollers())
+            .finish()
+    }
+}
+
+impl WorkerStatus {
+    pub(crate) fn new(
+        namespace: String,
+        task_queue: String,
+        max_slots: usize,
+        slots: Arc<Semaphore>,
+        tasks: TaskTracker,
+        scaler: Arc<Scaler>,
+    ) -> Self {
+        WorkerStatus {
+            inner: Arc::new(StatusInner {
+                namespace,
+                task_queue,
+                max_slots,
+                slots,
+                tasks,
+                scaler,
+            }),
+        }
+    }
+
+    /// The namespace the worker polls.
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    /// The task queue the worker polls.
+    pub fn task_queue(&self) -> &str {
+        &self.inner.task_queue
+    }
+
+    /// The most activities the worker runs at once.
+    pub fn max_slots(&self) -> usize {
+        self.inner.max_slots
+    }
+
+    /// How many activities are running now.
+    pub fn slots_used(&self) -> usize {
+        self.inner.tasks.len().min(self.inner.max_slots)
+    }
+
+    /// How many more activities the worker could start now.
+    pub fn slots_available(&self) -> usize {
+        self.inner.max_slots - self.slots_used()
+    }
+
+    /// How many slots are neither running an activity nor held by a waiting poller.
+    pub fn slots_idle(&self) -> usize {
+        self.inner.slots.available_permits()
+    }
+
+    /// How many pollers are running.
+    pub fn pollers(&self) -> usize {
+        self.inner.scaler.active()
+    }
+
+    /// Whether `other` is a view of the same worker.
+    pub fn is_same_worker(&self, other: &WorkerStatus) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
