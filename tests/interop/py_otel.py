@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import threading
 from datetime import timedelta
@@ -126,6 +127,10 @@ def main() -> None:
         asyncio.run(run_client(args))
     else:
         asyncio.run(run_worker(args))
+    # Skip interpreter finalization: the SDK's native runtime threads can abort it
+    # ("PyGILState_Release ... finalizing") after the work is done and printed.
+    sys.stdout.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":

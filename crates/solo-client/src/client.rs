@@ -104,11 +104,7 @@ impl ClientOptions {
 
 /// The default identity: `<pid>@<hostname>`.
 pub fn default_identity() -> String {
-    format!(
-        "{}@{}",
-        std::process::id(),
-        gethostname::gethostname().to_string_lossy()
-    )
+    format!("{}@{}", std::process::id(), solo_connect::hostname())
 }
 
 struct ClientInner {

@@ -7,8 +7,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
-use futures::Stream;
-use futures::stream::BoxStream;
+use futures_util::Stream;
+use futures_util::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
 use solo_proto::temporal::api::activity::v1::activity_execution_outcome::Value as OutcomeValue;
@@ -341,24 +341,25 @@ impl<O> ActivityHandle<O> {
     /// ```
     pub fn watch(&self) -> ActivityWatch {
         let handle = self.clone().with_output::<()>();
-        let stream = futures::stream::unfold(Some(WatchState::Start(handle)), |state| async move {
-            match state? {
-                WatchState::Start(handle) => {
-                    let item = handle.describe().await;
-                    let next = next_watch_state(handle, &item);
-                    Some((item, next))
+        let stream =
+            futures_util::stream::unfold(Some(WatchState::Start(handle)), |state| async move {
+                match state? {
+                    WatchState::Start(handle) => {
+                        let item = handle.describe().await;
+                        let next = next_watch_state(handle, &item);
+                        Some((item, next))
+                    }
+                    WatchState::Follow {
+                        handle,
+                        run_id,
+                        token,
+                    } => {
+                        let item = handle.describe_after(run_id, token).await;
+                        let next = next_watch_state(handle, &item);
+                        Some((item, next))
+                    }
                 }
-                WatchState::Follow {
-                    handle,
-                    run_id,
-                    token,
-                } => {
-                    let item = handle.describe_after(run_id, token).await;
-                    let next = next_watch_state(handle, &item);
-                    Some((item, next))
-                }
-            }
-        });
+            });
         ActivityWatch {
             stream: Box::pin(stream),
         }
@@ -416,7 +417,7 @@ impl<O> ActivityHandle<O> {
                     activity_id: self.activity_id.clone(),
                     run_id: self.run_id.clone().unwrap_or_default(),
                     identity: self.client.identity().to_owned(),
-                    request_id: uuid::Uuid::new_v4().to_string(),
+                    request_id: solo_connect::random_uuid(),
                     reason: reason.into(),
                 },
             );
@@ -451,7 +452,7 @@ impl<O> ActivityHandle<O> {
                     activity_id: self.activity_id.clone(),
                     run_id: self.run_id.clone().unwrap_or_default(),
                     identity: self.client.identity().to_owned(),
-                    request_id: uuid::Uuid::new_v4().to_string(),
+                    request_id: solo_connect::random_uuid(),
                     reason: reason.into(),
                 },
             );

@@ -16,8 +16,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use futures::Stream;
-use futures::stream::BoxStream;
+use futures_util::Stream;
+use futures_util::stream::BoxStream;
 use solo_proto::temporal::api::activity::v1::ActivityExecutionListInfo;
 use solo_proto::temporal::api::workflowservice::v1::{
     CountActivityExecutionsResponse, count_activity_executions_response::AggregationGroup,
@@ -258,7 +258,7 @@ where
         page_size,
         limit,
     };
-    futures::stream::unfold(Some(pager), |state| async move {
+    futures_util::stream::unfold(Some(pager), |state| async move {
         let mut pager = state?;
         loop {
             if pager.limit.is_some_and(|l| pager.yielded >= l) {
@@ -293,11 +293,11 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures::StreamExt;
+    use futures_util::StreamExt;
     use std::sync::{Arc, Mutex};
 
     type Calls = Arc<Mutex<Vec<(Vec<u8>, u32)>>>;
-    type Page = futures::future::Ready<Result<(Vec<u32>, Bytes), Error>>;
+    type Page = futures_util::future::Ready<Result<(Vec<u32>, Bytes), Error>>;
 
     /// A fake server holding `total` numbered items, answering pages of the requested size.
     fn fake(total: u32, fail_on_call: Option<usize>) -> (Calls, impl FnMut(Bytes, u32) -> Page) {
@@ -307,7 +307,7 @@ mod tests {
             let mut log = log.lock().unwrap();
             log.push((token.to_vec(), size));
             if fail_on_call == Some(log.len()) {
-                return futures::future::ready(Err(Error::InvalidQuery {
+                return futures_util::future::ready(Err(Error::InvalidQuery {
                     query: "q".into(),
                     message: "boom".into(),
                 }));
@@ -324,7 +324,7 @@ mod tests {
             } else {
                 Bytes::new()
             };
-            futures::future::ready(Ok(((start..end).collect(), next)))
+            futures_util::future::ready(Ok(((start..end).collect(), next)))
         };
         (calls, fetch)
     }

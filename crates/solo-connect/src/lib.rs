@@ -48,6 +48,7 @@ pub mod envconfig;
 mod connection;
 mod deadline;
 mod error;
+mod ids;
 mod metadata;
 mod observe;
 mod options;
@@ -59,6 +60,7 @@ pub use connection::{Connection, GrpcService};
 pub use deadline::LongPoll;
 pub use envconfig::{ClientConfig, CodecConfig, ConfigLoader, PemSource, TlsConfig};
 pub use error::{ConfigError, ConnectError};
+pub use ids::{hostname, random_uuid};
 pub use metadata::{CLIENT_NAME, CLIENT_VERSION};
 pub use observe::{CallObserver, CallRecord, CallTaskQueue};
 pub use options::{

@@ -20,11 +20,18 @@
 //! | `temporal_activity_schedule_to_start_latency` | histogram | ms | `namespace`, `task_queue` |
 //! | `temporal_activity_execution_latency` | histogram | ms | `namespace`, `task_queue`, `activity_type`, `workflow_type` |
 //! | `temporal_activity_succeed_endtoend_latency` | histogram | ms | `namespace`, `task_queue`, `activity_type`, `workflow_type` |
-//! | `temporal_activity_execution_failed` | counter | | `namespace`, `task_queue`, `activity_type`, `workflow_type` |
+//! | `temporal_activity_execution_failed` | counter | | `namespace`, `task_queue`, `activity_type`, `workflow_type`, `failure_reason` = `ActivityError` |
 //! | `temporal_activity_execution_cancelled` | counter | | `namespace`, `task_queue`, `activity_type`, `workflow_type` |
 //! | `temporal_worker_task_slots_available` | gauge | | `namespace`, `task_queue`, `worker_type` = `ActivityWorker` |
 //! | `temporal_worker_task_slots_used` | gauge | | `namespace`, `task_queue`, `worker_type` = `ActivityWorker` |
 //! | `temporal_num_pollers` | gauge | | `namespace`, `task_queue`, `poller_type` = `activity_task` |
+//!
+//! Every name and attribute key above that the Python SDK also exports was compared with
+//! its Prometheus endpoint (`temporalio` 1.35, `tests/interop/py_metrics.py`) by the test
+//! `metric_names_and_attributes_match_the_python_sdk`. `temporal_request_failure` and
+//! `temporal_long_request_failure` are the Python SDK's names too (it exports them once a call
+//! fails); `temporal_activity_execution_cancelled` is the Go and Java SDKs' name (the Python
+//! SDK has no counter for cancelled activity attempts).
 //!
 //! Notes:
 //! - `operation` is the gRPC method (`StartActivityExecution`, `PollActivityExecution`,
@@ -60,6 +67,10 @@ const LONG_POLL_METHODS: &[&str] = &[
     "PollWorkflowTaskQueue",
     "PollNexusTaskQueue",
 ];
+
+/// The `failure_reason` of `temporal_activity_execution_failed`: the Python SDK labels an
+/// activity's own error (any exception type) with this value.
+const FAILURE_REASON: &str = "ActivityError";
 
 /// Buckets (ms) of request latencies.
 const REQUEST_BUCKETS: &[f64] = &[
@@ -432,6 +443,8 @@ impl WorkerInterceptor for Metrics {
                 }
             }
             AttemptOutcome::Failed { benign: false } => {
+                let mut attributes = attributes;
+                attributes.push(KeyValue::new("failure_reason", FAILURE_REASON));
                 self.inner.execution_failed.add(1, &attributes);
             }
             AttemptOutcome::Cancelled => {

@@ -246,3 +246,142 @@ async fn a_worker_exports_the_temporal_sdk_metrics() {
         assert_eq!(p.unit, "ms", "{}", p.name);
     }
 }
+
+/// Metric name → the union of its attribute keys.
+type Shape = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// Names solo exports that the Python SDK's run below cannot show: failures of calls (the
+/// Python SDK exports them under these names once a call fails) and cancelled attempts (the
+/// Go and Java SDKs' name).
+const NOT_IN_THE_PYTHON_RUN: &[&str] = &[
+    "temporal_request_failure",
+    "temporal_long_request_failure",
+    "temporal_activity_execution_cancelled",
+];
+
+#[test]
+fn metric_names_and_attributes_match_the_python_sdk() {
+    // A server of our own whose idle long polls end after 2 s, so that both workers see
+    // empty polls (`temporal_activity_poll_no_task`) within the test. (Started outside the
+    // runtime: the fixture waits for it synchronously.)
+    let server = solo_testing::DevServer::start_with(solo_testing::DevServerOptions {
+        dynamic_config: vec!["matching.longPollExpirationInterval=\"2s\"".to_owned()],
+        ..Default::default()
+    })
+    .expect("start a dev server");
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(compare_with_python(server.address()));
+}
+
+async fn compare_with_python(address: String) {
+    // The Python SDK: a worker and client in one process, read from its Prometheus endpoint.
+    let port = solo_testing::dev_server::free_port().unwrap();
+    let python_queue = unique("py-metrics");
+    let py_address = address.clone();
+    let output = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(solo_interop_tests::python::python())
+            .current_dir(solo_interop_tests::python::interop_dir())
+            .args(["py_metrics.py", "--address", &py_address])
+            .args(["--task-queue", &python_queue])
+            .args(["--prometheus-port", &port.to_string()])
+            .args(["--idle-seconds", "4"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .expect("run py_metrics.py")
+    })
+    .await
+    .unwrap();
+    assert!(
+        output.status.success(),
+        "py_metrics.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let python: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("py_metrics.py prints one JSON object");
+    let mut python_shape = Shape::new();
+    for (name, metric) in python.as_object().expect("an object of metrics") {
+        let keys = metric["labels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k.as_str().unwrap().to_owned())
+            // The Python SDK's `service_name` label is the OpenTelemetry resource's
+            // `service.name` here, set by the application on its meter provider.
+            .filter(|k| k != "service_name")
+            .collect();
+        python_shape.insert(name.clone(), keys);
+    }
+
+    // solo: the same work (one activity that succeeds, one that fails), then idle polls.
+    let exporter = InMemoryMetricExporter::default();
+    let provider = SdkMeterProvider::builder()
+        .with_reader(PeriodicReader::builder(exporter.clone()).build())
+        .build();
+    let metrics = Metrics::new(&provider.meter("solo"));
+    let task_queue = unique("solo-metrics");
+    let tq = task_queue.as_str();
+    let client = client_with(
+        ConnectionOptions::new(address).observer(metrics.clone()),
+        ClientOptions::new(),
+    )
+    .await;
+    let worker = Worker::builder(client.clone(), tq)
+        .activity(greet)
+        .activity(refuse)
+        .interceptor(metrics.clone())
+        .build()
+        .unwrap();
+    let running = tokio::spawn(worker.clone().run());
+    let options = |prefix: &str| {
+        ActivityOptions::with_start_to_close_timeout(unique(prefix), tq, Duration::from_secs(10))
+            .retry_policy(RetryPolicy::new().maximum_attempts(1))
+    };
+    let greeting: String = client
+        .execute_activity(greet, "otel".to_owned(), options("greet"))
+        .await
+        .unwrap();
+    assert_eq!(greeting, "Hello, otel!");
+    let refused = client
+        .execute_activity(refuse, "otel".to_owned(), options("refuse"))
+        .await;
+    assert!(matches!(refused, Err(Error::Failed { .. })), "{refused:?}");
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    provider.force_flush().unwrap();
+    worker.shutdown().await;
+    running.await.unwrap().unwrap();
+    let mut solo_shape = Shape::new();
+    for point in points(&exporter) {
+        solo_shape
+            .entry(point.name)
+            .or_default()
+            .extend(point.attributes.into_keys());
+    }
+
+    let python_names: Vec<&String> = python_shape.keys().collect();
+    assert!(
+        python_names.len() >= 13,
+        "the Python run exported too little to compare: {python_names:?}"
+    );
+    for (name, keys) in &python_shape {
+        assert_eq!(
+            solo_shape.get(name),
+            Some(keys),
+            "{name}: solo's attribute keys against the Python SDK's"
+        );
+    }
+    for name in solo_shape.keys() {
+        assert!(
+            python_shape.contains_key(name) || NOT_IN_THE_PYTHON_RUN.contains(&name.as_str()),
+            "solo exports {name}, which the Python SDK does not"
+        );
+    }
+    let failed_reason = value(
+        &points(&exporter),
+        "temporal_activity_execution_failed",
+        &[("failure_reason", "ActivityError")],
+    );
+    assert_eq!(failed_reason, Some(1));
+}

@@ -149,11 +149,22 @@ fn decode_input<T: serde::de::DeserializeOwned>(
             .into()
     };
     let decoded = match payloads {
-        [] if takes_nothing => from_missing::<T>(),
+        // Nothing sent: fine for `()` and for an `Option` (None), as a Python parameter with a
+        // default of None.
         [] => {
-            return Err(mismatch(format!(
-                "activity `{activity_type}` takes one input but none was sent; pass the argument when starting it"
-            )));
+            return from_missing::<T>().map_err(|_| {
+                mismatch(format!(
+                    "activity `{activity_type}` takes one input but none was sent; pass the argument when starting it"
+                ))
+            });
+        }
+        // A single null (the CLI's `--input null`, or Python's `None`) is the unit value.
+        [one] if takes_nothing => {
+            return from_payload::<T>(one).map_err(|_| {
+                mismatch(format!(
+                    "activity `{activity_type}` takes no input but a value was sent; start it without arguments (or with null)"
+                ))
+            });
         }
         more if takes_nothing => {
             return Err(mismatch(format!(
@@ -246,9 +257,17 @@ mod tests {
     }
 
     #[test]
-    fn unit_inputs_ignore_what_was_sent() {
+    fn unit_inputs_take_nothing_or_one_null() {
         decode_input::<()>("a", &[]).unwrap();
-        decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()]).unwrap();
+        decode_input::<()>("a", &[to_payload(&serde_json::Value::Null).unwrap()]).unwrap();
+        decode_input::<()>("a", &[to_payload(&()).unwrap()]).unwrap();
+        let err =
+            decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()]).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("takes no input but a value was sent"),
+            "{err}"
+        );
         assert_eq!(decode_input::<Option<u8>>("a", &[]).unwrap(), None);
     }
 }

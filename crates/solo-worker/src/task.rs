@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use futures::FutureExt;
+use futures_util::FutureExt;
 use solo_client::{ActivityError, ApplicationError, Details};
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::enums::v1::ApplicationErrorCategory;

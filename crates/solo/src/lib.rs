@@ -118,6 +118,10 @@ pub mod prelude {
         Error as ClientError, FailureKind, IdConflictPolicy, IdReusePolicy, RetryPolicy,
     };
 
+    /// `next()` / `try_next()` on the streams of `list_activities` and `watch`.
+    #[cfg(feature = "client")]
+    pub use futures_util::{StreamExt as _, TryStreamExt as _};
+
     #[cfg(feature = "worker")]
     pub use solo_worker::{ActivityContext, ActivityInfo, Worker, WorkerError};
 

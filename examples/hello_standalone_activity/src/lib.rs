@@ -25,14 +25,15 @@ pub const TASK_QUEUE: &str = "my-standalone-activity-task-queue";
 /// The activity id the seed's programs use.
 pub const ACTIVITY_ID: &str = "my-standalone-activity-id";
 
-/// Sends `tracing` output (the activity's log line) to stderr, filtered by `RUST_LOG`
-/// (default `info`).
+/// Sends `tracing` output (the activity's log line) to stderr, at the level `RUST_LOG` names
+/// (`error` … `trace`, default `info`).
 pub fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let level = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse::<tracing::level_filters::LevelFilter>().ok())
+        .unwrap_or(tracing::level_filters::LevelFilter::INFO);
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }

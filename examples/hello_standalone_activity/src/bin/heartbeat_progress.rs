@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use hello_standalone_activity::init_logging;
 use solo::prelude::*;
 

@@ -1,6 +1,5 @@
 //! Lists the activity executions on the sample's task queue.
 
-use futures::TryStreamExt;
 use hello_standalone_activity::TASK_QUEUE;
 use solo::prelude::*;
 
