@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use tower::ServiceExt;
 use tracing::Instrument;
 
-use crate::activity::ActivityRequest;
+use crate::activity::{ActivityRequest, ActivityService};
 use crate::context::{ActivityContext, CancelState, CancellationReason};
 use crate::heartbeat::{HeartbeatFuture, HeartbeatReply, Heartbeater, SendHeartbeat};
 use crate::info::ActivityInfo;
@@ -42,30 +42,29 @@ pub const REPORT_REFUSED_ERROR_TYPE: &str = "ReportRefused";
 
 /// Spawns the task that runs `task`; `permit` (its slot) is released when it is reported.
 pub(crate) fn spawn(shared: &Arc<Shared>, task: RawTask, permit: OwnedSemaphorePermit) {
-    let shared = shared.clone();
-    shared.tasks.clone().spawn(async move {
-        let info = &task.info;
-        // Fields are formatted only when a subscriber wants the span. `outcome` is recorded
-        // when the attempt ends; `otel.*` are left for an OpenTelemetry interceptor to name
-        // the span as the other SDKs do.
-        let span = tracing::info_span!(
-            "activity",
-            namespace = %shared.namespace,
-            task_queue = %info.task_queue,
-            activity_id = %info.activity_id,
-            run_id = info.activity_run_id.as_deref().unwrap_or(""),
-            activity_type = %info.activity_type,
-            attempt = info.attempt,
-            outcome = tracing::field::Empty,
-            otel.name = tracing::field::Empty,
-            otel.kind = tracing::field::Empty,
-        );
-        for interceptor in shared.interceptors.iter() {
-            interceptor.on_attempt_start(info, &span);
-        }
-        run(shared, task, span.clone()).instrument(span).await;
-        drop(permit);
-    });
+    let info = &task.info;
+    // Fields are formatted only when a subscriber wants the span. `outcome` is recorded when
+    // the attempt ends; `otel.*` are left for an OpenTelemetry interceptor to name the span as
+    // the other SDKs do.
+    let span = tracing::info_span!(
+        "activity",
+        namespace = %shared.namespace,
+        task_queue = %info.task_queue,
+        activity_id = %info.activity_id,
+        run_id = info.activity_run_id.as_deref().unwrap_or(""),
+        activity_type = %info.activity_type,
+        attempt = info.attempt,
+        outcome = tracing::field::Empty,
+        otel.name = tracing::field::Empty,
+        otel.kind = tracing::field::Empty,
+    );
+    for interceptor in shared.interceptors.iter() {
+        interceptor.on_attempt_start(info, &span);
+    }
+    // The task is boxed until it is unpacked, so the (long-lived) attempt future holds a
+    // pointer to it, not the task itself.
+    let run = run(shared.clone(), Box::new(task), span.clone(), permit).instrument(span);
+    shared.tasks.spawn(run);
 }
 
 /// How an attempt ended, before deciding what to report.
@@ -118,8 +117,26 @@ fn attempt_ended(
     }
 }
 
-async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
-    let started = Instant::now();
+/// An attempt ready to run: its input decoded and its context built.
+struct Prepared {
+    service: ActivityService,
+    ctx: ActivityContext,
+    input: Vec<Payload>,
+    token: Bytes,
+    cancel: Arc<CancelState>,
+    heartbeater: Heartbeater,
+    deadline: Option<Instant>,
+}
+
+/// Unpacks a task: finds its activity, runs the codec over its input and previous heartbeat
+/// details, and builds its context. Reports the failure itself (and returns `None`) when the
+/// activity is not registered or the input does not decode.
+async fn prepare(
+    shared: &Arc<Shared>,
+    task: RawTask,
+    span: &tracing::Span,
+    started: Instant,
+) -> Option<Prepared> {
     let RawTask {
         mut info, input, ..
     } = task;
@@ -137,9 +154,9 @@ async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
             .into_failure(&shared.converter)
             .await;
         let report = Report::Fail(failure);
-        attempt_ended(&shared, &span, &info, &report, started);
+        attempt_ended(shared, span, &info, &report, started);
         respond(&shared.completer, token, report, Vec::new()).await;
-        return;
+        return None;
     };
 
     let converter = &shared.converter;
@@ -154,9 +171,9 @@ async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
                 .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE);
                 let failure = ActivityError::from(error).into_failure(converter).await;
                 let report = Report::Fail(failure);
-                attempt_ended(&shared, &span, &info, &report, started);
+                attempt_ended(shared, span, &info, &report, started);
                 respond(&shared.completer, token, report, Vec::new()).await;
-                return;
+                return None;
             }
         }
     } else {
@@ -182,7 +199,6 @@ async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
         cancel.clone(),
         tokio::runtime::Handle::current(),
     );
-    let activity_type = info.activity_type.clone();
     let ctx = ActivityContext::for_worker(
         info,
         cancel.clone(),
@@ -191,6 +207,41 @@ async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
         shared.blocking.clone(),
         span.clone(),
     );
+    Some(Prepared {
+        service,
+        ctx,
+        input,
+        token,
+        cancel,
+        heartbeater,
+        deadline,
+    })
+}
+
+/// One attempt, from the task to its report. Everything but the activity itself runs in
+/// boxed futures (unpacking, codec, the report's RPC): inline they would make every running
+/// attempt's task as large as the largest of them for the whole attempt (measured: the
+/// attempt's future was 8.6 KB with them inline, 0.9 KB boxed).
+async fn run(
+    shared: Arc<Shared>,
+    task: Box<RawTask>,
+    span: tracing::Span,
+    permit: OwnedSemaphorePermit,
+) {
+    let started = Instant::now();
+    let Some(prepared) = Box::pin(prepare(&shared, *task, &span, started)).await else {
+        drop(permit);
+        return;
+    };
+    let Prepared {
+        service,
+        ctx,
+        input,
+        token,
+        cancel,
+        heartbeater,
+        deadline,
+    } = prepared;
     let context = ctx.clone();
 
     let call = service.oneshot(ActivityRequest::new(ctx, input));
@@ -204,8 +255,34 @@ async fn run(shared: Arc<Shared>, task: RawTask, span: tracing::Span) {
         execute(&shared, attempt, &cancel, deadline).await
     };
     let last_details = heartbeater.finish().unwrap_or_default();
-    let report = decide(&shared, &activity_type, outcome, cancel.reason()).await;
-    attempt_ended(&shared, &span, context.info(), &report, started);
+    Box::pin(report(
+        &shared,
+        &span,
+        context,
+        token,
+        outcome,
+        cancel.reason(),
+        last_details,
+        started,
+    ))
+    .await;
+    drop(permit);
+}
+
+/// Decides and sends the report of a finished attempt.
+#[allow(clippy::too_many_arguments)]
+async fn report(
+    shared: &Arc<Shared>,
+    span: &tracing::Span,
+    context: ActivityContext,
+    token: Bytes,
+    outcome: Outcome,
+    reason: Option<CancellationReason>,
+    last_details: Vec<Payload>,
+    started: Instant,
+) {
+    let report = decide(shared, &context.info().activity_type, outcome, reason).await;
+    attempt_ended(shared, span, context.info(), &report, started);
     drop(context);
     let last_details = if matches!(report, Report::Fail(_)) && !last_details.is_empty() {
         shared
