@@ -5,7 +5,7 @@
 //! [`crate::cli::ensure_cli`].
 
 use std::net::{SocketAddr, TcpListener};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{CliError, ensure_cli};
 use std::process::{Child, Command, Stdio};
@@ -42,6 +42,9 @@ pub enum DevServerError {
     #[error("no free loopback port: {0}")]
     NoPort(#[source] std::io::Error),
 }
+
+/// How a start that failed because the server process ended is described.
+const EXITED: &str = "the server exited with";
 
 /// Options for [`DevServer::start_with`].
 #[derive(Debug, Clone, Default)]
@@ -86,6 +89,26 @@ impl DevServer {
     /// As [`DevServer::start`].
     pub fn start_with(options: DevServerOptions) -> Result<Self, DevServerError> {
         let cli = ensure_cli()?;
+        // The server also binds ports of its own choosing (HTTP API, metrics, cluster
+        // membership); one taken by another process between its choice and its bind makes it
+        // exit at once. With a port of our choosing too, such a start is simply tried again.
+        let attempts = if options.port.is_some() { 1 } else { 3 };
+        let mut attempt = 1;
+        loop {
+            match Self::start_once(&cli, &options) {
+                Err(DevServerError::NotReady { reason, .. })
+                    if attempt < attempts && reason.starts_with(EXITED) =>
+                {
+                    tracing::warn!(%reason, attempt, "the dev server exited while starting; trying again on another port");
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once(cli: &Path, options: &DevServerOptions) -> Result<Self, DevServerError> {
+        let cli = cli.to_path_buf();
         let port = match options.port {
             Some(port) => port,
             None => free_port()?,
@@ -211,7 +234,7 @@ impl DevServer {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                return Err(not_ready(format!("the server exited with {status}")));
+                return Err(not_ready(format!("{EXITED} {status}")));
             }
             if std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
             {
