@@ -58,7 +58,7 @@
 //! - `client` (default): the client.
 //! - `worker` (default): the worker runtime (implies `client`).
 //! - `macros` (default): `#[activity]` (implies `worker`).
-//! - `otel`: [`otel`], OpenTelemetry metrics under the Temporal SDKs' names and trace
+//! - `otel`: `solo::otel`, OpenTelemetry metrics under the Temporal SDKs' names and trace
 //!   propagation compatible with the Python SDK; `otel-metrics` and `otel-tracing` enable one
 //!   half each. Off by default: without it nothing of OpenTelemetry is compiled. (Spans and
 //!   logs through `tracing` need no feature.)
