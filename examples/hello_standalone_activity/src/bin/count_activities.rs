@@ -10,7 +10,7 @@ fn python_list<T: std::fmt::Display>(values: &[T]) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> hello_standalone_activity::Result {
     let client = Client::connect_default().await?;
 
     let resp = client

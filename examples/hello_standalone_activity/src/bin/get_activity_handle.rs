@@ -4,7 +4,7 @@ use hello_standalone_activity::ACTIVITY_ID;
 use solo::prelude::*;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> hello_standalone_activity::Result {
     let client = Client::connect_default().await?;
     // Without a run id the handle follows the latest run with this activity id.
     let activity_handle = client.get_activity_handle::<String>(ACTIVITY_ID, None);

@@ -27,7 +27,7 @@ async fn count_slowly(ctx: ActivityContext, steps: u32) -> Result<u32, ActivityE
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> hello_standalone_activity::Result {
     init_logging();
     let client = Client::connect_default().await?;
     let worker = Worker::builder(client.clone(), TASK_QUEUE)

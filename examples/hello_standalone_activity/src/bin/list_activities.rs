@@ -4,7 +4,7 @@ use hello_standalone_activity::TASK_QUEUE;
 use solo::prelude::*;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> hello_standalone_activity::Result {
     let client = Client::connect_default().await?;
     let mut activities = client.list_activities(format!("TaskQueue = '{TASK_QUEUE}'"));
     while let Some(info) = activities.try_next().await? {

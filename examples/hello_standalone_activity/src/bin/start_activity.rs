@@ -7,7 +7,7 @@ use hello_standalone_activity::{ACTIVITY_ID, TASK_QUEUE};
 use solo::prelude::*;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> hello_standalone_activity::Result {
     let client = Client::connect_default().await?;
 
     // Start the activity without waiting for the result.

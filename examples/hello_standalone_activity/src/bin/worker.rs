@@ -7,7 +7,7 @@ use hello_standalone_activity::{TASK_QUEUE, init_logging};
 use solo::prelude::*;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> hello_standalone_activity::Result {
     init_logging();
     let client = Client::connect_default().await?;
     let worker = Worker::builder(client, TASK_QUEUE)
