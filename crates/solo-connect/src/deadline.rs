@@ -24,7 +24,7 @@ use prost::Message;
 use solo_proto::temporal::api::workflowservice::v1::DescribeActivityExecutionRequest;
 use tonic::Code;
 use tonic::body::Body;
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service};
 
 use crate::BoxError;
 use crate::status::{self, CallStatus};
@@ -180,11 +180,11 @@ where
 
     fn call(&mut self, mut request: Request<Body>) -> Self::Future {
         let timeout = self.deadline_for(&mut request);
-        // Use the service that was polled ready; leave a fresh clone in its place.
-        let fresh = self.inner.clone();
-        let inner = std::mem::replace(&mut self.inner, fresh);
+        // The inner service was polled ready through `poll_ready`: call it now, without the
+        // clone an owned copy would cost (a tonic channel clone allocates).
+        let response = self.inner.call(request);
         Box::pin(async move {
-            match tokio::time::timeout(timeout, exchange(inner, request)).await {
+            match tokio::time::timeout(timeout, exchange(response)).await {
                 Ok(Err(error)) if is_timeout(&*error) => Ok(expired(timeout)),
                 Ok(result) => result,
                 Err(_) => Ok(expired(timeout)),
@@ -193,12 +193,12 @@ where
     }
 }
 
-/// Sends the request and reads the whole response, noting its gRPC status.
-async fn exchange<S>(mut inner: S, request: Request<Body>) -> Result<Response<Body>, BoxError>
+/// Waits for the response and reads all of it, noting its gRPC status.
+async fn exchange<F>(response: F) -> Result<Response<Body>, BoxError>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
+    F: Future<Output = Result<Response<Body>, BoxError>>,
 {
-    let response = inner.ready().await?.call(request).await?;
+    let response = response.await?;
     let (mut parts, body) = response.into_parts();
     let collected = body.collect().await.map_err(BoxError::from)?;
     let status = CallStatus::read(&parts.headers, collected.trailers());
@@ -228,6 +228,7 @@ fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tower::ServiceExt;
     use std::sync::{Arc, Mutex};
 
     fn path(method: &str) -> String {

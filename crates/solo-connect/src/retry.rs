@@ -286,8 +286,14 @@ where
     }
     let started = Instant::now();
     let mut attempt: u32 = 1;
+    let mut inner = inner;
     loop {
-        let result = inner.clone().oneshot(copy(&parts, &bytes)).await;
+        // The same service for every attempt (each waits for its readiness): a clone per
+        // attempt would cost an allocation in tonic's channel.
+        let result = match inner.ready().await {
+            Ok(ready) => ready.call(copy(&parts, &bytes)).await,
+            Err(e) => Err(e),
+        };
         let Some(code) = retryable(&result) else {
             return result;
         };

@@ -17,6 +17,17 @@ impl CallStatus {
     /// Reads the status from the headers (a trailers-only response) or the trailers.
     /// A response without any `grpc-status` has `Unknown` status, as gRPC clients treat it.
     pub(crate) fn read(headers: &HeaderMap, trailers: Option<&HeaderMap>) -> Self {
+        // The common case, OK, is read from the code alone: building a `Status` allocates.
+        let code = |map: &HeaderMap| {
+            map.get("grpc-status")
+                .map(|v| Code::from_bytes(v.as_bytes()))
+        };
+        if code(headers).or_else(|| trailers.and_then(code)) == Some(Code::Ok) {
+            return Self {
+                code: Code::Ok,
+                message: String::new(),
+            };
+        }
         let status =
             Status::from_header_map(headers).or_else(|| trailers.and_then(Status::from_header_map));
         match status {
