@@ -228,8 +228,8 @@ fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tower::ServiceExt;
     use std::sync::{Arc, Mutex};
+    use tower::ServiceExt;
 
     fn path(method: &str) -> String {
         format!("{SERVICE}{method}")
