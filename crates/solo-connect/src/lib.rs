@@ -68,6 +68,7 @@ pub use options::{
     DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_RPC_TIMEOUT,
 };
 pub use retry::{RETRYABLE_CODES, RetryOptions};
+pub use status::code_name;
 pub use tls::TlsOptions;
 
 /// The error type inside the tower stack: any error, boxed.

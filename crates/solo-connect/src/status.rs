@@ -53,8 +53,13 @@ pub(crate) fn response(code: Code, message: impl Into<String>) -> http::Response
     response
 }
 
-/// The upper-case name of a code, as the gRPC spec and other SDKs print it.
-pub(crate) fn code_name(code: Code) -> &'static str {
+/// The upper-case name of a gRPC code, as the gRPC spec and the other Temporal SDKs print it
+/// (and as the `status_code` metric attribute carries it).
+///
+/// ```
+/// assert_eq!(solo_connect::code_name(tonic::Code::NotFound), "NOT_FOUND");
+/// ```
+pub fn code_name(code: Code) -> &'static str {
     match code {
         Code::Ok => "OK",
         Code::Cancelled => "CANCELLED",
