@@ -12,7 +12,7 @@ use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::workflowservice::v1::{
     CountActivityExecutionsRequest, DescribeNamespaceRequest, ListActivityExecutionsRequest,
 };
-use tonic::metadata::{MetadataMap, MetadataValue};
+use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
 use tracing::Instrument;
 
 use crate::activity::Activity;
@@ -110,6 +110,9 @@ pub fn default_identity() -> String {
 struct ClientInner {
     connection: Connection,
     namespace: String,
+    /// The `temporal-namespace` header value, built once (`None` if the namespace cannot be a
+    /// header value; the connection's own header then applies).
+    namespace_header: Option<MetadataValue<Ascii>>,
     identity: String,
     converter: DataConverter,
     interceptors: Vec<Arc<dyn ClientInterceptor>>,
@@ -233,6 +236,7 @@ impl Client {
         Client {
             inner: Arc::new(ClientInner {
                 connection,
+                namespace_header: MetadataValue::try_from(namespace.as_str()).ok(),
                 namespace,
                 identity: options.identity.unwrap_or_else(default_identity),
                 converter: options.data_converter,
@@ -275,8 +279,8 @@ impl Client {
     }
 
     fn prepare(&self, method: &str, metadata: &mut MetadataMap) {
-        if let Ok(value) = MetadataValue::try_from(self.namespace()) {
-            metadata.insert(NAMESPACE_HEADER, value);
+        if let Some(value) = &self.inner.namespace_header {
+            metadata.insert(NAMESPACE_HEADER, value.clone());
         }
         for interceptor in &self.inner.interceptors {
             interceptor.on_call(method, metadata);

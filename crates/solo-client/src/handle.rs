@@ -27,6 +27,7 @@ use crate::error::{Error, RpcError, Target, from_status};
 use crate::failure::{ActivityFailure, FailureKind};
 use crate::long_poll::long_poll;
 use crate::rpc;
+use solo_connect::Connection;
 
 /// What [`ActivityHandle::describe_with`] includes besides the always-present fields.
 ///
@@ -409,24 +410,21 @@ impl<O> ActivityHandle<O> {
     /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
     /// is already closed; and the call errors.
     pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), Error> {
-        crate::telemetry::traced(self.span("RequestCancelActivityExecution"), async {
-            let request = self.client.request(
-                "RequestCancelActivityExecution",
-                RequestCancelActivityExecutionRequest {
-                    namespace: self.client.namespace().to_owned(),
-                    activity_id: self.activity_id.clone(),
-                    run_id: self.run_id.clone().unwrap_or_default(),
-                    identity: self.client.identity().to_owned(),
-                    request_id: solo_connect::random_uuid(),
-                    reason: reason.into(),
-                },
-            );
-            rpc::request_cancel_activity_execution(self.client.connection(), request)
-                .await
-                .map_err(|status| from_status(status, self.target()))?;
-            Ok(())
-        })
+        let message = RequestCancelActivityExecutionRequest {
+            namespace: self.client.namespace().to_owned(),
+            activity_id: self.activity_id.clone(),
+            run_id: self.run_id.clone().unwrap_or_default(),
+            identity: self.client.identity().to_owned(),
+            request_id: solo_connect::random_uuid(),
+            reason: reason.into(),
+        };
+        self.call(
+            "RequestCancelActivityExecution",
+            message,
+            rpc::request_cancel_activity_execution,
+        )
         .await
+        .map(drop)
     }
 
     /// Terminates the activity immediately. The worker is not told; its later heartbeats and
@@ -444,24 +442,21 @@ impl<O> ActivityHandle<O> {
     /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
     /// is already closed; and the call errors.
     pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), Error> {
-        crate::telemetry::traced(self.span("TerminateActivityExecution"), async {
-            let request = self.client.request(
-                "TerminateActivityExecution",
-                TerminateActivityExecutionRequest {
-                    namespace: self.client.namespace().to_owned(),
-                    activity_id: self.activity_id.clone(),
-                    run_id: self.run_id.clone().unwrap_or_default(),
-                    identity: self.client.identity().to_owned(),
-                    request_id: solo_connect::random_uuid(),
-                    reason: reason.into(),
-                },
-            );
-            rpc::terminate_activity_execution(self.client.connection(), request)
-                .await
-                .map_err(|status| from_status(status, self.target()))?;
-            Ok(())
-        })
+        let message = TerminateActivityExecutionRequest {
+            namespace: self.client.namespace().to_owned(),
+            activity_id: self.activity_id.clone(),
+            run_id: self.run_id.clone().unwrap_or_default(),
+            identity: self.client.identity().to_owned(),
+            request_id: solo_connect::random_uuid(),
+            reason: reason.into(),
+        };
+        self.call(
+            "TerminateActivityExecution",
+            message,
+            rpc::terminate_activity_execution,
+        )
         .await
+        .map(drop)
     }
 
     /// Deletes the activity execution (terminating it first if it is running). Deletion
@@ -478,19 +473,33 @@ impl<O> ActivityHandle<O> {
     /// # Errors
     /// [`Error::NotFound`] and the call errors.
     pub async fn delete(&self) -> Result<(), Error> {
-        crate::telemetry::traced(self.span("DeleteActivityExecution"), async {
-            let request = self.client.request(
-                "DeleteActivityExecution",
-                DeleteActivityExecutionRequest {
-                    namespace: self.client.namespace().to_owned(),
-                    activity_id: self.activity_id.clone(),
-                    run_id: self.run_id.clone().unwrap_or_default(),
-                },
-            );
-            rpc::delete_activity_execution(self.client.connection(), request)
+        let message = DeleteActivityExecutionRequest {
+            namespace: self.client.namespace().to_owned(),
+            activity_id: self.activity_id.clone(),
+            run_id: self.run_id.clone().unwrap_or_default(),
+        };
+        self.call(
+            "DeleteActivityExecution",
+            message,
+            rpc::delete_activity_execution,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Sends one unary call about this activity in its span: the client's headers and
+    /// interceptors, then `send`, with a failed status turned into the matching [`Error`].
+    async fn call<'a, M, R>(
+        &'a self,
+        operation: &'static str,
+        message: M,
+        send: fn(&'a Connection, tonic::Request<M>) -> rpc::RpcFuture<R>,
+    ) -> Result<R, Error> {
+        crate::telemetry::traced(self.span(operation), async {
+            let request = self.client.request(operation, message);
+            send(self.client.connection(), request)
                 .await
-                .map_err(|status| from_status(status, self.target()))?;
-            Ok(())
+                .map_err(|status| from_status(status, self.target()))
         })
         .await
     }
