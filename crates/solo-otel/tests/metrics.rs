@@ -96,44 +96,88 @@ fn value(points: &[Point], name: &str, with: &[(&str, &str)]) -> Option<u64> {
         .max()
 }
 
+/// A solo client and worker on a dev server, both recording into an in-memory exporter.
+struct Recorded {
+    exporter: InMemoryMetricExporter,
+    provider: SdkMeterProvider,
+    client: solo_client::Client,
+    worker: Worker,
+    running: tokio::task::JoinHandle<Result<(), solo_worker::WorkerError>>,
+    task_queue: String,
+}
+
+impl Recorded {
+    /// Starts a worker with `slots` slots on a fresh queue named after `prefix`.
+    async fn start(address: String, prefix: &str, slots: usize) -> Self {
+        let exporter = InMemoryMetricExporter::default();
+        let provider = SdkMeterProvider::builder()
+            .with_reader(PeriodicReader::builder(exporter.clone()).build())
+            .build();
+        let metrics = Metrics::new(&provider.meter("solo"));
+        let task_queue = unique(prefix);
+        let client = client_with(
+            ConnectionOptions::new(address).observer(metrics.clone()),
+            ClientOptions::new(),
+        )
+        .await;
+        let worker = Worker::builder(client.clone(), &task_queue)
+            .activity(greet)
+            .activity(refuse)
+            .max_concurrent_activities(slots)
+            .interceptor(metrics)
+            .build()
+            .unwrap();
+        let running = tokio::spawn(worker.clone().run());
+        Recorded {
+            exporter,
+            provider,
+            client,
+            worker,
+            running,
+            task_queue,
+        }
+    }
+
+    /// Runs one activity that succeeds and one that fails, one attempt each.
+    async fn greet_and_refuse(&self) {
+        let options = |prefix: &str| {
+            ActivityOptions::with_start_to_close_timeout(
+                unique(prefix),
+                &self.task_queue,
+                Duration::from_secs(10),
+            )
+            .retry_policy(RetryPolicy::new().maximum_attempts(1))
+        };
+        let greeting: String = self
+            .client
+            .execute_activity(greet, "otel".to_owned(), options("greet"))
+            .await
+            .unwrap();
+        assert_eq!(greeting, "Hello, otel!");
+        let refused = self
+            .client
+            .execute_activity(refuse, "otel".to_owned(), options("refuse"))
+            .await;
+        assert!(matches!(refused, Err(Error::Failed { .. })), "{refused:?}");
+    }
+
+    /// Collects while the worker runs (so that its gauges are reported), then stops it.
+    async fn finish(self) -> Vec<Point> {
+        self.provider.force_flush().unwrap();
+        self.worker.shutdown().await;
+        self.running.await.unwrap().unwrap();
+        points(&self.exporter)
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_worker_exports_the_temporal_sdk_metrics() {
-    let exporter = InMemoryMetricExporter::default();
-    let provider = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(exporter.clone()).build())
-        .build();
-    let metrics = Metrics::new(&provider.meter("solo"));
-
-    let task_queue = unique("otel-metrics");
+    let recorded = Recorded::start(address(), "otel-metrics", 7).await;
+    let task_queue = recorded.task_queue.clone();
     let tq = task_queue.as_str();
-    let client = client_with(
-        ConnectionOptions::new(address()).observer(metrics.clone()),
-        ClientOptions::new(),
-    )
-    .await;
-    let worker = Worker::builder(client.clone(), tq)
-        .activity(greet)
-        .activity(refuse)
-        .max_concurrent_activities(7)
-        .interceptor(metrics.clone())
-        .build()
-        .unwrap();
-    let running = tokio::spawn(worker.clone().run());
-
-    let options = |prefix: &str| {
-        ActivityOptions::with_start_to_close_timeout(unique(prefix), tq, Duration::from_secs(10))
-            .retry_policy(RetryPolicy::new().maximum_attempts(1))
-    };
-    let greeting: String = client
-        .execute_activity(greet, "otel".to_owned(), options("greet"))
-        .await
-        .unwrap();
-    assert_eq!(greeting, "Hello, otel!");
-    let refused = client
-        .execute_activity(refuse, "otel".to_owned(), options("refuse"))
-        .await;
-    assert!(matches!(refused, Err(Error::Failed { .. })), "{refused:?}");
-    let missing = client
+    recorded.greet_and_refuse().await;
+    let missing = recorded
+        .client
         .get_activity_handle::<()>(unique("missing"), None)
         .describe()
         .await;
@@ -141,12 +185,7 @@ async fn a_worker_exports_the_temporal_sdk_metrics() {
         matches!(missing, Err(Error::NotFound { .. })),
         "{missing:?}"
     );
-
-    // Collect while the worker runs, so that its gauges are reported.
-    provider.force_flush().unwrap();
-    worker.shutdown().await;
-    running.await.unwrap().unwrap();
-    let points = points(&exporter);
+    let points = recorded.finish().await;
     let names: std::collections::BTreeSet<&str> = points.iter().map(|p| p.name.as_str()).collect();
     let ns = ("namespace", "default");
     let queue = ("task_queue", tq);
@@ -316,48 +355,21 @@ async fn compare_with_python(address: String) {
     }
 
     // solo: the same work (one activity that succeeds, one that fails), then idle polls.
-    let exporter = InMemoryMetricExporter::default();
-    let provider = SdkMeterProvider::builder()
-        .with_reader(PeriodicReader::builder(exporter.clone()).build())
-        .build();
-    let metrics = Metrics::new(&provider.meter("solo"));
-    let task_queue = unique("solo-metrics");
-    let tq = task_queue.as_str();
-    let client = client_with(
-        ConnectionOptions::new(address).observer(metrics.clone()),
-        ClientOptions::new(),
+    let recorded = Recorded::start(
+        address,
+        "solo-metrics",
+        solo_worker::DEFAULT_MAX_CONCURRENT_ACTIVITIES,
     )
     .await;
-    let worker = Worker::builder(client.clone(), tq)
-        .activity(greet)
-        .activity(refuse)
-        .interceptor(metrics.clone())
-        .build()
-        .unwrap();
-    let running = tokio::spawn(worker.clone().run());
-    let options = |prefix: &str| {
-        ActivityOptions::with_start_to_close_timeout(unique(prefix), tq, Duration::from_secs(10))
-            .retry_policy(RetryPolicy::new().maximum_attempts(1))
-    };
-    let greeting: String = client
-        .execute_activity(greet, "otel".to_owned(), options("greet"))
-        .await
-        .unwrap();
-    assert_eq!(greeting, "Hello, otel!");
-    let refused = client
-        .execute_activity(refuse, "otel".to_owned(), options("refuse"))
-        .await;
-    assert!(matches!(refused, Err(Error::Failed { .. })), "{refused:?}");
+    recorded.greet_and_refuse().await;
     tokio::time::sleep(Duration::from_secs(4)).await;
-    provider.force_flush().unwrap();
-    worker.shutdown().await;
-    running.await.unwrap().unwrap();
+    let points = recorded.finish().await;
     let mut solo_shape = Shape::new();
-    for point in points(&exporter) {
+    for point in &points {
         solo_shape
-            .entry(point.name)
+            .entry(point.name.clone())
             .or_default()
-            .extend(point.attributes.into_keys());
+            .extend(point.attributes.keys().cloned());
     }
 
     let python_names: Vec<&String> = python_shape.keys().collect();
@@ -379,7 +391,7 @@ async fn compare_with_python(address: String) {
         );
     }
     let failed_reason = value(
-        &points(&exporter),
+        &points,
         "temporal_activity_execution_failed",
         &[("failure_reason", "ActivityError")],
     );
