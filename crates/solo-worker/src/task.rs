@@ -150,12 +150,7 @@ async fn prepare(
         ))
         .with_type(NOT_REGISTERED_ERROR_TYPE);
         tracing::warn!(%error, "failing the task");
-        let failure = ActivityError::from(error)
-            .into_failure(&shared.converter)
-            .await;
-        let report = Report::Fail(failure);
-        attempt_ended(shared, span, &info, &report, started);
-        respond(&shared.completer, token, report, Vec::new()).await;
+        fail_unstarted(shared, span, &info, token, error, started).await;
         return None;
     };
 
@@ -169,10 +164,7 @@ async fn prepare(
                     info.activity_type
                 ))
                 .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE);
-                let failure = ActivityError::from(error).into_failure(converter).await;
-                let report = Report::Fail(failure);
-                attempt_ended(shared, span, &info, &report, started);
-                respond(&shared.completer, token, report, Vec::new()).await;
+                fail_unstarted(shared, span, &info, token, error, started).await;
                 return None;
             }
         }
@@ -216,6 +208,23 @@ async fn prepare(
         heartbeater,
         deadline,
     })
+}
+
+/// Fails an attempt whose activity never started (not registered, input not decodable).
+async fn fail_unstarted(
+    shared: &Shared,
+    span: &tracing::Span,
+    info: &ActivityInfo,
+    token: Bytes,
+    error: ApplicationError,
+    started: Instant,
+) {
+    let failure = ActivityError::from(error)
+        .into_failure(&shared.converter)
+        .await;
+    let report = Report::Fail(failure);
+    attempt_ended(shared, span, info, &report, started);
+    respond(&shared.completer, token, report, Vec::new()).await;
 }
 
 /// One attempt, from the task to its report. Everything but the activity itself runs in
