@@ -104,7 +104,11 @@ impl ClientOptions {
 
 /// The default identity: `<pid>@<hostname>`.
 pub fn default_identity() -> String {
-    format!("{}@{}", std::process::id(), solo_connect::hostname())
+    format!(
+        "{}@{}",
+        std::process::id(),
+        solo_connect::__private::hostname()
+    )
 }
 
 struct ClientInner {

@@ -9,7 +9,7 @@
 use std::fmt;
 
 use prost::Message;
-use solo_connect::code_name;
+use solo_connect::__private::code_name;
 use solo_proto::google::rpc::Status as RpcStatus;
 use solo_proto::temporal::api::enums::v1::{RetryState, TimeoutType};
 use solo_proto::temporal::api::errordetails::v1::{

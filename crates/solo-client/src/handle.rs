@@ -415,7 +415,7 @@ impl<O> ActivityHandle<O> {
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone().unwrap_or_default(),
             identity: self.client.identity().to_owned(),
-            request_id: solo_connect::random_uuid(),
+            request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
         self.call(
@@ -447,7 +447,7 @@ impl<O> ActivityHandle<O> {
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone().unwrap_or_default(),
             identity: self.client.identity().to_owned(),
-            request_id: solo_connect::random_uuid(),
+            request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
         self.call(

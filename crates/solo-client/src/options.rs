@@ -506,7 +506,7 @@ impl ActivityOptions {
         Ok(StartActivityExecutionRequest {
             namespace: namespace.to_owned(),
             identity: identity.to_owned(),
-            request_id: solo_connect::random_uuid(),
+            request_id: solo_connect::__private::random_uuid(),
             activity_id: self.id.clone(),
             activity_type: Some(ActivityType {
                 name: activity_type.to_owned(),

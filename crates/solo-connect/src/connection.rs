@@ -11,6 +11,8 @@ use tonic::transport::{Channel, Endpoint};
 use tower::ServiceBuilder;
 use tower::util::BoxCloneSyncService;
 
+use crate::grpc::GrpcService;
+
 use crate::deadline::DeadlineLayer;
 use crate::envconfig::ClientConfig;
 use crate::error::ConnectError;
@@ -20,15 +22,6 @@ use crate::options::{ConnectionOptions, Target, parse_address};
 use crate::retry::RetryLayer;
 use crate::status::{code_name, root_cause};
 use crate::{BoxError, tls};
-
-/// The type-erased gRPC service behind a [`Connection`]: the tonic channel wrapped in the
-/// metadata, retry and deadline layers. `Clone`, `Send` and `Sync`; cloning it is cheap.
-///
-/// Its error is a `tonic::Status` (transport failures converted as tonic converts them), not a
-/// boxed error: with a boxed `dyn Error` as the service error, rustc cannot prove the futures
-/// of a generated client `Send` inside an `async` block, so they could not be spawned.
-pub type GrpcService =
-    BoxCloneSyncService<http::Request<Body>, http::Response<Body>, tonic::Status>;
 
 /// A connection to a Temporal frontend.
 ///
@@ -265,7 +258,7 @@ where
         ))
         .map_err(Into::<BoxError>::into)
         .service(channel);
-    BoxCloneSyncService::new(service)
+    options.apply_layers(BoxCloneSyncService::new(service))
 }
 
 /// Calls `GetSystemInfo` and turns failures into connect errors that say what is wrong. The

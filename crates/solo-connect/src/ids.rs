@@ -30,10 +30,10 @@ fn random_u64() -> u64 {
 /// Unique, not secret: do not use it as a credential.
 ///
 /// ```
-/// let id = solo_connect::random_uuid();
+/// let id = solo_connect::__private::random_uuid();
 /// assert_eq!(id.len(), 36);
 /// assert_eq!(&id[14..15], "4");
-/// assert_ne!(id, solo_connect::random_uuid());
+/// assert_ne!(id, solo_connect::__private::random_uuid());
 /// ```
 pub fn random_uuid() -> String {
     let mut bytes = [0u8; 16];

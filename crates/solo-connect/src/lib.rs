@@ -39,37 +39,55 @@
 //! - a [`LongPoll`] extension, for the long-poll deadline on calls the layer does not
 //!   recognise by itself;
 //! - a [`RetryOptions`] extension, replacing the connection's retry settings for that call;
-//! - a [`CallTaskQueue`] extension, naming the task queue for [`CallObserver`]s.
+//! - a [`CallTaskQueue`] extension, naming the task queue for [`CallObserver`]s;
+//! - a [`CallNamespace`] extension, the namespace of that call when it is not the
+//!   connection's.
+//!
+//! [`ConnectionOptions::layer`] wraps every call in a tower layer of your own.
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod envconfig;
 
+mod backoff;
+mod codes;
 mod connection;
 mod deadline;
 mod error;
+mod grpc;
 mod ids;
 mod metadata;
+mod namespace;
 mod observe;
 mod options;
 mod retry;
 mod status;
 mod tls;
 
-pub use connection::{Connection, GrpcService};
+pub use backoff::Backoff;
+pub use codes::{CodePolicy, code_policy, is_incomplete};
+pub use connection::Connection;
 pub use deadline::LongPoll;
 pub use envconfig::{ClientConfig, CodecConfig, ConfigLoader, PemSource, TlsConfig};
 pub use error::{ConfigError, ConnectError};
-pub use ids::{hostname, random_uuid};
+pub use grpc::GrpcService;
 pub use metadata::{CLIENT_NAME, CLIENT_VERSION};
+pub use namespace::CallNamespace;
 pub use observe::{CallObserver, CallRecord, CallTaskQueue};
 pub use options::{
     ConnectionOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_TIMEOUT,
     DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_RPC_TIMEOUT,
 };
-pub use retry::{RETRYABLE_CODES, RetryOptions};
-pub use status::code_name;
+pub use retry::RetryOptions;
 pub use tls::TlsOptions;
 
 /// The error type inside the tower stack: any error, boxed.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Helpers for solo's own crates (`solo-client`, `solo-worker`, `solo-otel`). Not public API:
+/// they may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::ids::{hostname, random_uuid};
+    pub use crate::status::code_name;
+}

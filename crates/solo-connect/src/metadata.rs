@@ -5,8 +5,11 @@
 //! 2. headers from [`ConnectionOptions::header`](crate::ConnectionOptions::header) (a profile's
 //!    `grpc_meta`);
 //! 3. `authorization: Bearer <api key>`;
-//! 4. `temporal-namespace: <namespace>`, `client-name: solo-rust`,
-//!    `client-version: <crate version>`.
+//! 4. `temporal-namespace`: the request's [`CallNamespace`] extension, else the connection's
+//!    namespace;
+//! 5. `client-name: solo-rust`, `client-version: <crate version>`.
+//!
+//! This is the one place that writes the namespace header.
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -14,6 +17,7 @@ use std::task::{Context, Poll};
 use http::{HeaderName, HeaderValue, Request};
 use tower::{Layer, Service};
 
+use crate::namespace::{self, CallNamespace, NAMESPACE_HEADER};
 use crate::options::ConnectionOptions;
 
 /// The `client-name` this SDK sends.
@@ -60,13 +64,11 @@ impl Headers {
             value.set_sensitive(true);
             list.push((http::header::AUTHORIZATION, value));
         }
-        let namespace = HeaderValue::from_str(options.get_namespace()).map_err(|_| {
-            (
-                "temporal-namespace".to_owned(),
-                "the namespace must be visible ASCII".to_owned(),
-            )
+        let namespace = namespace::header_value(options.get_namespace()).map_err(|e| match e {
+            crate::ConnectError::InvalidHeader { name, reason } => (name, reason),
+            other => (NAMESPACE_HEADER.to_owned(), other.to_string()),
         })?;
-        list.push((HeaderName::from_static("temporal-namespace"), namespace));
+        list.push((HeaderName::from_static(NAMESPACE_HEADER), namespace));
         list.push((
             HeaderName::from_static("client-name"),
             HeaderValue::from_static(CLIENT_NAME),
@@ -124,7 +126,16 @@ where
     }
 
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
+        let call_namespace = request
+            .extensions()
+            .get::<CallNamespace>()
+            .map(|ns| ns.header_value().clone());
         let headers = request.headers_mut();
+        if let Some(value) = call_namespace
+            && !headers.contains_key(NAMESPACE_HEADER)
+        {
+            headers.insert(NAMESPACE_HEADER, value);
+        }
         for (name, value) in &self.headers.0 {
             if !headers.contains_key(name) {
                 headers.insert(name.clone(), value.clone());
@@ -195,6 +206,17 @@ mod tests {
         .await;
         assert_eq!(headers["authorization"], "Bearer per-call");
         assert_eq!(headers["temporal-namespace"], "other");
+    }
+
+    #[tokio::test]
+    async fn a_call_namespace_replaces_the_connections() {
+        let mut request = Request::new(());
+        request
+            .extensions_mut()
+            .insert(CallNamespace::new("payments").unwrap());
+        let headers = sent_headers(ConnectionOptions::new("x:1"), request).await;
+        assert_eq!(headers["temporal-namespace"], "payments");
+        assert_eq!(headers.get_all("temporal-namespace").iter().count(), 1);
     }
 
     #[tokio::test]

@@ -21,11 +21,10 @@ use tonic::Code;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
+use crate::namespace::NAMESPACE_HEADER;
+
 use crate::BoxError;
 use crate::status::CallStatus;
-
-/// The header that names the call's namespace (set by the metadata layer).
-const NAMESPACE_HEADER: &str = "temporal-namespace";
 
 /// The gRPC service prefix of every Temporal `WorkflowService` method.
 const SERVICE_PREFIX: &str = "/temporal.api.workflowservice.v1.WorkflowService/";
@@ -82,6 +81,18 @@ pub trait CallObserver: Send + Sync + 'static {
 
     /// An attempt finished (successfully or not).
     fn on_call_end(&self, call: &CallRecord<'_>);
+}
+
+/// A shared observer is an observer, so [`ConnectionOptions::observer`](crate::ConnectionOptions::observer)
+/// takes an `Arc<O>` or an `Arc<dyn CallObserver>` as well as an owned one.
+impl<T: CallObserver + ?Sized> CallObserver for Arc<T> {
+    fn on_call_start(&self, method: &str, namespace: &str, task_queue: Option<&str>) {
+        (**self).on_call_start(method, namespace, task_queue);
+    }
+
+    fn on_call_end(&self, call: &CallRecord<'_>) {
+        (**self).on_call_end(call);
+    }
 }
 
 /// The observers of a connection, in registration order.

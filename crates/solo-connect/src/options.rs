@@ -1,12 +1,16 @@
 //! [`ConnectionOptions`]: everything [`Connection::connect`](crate::Connection::connect) needs.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use http::Uri;
 use http::uri::Authority;
+use tonic::body::Body;
+use tower::{Layer, Service};
 
 use crate::envconfig::DEFAULT_NAMESPACE;
+use crate::grpc::GrpcService;
 use crate::observe::{CallObserver, Observers};
 use crate::retry::RetryOptions;
 use crate::tls::TlsOptions;
@@ -63,6 +67,20 @@ pub struct ConnectionOptions {
     keep_alive: Option<(Duration, Duration)>,
     max_decoding_message_size: usize,
     observers: Observers,
+    layers: UserLayers,
+}
+
+/// A user layer, type-erased.
+type WrapService = Arc<dyn Fn(GrpcService) -> GrpcService + Send + Sync>;
+
+/// The user layers of a connection, in the order added.
+#[derive(Clone, Default)]
+struct UserLayers(Vec<WrapService>);
+
+impl fmt::Debug for UserLayers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} layer(s)", self.0.len())
+    }
 }
 
 impl fmt::Debug for ConnectionOptions {
@@ -84,6 +102,7 @@ impl fmt::Debug for ConnectionOptions {
             .field("keep_alive", &self.keep_alive)
             .field("max_decoding_message_size", &self.max_decoding_message_size)
             .field("observers", &self.observers)
+            .field("layers", &self.layers)
             .finish()
     }
 }
@@ -105,6 +124,7 @@ impl ConnectionOptions {
             keep_alive: Some((Duration::from_secs(30), Duration::from_secs(15))),
             max_decoding_message_size: DEFAULT_MAX_DECODING_MESSAGE_SIZE,
             observers: Observers::default(),
+            layers: UserLayers::default(),
         }
     }
 
@@ -183,16 +203,53 @@ impl ConnectionOptions {
 
     /// Adds an observer that sees every attempt of every call (method, namespace, status,
     /// duration), for example `solo_otel::Metrics` for the Temporal SDKs' request metrics.
+    /// Takes an owned observer or a shared one (`Arc<O>`, `Arc<dyn CallObserver>`).
     /// Observers run in the order added. Default: none, and then the connection's stack has
     /// no observer layer at all.
     pub fn observer(mut self, observer: impl CallObserver) -> Self {
-        self.observers.0.push(std::sync::Arc::new(observer));
+        self.observers.0.push(Arc::new(observer));
         self
     }
 
-    /// Adds an observer that is already shared (see [`observer`](Self::observer)).
-    pub fn observer_arc(mut self, observer: std::sync::Arc<dyn CallObserver>) -> Self {
-        self.observers.0.push(observer);
+    /// Wraps every call in a tower layer of your own, outside solo's layers: the layer sees
+    /// each call once (retries happen inside it), with the request's extensions and headers
+    /// as the caller set them. Layers added later wrap the earlier ones. Default: none.
+    ///
+    /// The layer's service must answer with `tonic::Status` errors, as
+    /// [`GrpcService`](crate::GrpcService) does.
+    ///
+    /// ```
+    /// use solo_connect::{ConnectionOptions, GrpcService};
+    ///
+    /// // Counts calls (a stand-in for a rate limiter, a circuit breaker, ...).
+    /// let calls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    /// let counter = calls.clone();
+    /// let options = ConnectionOptions::new("localhost:7233").layer(tower::layer::layer_fn(
+    ///     move |inner: GrpcService| {
+    ///         let counter = counter.clone();
+    ///         tower::ServiceBuilder::new()
+    ///             .map_request(move |r| {
+    ///                 counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ///                 r
+    ///             })
+    ///             .service(inner)
+    ///     },
+    /// ));
+    /// assert_eq!(options.layer_count(), 1);
+    /// ```
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<GrpcService> + Send + Sync + 'static,
+        L::Service: Service<http::Request<Body>, Response = http::Response<Body>, Error = tonic::Status>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as Service<http::Request<Body>>>::Future: Send + 'static,
+    {
+        self.layers
+            .0
+            .push(Arc::new(move |inner| GrpcService::new(layer.layer(inner))));
         self
     }
 
@@ -254,6 +311,19 @@ impl ConnectionOptions {
     /// How many call observers are registered.
     pub fn observer_count(&self) -> usize {
         self.observers.0.len()
+    }
+
+    /// How many user layers are registered.
+    pub fn layer_count(&self) -> usize {
+        self.layers.0.len()
+    }
+
+    /// `service` wrapped in the user layers, the first added innermost.
+    pub(crate) fn apply_layers(&self, service: GrpcService) -> GrpcService {
+        self.layers
+            .0
+            .iter()
+            .fold(service, |inner, wrap| wrap(inner))
     }
 
     pub(crate) fn observers(&self) -> &Observers {

@@ -1,12 +1,12 @@
 //! The retry layer: failed calls are sent again, with exponential backoff and jitter, when the
 //! failure is one that may go away.
 //!
-//! Retried: the codes in [`RETRYABLE_CODES`] (as the Rust core that Python uses does) and
-//! transport failures (connection refused or reset, GOAWAY). Never retried: every other code,
-//! including `INVALID_ARGUMENT`, `NOT_FOUND`, `ALREADY_EXISTS`, `FAILED_PRECONDITION`,
-//! `PERMISSION_DENIED`, `UNAUTHENTICATED`, `UNIMPLEMENTED`, `DEADLINE_EXCEEDED`, `CANCELLED`, and
-//! `RESOURCE_EXHAUSTED` for a message that is too large. `RESOURCE_EXHAUSTED` (throttling)
-//! backs off longer.
+//! Retried: the codes whose [`code_policy`](crate::code_policy) says `retried` (as the Rust
+//! core that Python uses does) and transport failures (connection refused or reset, GOAWAY).
+//! Never retried: every other code, including `INVALID_ARGUMENT`, `NOT_FOUND`,
+//! `ALREADY_EXISTS`, `FAILED_PRECONDITION`, `PERMISSION_DENIED`, `UNAUTHENTICATED`,
+//! `UNIMPLEMENTED`, `DEADLINE_EXCEEDED`, `CANCELLED`, and `RESOURCE_EXHAUSTED` for a message
+//! that is too large. `RESOURCE_EXHAUSTED` (throttling) backs off longer.
 //!
 //! A retry resends the very same request bytes: the layer buffers the unary request body once,
 //! so an idempotency key inside (`request_id`) is the same on every attempt. Each attempt gets
@@ -23,7 +23,6 @@
 //! ```
 
 use std::future::Future;
-use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -37,26 +36,10 @@ use tonic::body::Body;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::BoxError;
+use crate::backoff::{Backoff, random_sample};
+use crate::codes::is_retried;
 use crate::deadline::{self, LongPoll};
 use crate::status::{CallStatus, code_name};
-
-/// The gRPC codes that are retried.
-pub const RETRYABLE_CODES: [Code; 7] = [
-    Code::Unavailable,
-    Code::ResourceExhausted,
-    Code::Aborted,
-    Code::Internal,
-    Code::Unknown,
-    Code::DataLoss,
-    Code::OutOfRange,
-];
-
-/// Messages of `RESOURCE_EXHAUSTED` errors that mean "too large", which retrying cannot fix.
-const TOO_LARGE: &[&str] = &[
-    "grpc: received message larger than max",
-    "grpc: message after decompression larger than max",
-    "grpc: received message after decompression larger than max",
-];
 
 /// How failed calls are retried: exponential backoff with jitter, bounded in attempts and in
 /// total time.
@@ -164,35 +147,25 @@ impl RetryOptions {
         self
     }
 
+    /// The backoff these options describe (for the ordinary, not throttled, delays).
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.initial_interval, self.max_interval)
+            .multiplier(self.multiplier)
+            .jitter(self.jitter)
+    }
+
     /// The delay before retry number `retry` (1 for the first retry), given a random sample
     /// in `[0, 1)` for the jitter.
     fn delay(&self, retry: u32, throttled: bool, sample: f64) -> Duration {
-        let exponent = i32::try_from(retry.saturating_sub(1)).unwrap_or(i32::MAX);
-        let grow = |initial: Duration, max: Duration| {
-            let secs = initial.as_secs_f64() * self.multiplier.max(1.0).powi(exponent);
-            Duration::try_from_secs_f64(secs).unwrap_or(max).min(max)
-        };
-        let mut base = grow(self.initial_interval, self.max_interval);
+        let backoff = self.backoff();
+        let mut base = backoff.base(retry);
         if throttled {
-            base = base.max(grow(
-                self.throttled_initial_interval,
-                self.throttled_max_interval,
-            ));
+            let slow = Backoff::new(self.throttled_initial_interval, self.throttled_max_interval)
+                .multiplier(self.multiplier);
+            base = base.max(slow.base(retry));
         }
-        let jitter = if self.jitter.is_finite() {
-            self.jitter.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let factor = 1.0 - jitter + 2.0 * jitter * sample;
-        base.mul_f64(factor)
+        backoff.jittered(base, sample)
     }
-}
-
-/// A random number in `[0, 1)`, from the standard library's randomly keyed hasher.
-fn random_sample() -> f64 {
-    let bits = RandomState::new().hash_one(Instant::now());
-    (bits >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// What to do with an attempt's result: `None` to return it, `Some(code)` to retry it.
@@ -206,9 +179,7 @@ fn retryable(result: &Result<Response<Body>, BoxError>) -> Option<Code> {
                 Some(status) => status.clone(),
                 None => CallStatus::read(response.headers(), None),
             };
-            let too_large = status.code == Code::ResourceExhausted
-                && TOO_LARGE.iter().any(|m| status.message.starts_with(m));
-            (RETRYABLE_CODES.contains(&status.code) && !too_large).then_some(status.code)
+            is_retried(status.code, &status.message).then_some(status.code)
         }
     }
 }
@@ -388,7 +359,15 @@ mod tests {
 
     #[tokio::test]
     async fn retryable_codes_are_retried_with_the_same_bytes() {
-        for code in RETRYABLE_CODES {
+        for code in [
+            Code::Unavailable,
+            Code::ResourceExhausted,
+            Code::Aborted,
+            Code::Internal,
+            Code::Unknown,
+            Code::DataLoss,
+            Code::OutOfRange,
+        ] {
             let (inner, bodies) = scripted(vec![code, code, Code::Ok]);
             let got = call(RetryLayer::new(fast()).layer(inner), b"request-id-42").await;
             assert_eq!(got, Code::Ok, "{code:?}");
@@ -515,7 +494,5 @@ mod tests {
         // Throttling backs off at least from 1 s, up to 10 s.
         assert_eq!(ms(options.delay(1, true, 0.5)), 1000);
         assert_eq!(ms(options.delay(30, true, 0.5)), 10_000);
-        let sample = random_sample();
-        assert!((0.0..1.0).contains(&sample));
     }
 }

@@ -57,7 +57,7 @@ pub(crate) fn response(code: Code, message: impl Into<String>) -> http::Response
 /// (and as the `status_code` metric attribute carries it).
 ///
 /// ```
-/// assert_eq!(solo_connect::code_name(tonic::Code::NotFound), "NOT_FOUND");
+/// assert_eq!(solo_connect::__private::code_name(tonic::Code::NotFound), "NOT_FOUND");
 /// ```
 pub fn code_name(code: Code) -> &'static str {
     match code {

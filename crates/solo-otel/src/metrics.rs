@@ -55,7 +55,7 @@ use std::time::SystemTime;
 
 use opentelemetry::KeyValue;
 use opentelemetry::metrics::{Counter, Histogram, Meter};
-use solo_connect::code_name;
+use solo_connect::__private::code_name;
 use solo_connect::{CallObserver, CallRecord};
 use solo_worker::{
     ActivityInfo, AttemptEnd, AttemptOutcome, PollOutcome, WorkerInterceptor, WorkerStatus,

@@ -169,7 +169,7 @@ impl Worker {
             .identity
             .clone()
             .unwrap_or_else(|| client.identity().to_owned());
-        let worker_instance_key = solo_connect::random_uuid();
+        let worker_instance_key = solo_connect::__private::random_uuid();
         let mut poller = TaskPoller::new(&client, task_queue.clone())
             .identity(identity.clone())
             .worker_instance_key(worker_instance_key.clone());
