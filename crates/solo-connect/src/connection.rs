@@ -250,7 +250,7 @@ where
     let service = ServiceBuilder::new()
         .map_err(tonic::Status::from_error)
         .layer(MetadataLayer::new(headers))
-        .layer(RetryLayer::new(options.get_retry().clone()))
+        .layer(RetryLayer::new(options.get_retry().clone()).address(options.get_address()))
         .option_layer(ObserveLayer::new(options.observers()))
         .layer(DeadlineLayer::new(
             options.get_rpc_timeout(),

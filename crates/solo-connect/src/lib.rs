@@ -60,6 +60,7 @@ mod metadata;
 mod namespace;
 mod observe;
 mod options;
+mod reachability;
 mod retry;
 mod status;
 mod tls;

@@ -39,6 +39,7 @@ use crate::BoxError;
 use crate::backoff::{Backoff, random_sample};
 use crate::codes::is_retried;
 use crate::deadline::{self, LongPoll};
+use crate::reachability::Reachability;
 use crate::status::{CallStatus, code_name};
 
 /// How failed calls are retried: exponential backoff with jitter, bounded in attempts and in
@@ -100,6 +101,18 @@ impl RetryOptions {
     pub fn disabled() -> Self {
         Self {
             max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// No limit on attempts or time: the call is retried until it succeeds, fails with a code
+    /// that is not retried, or its caller stops waiting (drops the future). For calls that
+    /// wait anyway, such as long polls for an activity's result. Delays grow as the defaults
+    /// do, to at most [`max_interval`](Self::max_interval) (5 s).
+    pub fn unbounded() -> Self {
+        Self {
+            max_attempts: u32::MAX,
+            max_elapsed: Duration::MAX,
             ..Self::default()
         }
     }
@@ -188,13 +201,21 @@ fn retryable(result: &Result<Response<Body>, BoxError>) -> Option<Code> {
 #[derive(Debug, Clone)]
 pub(crate) struct RetryLayer {
     options: Arc<RetryOptions>,
+    reachability: Arc<Reachability>,
 }
 
 impl RetryLayer {
     pub(crate) fn new(options: RetryOptions) -> Self {
         Self {
             options: Arc::new(options),
+            reachability: Arc::new(Reachability::new("")),
         }
+    }
+
+    /// Names the server in the outage log lines.
+    pub(crate) fn address(mut self, address: &str) -> Self {
+        self.reachability = Arc::new(Reachability::new(address));
+        self
     }
 }
 
@@ -205,6 +226,7 @@ impl<S> Layer<S> for RetryLayer {
         Retry {
             inner,
             options: self.options.clone(),
+            reachability: self.reachability.clone(),
         }
     }
 }
@@ -214,6 +236,7 @@ impl<S> Layer<S> for RetryLayer {
 pub(crate) struct Retry<S> {
     inner: S,
     options: Arc<RetryOptions>,
+    reachability: Arc<Reachability>,
 }
 
 impl<S> Service<Request<Body>> for Retry<S>
@@ -237,7 +260,7 @@ where
             .get::<RetryOptions>()
             .cloned()
             .map_or_else(|| self.options.clone(), Arc::new);
-        Box::pin(attempts(inner, options, request))
+        Box::pin(attempts(inner, options, self.reachability.clone(), request))
     }
 }
 
@@ -245,6 +268,7 @@ where
 async fn attempts<S>(
     inner: S,
     options: Arc<RetryOptions>,
+    reachability: Arc<Reachability>,
     request: Request<Body>,
 ) -> Result<Response<Body>, BoxError>
 where
@@ -266,8 +290,23 @@ where
             Err(e) => Err(e),
         };
         let Some(code) = retryable(&result) else {
+            reachability.answered();
             return result;
         };
+        if code == Code::Unavailable {
+            match &result {
+                Err(error) => reachability.unreachable(error),
+                Ok(response) => {
+                    let message = response
+                        .extensions()
+                        .get::<CallStatus>()
+                        .map_or("", |s| s.message.as_str());
+                    reachability.unreachable(&format_args!("UNAVAILABLE: {message}"))
+                }
+            };
+        } else {
+            reachability.answered();
+        }
         if attempt >= options.max_attempts {
             return result;
         }
@@ -438,6 +477,33 @@ mod tests {
             (2..=6).contains(&n),
             "{n} attempts in 100 ms with 20 ms delays"
         );
+    }
+
+    #[tokio::test]
+    async fn unbounded_retries_until_an_answer() {
+        let mut codes = vec![Code::Unavailable; 40];
+        codes.push(Code::Ok);
+        let (inner, bodies) = scripted(codes);
+        let options = RetryOptions::unbounded()
+            .initial_interval(Duration::from_millis(1))
+            .max_interval(Duration::from_millis(2));
+        let layer = RetryLayer::new(options).address("127.0.0.1:7233");
+        let reachability = layer.reachability.clone();
+        let got = call(layer.layer(inner), b"x").await;
+        assert_eq!(got, Code::Ok);
+        assert_eq!(bodies.lock().unwrap().len(), 41);
+        assert!(!reachability.is_down(), "the answer ended the outage");
+    }
+
+    #[tokio::test]
+    async fn an_outage_is_remembered_across_calls() {
+        let (inner, _) = scripted(vec![Code::Unavailable]);
+        let layer = RetryLayer::new(fast().max_attempts(2));
+        let reachability = layer.reachability.clone();
+        let service = layer.layer(inner);
+        assert_eq!(call(service.clone(), b"x").await, Code::Unavailable);
+        assert!(reachability.is_down());
+        assert!(!reachability.unreachable(&"again"), "already recorded");
     }
 
     #[tokio::test]
