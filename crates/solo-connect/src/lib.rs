@@ -2,7 +2,7 @@
 //!
 //! - [`ClientConfig`] loads a client profile with the rules every Temporal SDK and the CLI
 //!   share: a `temporal.toml` profile, `TEMPORAL_*` environment variables over it, code
-//!   overrides over those (see [`envconfig`] for the full table and the few deliberate
+//!   overrides over those (see [`ClientConfig`] for the full table and the few deliberate
 //!   differences from the Python SDK).
 //! - [`ConnectionOptions`] says how to connect: address, namespace, API key, TLS, headers,
 //!   deadlines and retries.
@@ -43,10 +43,9 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod envconfig;
-
 mod connection;
 mod deadline;
+mod envconfig;
 mod error;
 mod ids;
 mod metadata;
@@ -58,14 +57,17 @@ mod tls;
 
 pub use connection::{Connection, GrpcService};
 pub use deadline::LongPoll;
-pub use envconfig::{ClientConfig, CodecConfig, ConfigLoader, PemSource, TlsConfig};
+pub use envconfig::{
+    ClientConfig, CodecConfig, ConfigLoader, DEFAULT_ADDRESS, DEFAULT_PROFILE, PemSource,
+    TlsConfig, default_config_file,
+};
 pub use error::{ConfigError, ConnectError};
 pub use ids::{hostname, random_uuid};
 pub use metadata::{CLIENT_NAME, CLIENT_VERSION};
 pub use observe::{CallObserver, CallRecord, CallTaskQueue};
 pub use options::{
     ConnectionOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_TIMEOUT,
-    DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_RPC_TIMEOUT,
+    DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_NAMESPACE, DEFAULT_RPC_TIMEOUT,
 };
 pub use retry::{RETRYABLE_CODES, RetryOptions};
 pub use status::code_name;
