@@ -2,7 +2,7 @@
 //!
 //! - [`ClientConfig`] loads a client profile with the rules every Temporal SDK and the CLI
 //!   share: a `temporal.toml` profile, `TEMPORAL_*` environment variables over it, code
-//!   overrides over those (see [`envconfig`] for the full table and the few deliberate
+//!   overrides over those (see [`ClientConfig`] for the full table and the few deliberate
 //!   differences from the Python SDK).
 //! - [`ConnectionOptions`] says how to connect: address, namespace, API key, TLS, headers,
 //!   deadlines and retries.
@@ -47,12 +47,11 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod envconfig;
-
 mod backoff;
 mod codes;
 mod connection;
 mod deadline;
+mod envconfig;
 mod error;
 mod grpc;
 mod ids;
@@ -69,7 +68,10 @@ pub use backoff::Backoff;
 pub use codes::{CodePolicy, code_policy, is_incomplete};
 pub use connection::Connection;
 pub use deadline::LongPoll;
-pub use envconfig::{ClientConfig, CodecConfig, ConfigLoader, PemSource, TlsConfig};
+pub use envconfig::{
+    ClientConfig, CodecConfig, ConfigLoader, DEFAULT_ADDRESS, DEFAULT_PROFILE, PemSource,
+    TlsConfig, default_config_file,
+};
 pub use error::{ConfigError, ConnectError};
 pub use grpc::GrpcService;
 pub use metadata::{CLIENT_NAME, CLIENT_VERSION};
@@ -77,7 +79,7 @@ pub use namespace::CallNamespace;
 pub use observe::{CallObserver, CallRecord, CallTaskQueue};
 pub use options::{
     ConnectionOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_TIMEOUT,
-    DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_RPC_TIMEOUT,
+    DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_NAMESPACE, DEFAULT_RPC_TIMEOUT,
 };
 pub use retry::RetryOptions;
 pub use tls::TlsOptions;

@@ -9,12 +9,13 @@ use http::uri::Authority;
 use tonic::body::Body;
 use tower::{Layer, Service};
 
-use crate::envconfig::DEFAULT_NAMESPACE;
 use crate::grpc::GrpcService;
 use crate::observe::{CallObserver, Observers};
 use crate::retry::RetryOptions;
 use crate::tls::TlsOptions;
 
+/// The namespace used when none is set: `default`.
+pub const DEFAULT_NAMESPACE: &str = "default";
 /// Default deadline of an ordinary call: 30 s.
 pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default deadline of a long poll (`PollActivityTaskQueue`, `PollActivityExecution`,

@@ -65,6 +65,7 @@ impl Reachability {
     }
 
     /// Whether an outage is recorded now.
+    #[cfg(test)]
     pub(crate) fn is_down(&self) -> bool {
         self.down.load(Ordering::Acquire)
     }

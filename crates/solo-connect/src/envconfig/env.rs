@@ -1,55 +1,20 @@
-//! The environment side of envconfig: a snapshot of the variables, the default file location,
-//! and the overlay that `TEMPORAL_*` variables put on top of a profile.
+//! The environment envconfig reads: a snapshot of the `TEMPORAL_*` variables (or a map given
+//! for tests), and the default file location it implies.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use config::{Map, Value, ValueKind};
-
-use super::file::PEM_KEYS;
+use super::schema::{
+    CODEC_VARS, CONFIG_FILE_VAR, GRPC_META_PREFIX, PROFILE_VAR, PROFILE_VARS, TLS_VARS,
+};
 use crate::error::ConfigError;
 
-/// `TEMPORAL_CONFIG_FILE`: the TOML file to read.
-pub(super) const CONFIG_FILE_VAR: &str = "TEMPORAL_CONFIG_FILE";
-/// `TEMPORAL_PROFILE`: the profile to select.
-pub(super) const PROFILE_VAR: &str = "TEMPORAL_PROFILE";
-/// Prefix of the header variables.
-pub(super) const GRPC_META_PREFIX: &str = "TEMPORAL_GRPC_META_";
-
-/// Every variable that configures TLS; setting any of them creates the TLS table.
-const TLS_VARS: &[&str] = &[
-    "TEMPORAL_TLS",
-    "TEMPORAL_TLS_CLIENT_CERT_PATH",
-    "TEMPORAL_TLS_CLIENT_CERT_DATA",
-    "TEMPORAL_TLS_CLIENT_KEY_PATH",
-    "TEMPORAL_TLS_CLIENT_KEY_DATA",
-    "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
-    "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
-    "TEMPORAL_TLS_SERVER_NAME",
-    "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION",
-];
-
-/// Every variable that configures the codec; setting any of them creates the codec table.
-const CODEC_VARS: &[&str] = &["TEMPORAL_CODEC_ENDPOINT", "TEMPORAL_CODEC_AUTH"];
-
-/// The variables behind each TLS path/data pair, in [`PEM_KEYS`] order, with the item name.
-const PEM_VARS: &[(&str, &str, &str)] = &[
-    (
-        "TEMPORAL_TLS_CLIENT_CERT_PATH",
-        "TEMPORAL_TLS_CLIENT_CERT_DATA",
-        "client certificate",
-    ),
-    (
-        "TEMPORAL_TLS_CLIENT_KEY_PATH",
-        "TEMPORAL_TLS_CLIENT_KEY_DATA",
-        "client key",
-    ),
-    (
-        "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
-        "TEMPORAL_TLS_SERVER_CA_CERT_DATA",
-        "server CA certificate",
-    ),
-];
+/// The OS default location of the client configuration file, for the current process
+/// environment: `<config dir>/temporalio/temporal.toml`. `None` when no home directory is
+/// known.
+pub fn default_config_file() -> Option<PathBuf> {
+    Env::process().ok()?.default_config_file()
+}
 
 /// The environment the loader reads: either a snapshot of the process environment or a map
 /// given by the caller (for tests), which then also decides the default file location.
@@ -105,6 +70,18 @@ impl Env {
         self.get(name).filter(|v| !v.is_empty())
     }
 
+    /// Every variable whose name starts with `prefix`, sorted by name.
+    pub(super) fn starting_with(&self, prefix: &str) -> Vec<(&str, &str)> {
+        let mut vars: Vec<(&str, &str)> = self
+            .vars
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        vars.sort();
+        vars
+    }
+
     /// `<config dir>/temporalio/temporal.toml` for this environment.
     pub(super) fn default_config_file(&self) -> Option<PathBuf> {
         self.config_dir
@@ -115,16 +92,11 @@ impl Env {
 
 /// Whether the loader reads this variable.
 fn is_read(name: &str) -> bool {
-    const VALUE_VARS: &[&str] = &[
-        CONFIG_FILE_VAR,
-        PROFILE_VAR,
-        "TEMPORAL_ADDRESS",
-        "TEMPORAL_NAMESPACE",
-        "TEMPORAL_API_KEY",
-    ];
-    VALUE_VARS.contains(&name)
+    name == CONFIG_FILE_VAR
+        || name == PROFILE_VAR
+        || PROFILE_VARS.iter().any(|(var, _)| *var == name)
         || TLS_VARS.contains(&name)
-        || CODEC_VARS.contains(&name)
+        || CODEC_VARS.iter().any(|(var, _)| *var == name)
         || name.starts_with(GRPC_META_PREFIX)
 }
 
@@ -142,227 +114,9 @@ fn os_config_dir(lookup: impl Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
     }
 }
 
-/// What the file's profile says about one certificate or key, for conflict checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum PemInFile {
-    Absent,
-    Path,
-    Data,
-}
-
-/// The environment's contribution to a profile: a table layered over the file's, and which
-/// variable set which setting (so messages can name it).
-#[derive(Debug, Default)]
-pub(super) struct Overlay {
-    /// Settings, shaped like a profile table.
-    pub(super) layer: Map<String, Value>,
-    /// Dotted setting (`address`, `tls.client_cert_path`, …) to the variable that set it.
-    pub(super) applied: HashMap<String, String>,
-    /// Header name to the variable that set (or removed) it.
-    pub(super) headers: HashMap<String, String>,
-}
-
-/// Context for messages about conflicts with the file.
-pub(super) struct FileContext<'a> {
-    pub(super) label: &'a str,
-    pub(super) profile: &'a str,
-    /// What the profile's TLS table holds for each of [`PEM_KEYS`].
-    pub(super) pem: [PemInFile; 3],
-}
-
-/// Builds the overlay of every set `TEMPORAL_*` variable (envconfig §3).
-pub(super) fn overlay(env: &Env, file: &FileContext<'_>) -> Result<Overlay, ConfigError> {
-    let mut out = Overlay::default();
-
-    for (var, key) in [
-        ("TEMPORAL_ADDRESS", "address"),
-        ("TEMPORAL_NAMESPACE", "namespace"),
-        ("TEMPORAL_API_KEY", "api_key"),
-    ] {
-        if let Some(value) = env.get(var) {
-            out.set(&[key], var, text(value));
-        }
-    }
-
-    if TLS_VARS.iter().any(|v| env.get(v).is_some()) {
-        out.ensure_table("tls");
-        if let Some(on) = env
-            .get("TEMPORAL_TLS")
-            .and_then(|raw| parse_bool("TEMPORAL_TLS", raw))
-        {
-            out.set(&["tls", "disabled"], "TEMPORAL_TLS", boolean(!on));
-        }
-        for (i, (path_var, data_var, item)) in PEM_VARS.iter().enumerate() {
-            let (path_key, data_key) = PEM_KEYS[i];
-            match (env.get(path_var), env.get(data_var)) {
-                (Some(_), Some(_)) => {
-                    return Err(ConfigError::PathAndData {
-                        path_key: (*path_var).to_owned(),
-                        data_key: (*data_var).to_owned(),
-                        location: String::new(),
-                    });
-                }
-                (Some(path), None) => {
-                    if file.pem[i] == PemInFile::Data {
-                        return Err(conflict(file, path_var, item, true, data_key));
-                    }
-                    out.set(&["tls", path_key], path_var, text(path));
-                }
-                (None, Some(data)) => {
-                    if file.pem[i] == PemInFile::Path {
-                        return Err(conflict(file, data_var, item, false, path_key));
-                    }
-                    out.set(&["tls", data_key], data_var, text(data));
-                }
-                (None, None) => {}
-            }
-        }
-        if let Some(name) = env.get("TEMPORAL_TLS_SERVER_NAME") {
-            out.set(
-                &["tls", "server_name"],
-                "TEMPORAL_TLS_SERVER_NAME",
-                text(name),
-            );
-        }
-        let var = "TEMPORAL_TLS_DISABLE_HOST_VERIFICATION";
-        if let Some(skip) = env.get(var).and_then(|raw| parse_bool(var, raw)) {
-            out.set(&["tls", "disable_host_verification"], var, boolean(skip));
-        }
-    }
-
-    if CODEC_VARS.iter().any(|v| env.get(v).is_some()) {
-        out.ensure_table("codec");
-        for (var, key) in [
-            ("TEMPORAL_CODEC_ENDPOINT", "endpoint"),
-            ("TEMPORAL_CODEC_AUTH", "auth"),
-        ] {
-            if let Some(value) = env.get(var) {
-                out.set(&["codec", key], var, text(value));
-            }
-        }
-    }
-
-    let mut meta: Vec<(&String, &String)> = env
-        .vars
-        .iter()
-        .filter(|(k, _)| k.starts_with(GRPC_META_PREFIX))
-        .collect();
-    // A stable order, so that two variables naming the same header resolve the same way on
-    // every run.
-    meta.sort();
-    for (var, value) in meta {
-        let suffix = &var[GRPC_META_PREFIX.len()..];
-        if suffix.is_empty() {
-            tracing::warn!(
-                var = %var,
-                "ignoring {var}: put the header name after the prefix, e.g. {GRPC_META_PREFIX}X_TEAM"
-            );
-            continue;
-        }
-        let header = super::normalize_header_name(suffix);
-        // Set-but-empty removes the header; `Nil` makes the merged map drop it.
-        let kind = if value.is_empty() {
-            ValueKind::Nil
-        } else {
-            ValueKind::String(value.clone())
-        };
-        out.ensure_table("grpc_meta");
-        if let Some(ValueKind::Table(table)) = out.layer.get_mut("grpc_meta").map(|v| &mut v.kind) {
-            table.insert(header.clone(), Value::new(Some(var), kind));
-        }
-        out.headers.insert(header, var.clone());
-    }
-
-    Ok(out)
-}
-
-impl Overlay {
-    fn ensure_table(&mut self, key: &str) {
-        self.layer
-            .entry(key.to_owned())
-            .or_insert_with(|| Value::new(None, Map::<String, Value>::new()));
-    }
-
-    /// Sets `path` (one or two keys deep) to `value`, recording `var` as its origin.
-    fn set(&mut self, path: &[&str], var: &str, value: ValueKind) {
-        let value = Value::new(Some(&var.to_owned()), value);
-        match path {
-            [key] => {
-                self.layer.insert((*key).to_owned(), value);
-            }
-            [table, key] => {
-                self.ensure_table(table);
-                if let Some(ValueKind::Table(inner)) =
-                    self.layer.get_mut(*table).map(|v| &mut v.kind)
-                {
-                    inner.insert((*key).to_owned(), value);
-                }
-            }
-            _ => {}
-        }
-        self.applied.insert(path.join("."), var.to_owned());
-    }
-}
-
-fn text(value: &str) -> ValueKind {
-    ValueKind::String(value.to_owned())
-}
-
-fn boolean(value: bool) -> ValueKind {
-    ValueKind::Boolean(value)
-}
-
-fn conflict(
-    file: &FileContext<'_>,
-    env_var: &str,
-    item: &'static str,
-    env_gives_path: bool,
-    file_key: &str,
-) -> ConfigError {
-    ConfigError::EnvConflictsWithFile {
-        env_var: env_var.to_owned(),
-        item,
-        env_gives_path,
-        file_key: format!("`tls.{file_key}`"),
-        location: format!(" in profile \"{}\" of {}", file.profile, file.label),
-    }
-}
-
-/// Parses a boolean variable the way every SDK does: `true`/`1` and `false`/`0`, any case.
-/// Anything else is ignored, with a warning.
-pub(super) fn parse_bool(var: &str, raw: &str) -> Option<bool> {
-    match raw.to_ascii_lowercase().as_str() {
-        "true" | "1" => Some(true),
-        "false" | "0" => Some(false),
-        _ => {
-            tracing::warn!(
-                var,
-                value = raw,
-                "ignoring {var}: expected true, false, 1 or 0"
-            );
-            None
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn booleans_accept_the_four_spellings_in_any_case() {
-        for (raw, expected) in [
-            ("true", Some(true)),
-            ("TRUE", Some(true)),
-            ("1", Some(true)),
-            ("False", Some(false)),
-            ("0", Some(false)),
-            ("yes", None),
-            ("", None),
-        ] {
-            assert_eq!(parse_bool("X", raw), expected, "{raw:?}");
-        }
-    }
 
     #[test]
     fn default_file_follows_the_os_config_dir() {

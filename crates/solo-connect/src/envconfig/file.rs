@@ -1,95 +1,22 @@
-//! The TOML side of envconfig: finding the file, reading it, parsing it with the `config`
-//! crate, and checking every key and type so that errors can name the exact key at fault.
+//! The TOML side of envconfig: parsing a file's text with the `config` crate, and checking
+//! every key and type so that errors can name the exact key at fault.
 //!
 //! The result is one cleaned table per profile: types checked, `grpc_meta` names normalised,
 //! empty inline PEM removed, unknown keys dropped (or rejected in strict mode). The tables are
 //! `config` values, ready to be layered under the environment overlay.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use config::{Map, Value, ValueKind};
 
+use super::schema::{CODEC_KEYS, PROFILE_KEYS, Pem, TLS_KEYS, normalize_header_name};
 use crate::error::ConfigError;
-
-/// Keys allowed directly under `[profile.<name>]`.
-pub(super) const PROFILE_KEYS: &[&str] = &[
-    "address",
-    "namespace",
-    "api_key",
-    "tls",
-    "codec",
-    "grpc_meta",
-];
-
-/// Keys allowed under `[profile.<name>.tls]`.
-pub(super) const TLS_KEYS: &[&str] = &[
-    "disabled",
-    "client_cert_path",
-    "client_cert_data",
-    "client_key_path",
-    "client_key_data",
-    "server_ca_cert_path",
-    "server_ca_cert_data",
-    "server_name",
-    "disable_host_verification",
-];
-
-/// Keys allowed under `[profile.<name>.codec]`.
-pub(super) const CODEC_KEYS: &[&str] = &["endpoint", "auth"];
-
-/// The `(path key, data key)` pairs of the TLS table.
-pub(super) const PEM_KEYS: &[(&str, &str)] = &[
-    ("client_cert_path", "client_cert_data"),
-    ("client_key_path", "client_key_data"),
-    ("server_ca_cert_path", "server_ca_cert_data"),
-];
-
-/// Where the TOML came from, for messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) enum FileSource {
-    /// A file on disk.
-    Path(PathBuf),
-    /// TOML text handed to the loader.
-    Data,
-    /// No file could be located (no home directory to find the default one).
-    Nowhere,
-}
-
-impl FileSource {
-    /// How messages refer to this source.
-    pub(super) fn label(&self) -> String {
-        match self {
-            FileSource::Path(path) => path.display().to_string(),
-            FileSource::Data => "<config data>".to_owned(),
-            FileSource::Nowhere => "the default config file (no home directory is set)".to_owned(),
-        }
-    }
-}
 
 /// A parsed configuration file: the cleaned table of each profile.
 #[derive(Debug, Default)]
 pub(super) struct ParsedFile {
     /// Profile name to its settings.
     pub(super) profiles: BTreeMap<String, Map<String, Value>>,
-}
-
-/// Reads a configuration file. A file that does not exist is `Ok(None)`, as in every other
-/// SDK; any other failure (permissions, a directory) is an error naming the file.
-pub(super) fn read(path: &Path) -> Result<Option<String>, ConfigError> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| ConfigError::ReadFile {
-                path: path.to_owned(),
-                reason: "the file is not UTF-8 text".to_owned(),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(ConfigError::ReadFile {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        }),
-    }
 }
 
 /// Parses TOML text and checks it.
@@ -175,7 +102,7 @@ fn check_profile(
                 let mut checked = Map::new();
                 for (header, hvalue) in meta {
                     expect_string(label, &format!("{dotted}.{header}"), &hvalue)?;
-                    let normalized = super::normalize_header_name(&header);
+                    let normalized = normalize_header_name(&header);
                     if checked.insert(normalized.clone(), hvalue).is_some() {
                         tracing::warn!(
                             file = label,
@@ -223,8 +150,9 @@ fn check_tls(
             _ => reject_or_skip(strict, label, &dotted, TLS_KEYS)?,
         }
     }
-    for (path_key, data_key) in PEM_KEYS {
-        if out.contains_key(*path_key) && out.contains_key(*data_key) {
+    for pem in Pem::ALL {
+        let (path_key, data_key) = (pem.path_key(), pem.data_key());
+        if out.contains_key(path_key) && out.contains_key(data_key) {
             return Err(ConfigError::PathAndData {
                 path_key: format!("`tls.{path_key}`"),
                 data_key: format!("`tls.{data_key}`"),
@@ -233,10 +161,10 @@ fn check_tls(
         }
         // Empty inline PEM counts as absent, as in the Rust core the other SDKs share.
         if out
-            .get(*data_key)
+            .get(data_key)
             .is_some_and(|v| matches!(&v.kind, ValueKind::String(s) if s.is_empty()))
         {
-            out.remove(*data_key);
+            out.remove(data_key);
         }
     }
     Ok(out)
