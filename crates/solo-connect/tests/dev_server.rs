@@ -115,12 +115,13 @@ async fn server_errors_arrive_as_plain_statuses() {
 fn process_environment_reaches_the_dev_server() {
     let address = DevServer::shared().unwrap().address();
     let home = tempfile::tempdir().unwrap();
-    let status = Command::new(std::env::current_exe().unwrap())
+    let output = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
             "child_connects_from_process_env",
             "--ignored",
             "--nocapture",
+            "--test-threads=1",
         ])
         .env_clear()
         .env("HOME", home.path())
@@ -128,9 +129,16 @@ fn process_environment_reaches_the_dev_server() {
         .env("TEMPORAL_ADDRESS", &address)
         .env("TEMPORAL_NAMESPACE", "default")
         .env("SOLO_CONNECT_EXPECT_ADDRESS", &address)
-        .status()
+        .output()
         .unwrap();
-    assert!(status.success(), "the child test failed: {status}");
+    // The child must have run the test, not merely exited 0 (a filter that matches nothing
+    // passes with "0 passed").
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "the child test failed or did not run:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 #[tokio::test]
