@@ -10,6 +10,7 @@ mod bench;
 mod codegen;
 mod compat;
 mod demo;
+mod package;
 mod tasks;
 
 #[path = "../../crates/solo-testing/src/cli.rs"]
@@ -32,7 +33,9 @@ tasks:
   demo                  start a dev server and the example worker, run the seed's programs, stop all
   bench [--smoke] [--write] [options]
                         benchmarks against a local dev server (solo-bench --mode suite --help)
-  test                  the full check: fmt, clippy, codegen --check, compat, all tests, docs
+  package               check that every library crate packages for crates.io (no build)
+  test                  the full check: fmt, clippy, codegen --check, package, compat, all
+                        tests, docs
   help                  this text
 ";
 
@@ -56,6 +59,7 @@ fn run() -> Result<()> {
         "compat" => compat::run(&tasks::python_tools()?, &root),
         "install-tools" => tasks::install_tools().map(|_| ()),
         "dev-server" => tasks::dev_server(rest),
+        "package" => package::run(&root),
         "test" => tasks::test(&root),
         "demo" => demo::run(&root),
         "bench" => bench::run(&root, rest),

@@ -76,7 +76,8 @@ pub fn dev_server(args: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn cargo() -> Command {
+/// `cargo`, the one running this task when there is one.
+pub fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
@@ -108,6 +109,8 @@ pub fn test(root: &Path) -> Result<()> {
     )?;
     println!("xtask test: codegen --check");
     crate::codegen::run(root, true)?;
+    println!("xtask test: cargo package (library crates)");
+    crate::package::run(root)?;
     let python = install_tools()?;
     println!("xtask test: compat");
     crate::compat::run(&python, root)?;

@@ -63,20 +63,28 @@
 //!   half each. Off by default: without it nothing of OpenTelemetry is compiled. (Spans and
 //!   logs through `tracing` need no feature.)
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 #[doc(inline)]
 pub use solo_connect as connect;
 #[doc(inline)]
 pub use solo_proto as proto;
 
 #[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 #[doc(inline)]
 pub use solo_client as client;
 
 #[cfg(feature = "worker")]
+#[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
 #[doc(inline)]
 pub use solo_worker as worker;
 
 #[cfg(any(feature = "otel-metrics", feature = "otel-tracing"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "otel-metrics", feature = "otel-tracing")))
+)]
 #[doc(inline)]
 pub use solo_otel as otel;
 
@@ -105,6 +113,7 @@ pub use solo_otel as otel;
 /// assert_eq!(shout.name(), "shout");
 /// ```
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use solo_macros::activity;
 
 /// The names most programs need: `use solo::prelude::*;`.
@@ -112,6 +121,7 @@ pub mod prelude {
     pub use solo_connect::{ClientConfig, Connection, ConnectionOptions};
 
     #[cfg(feature = "client")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     pub use solo_client::{
         Activity, ActivityError, ActivityFailure, ActivityHandle, ActivityOptions,
         ApplicationError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
@@ -120,12 +130,15 @@ pub mod prelude {
 
     /// `next()` / `try_next()` on the streams of `list_activities` and `watch`.
     #[cfg(feature = "client")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     pub use futures_util::{StreamExt as _, TryStreamExt as _};
 
     #[cfg(feature = "worker")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "worker")))]
     pub use solo_worker::{ActivityContext, ActivityInfo, Worker, WorkerError};
 
     #[cfg(feature = "macros")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
     pub use solo_macros::activity;
 }
 
