@@ -12,6 +12,7 @@ mod compat;
 mod demo;
 mod package;
 mod tasks;
+mod watchdog;
 
 #[path = "../../crates/solo-testing/src/cli.rs"]
 #[allow(dead_code)]

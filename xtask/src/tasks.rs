@@ -115,12 +115,18 @@ pub fn test(root: &Path) -> Result<()> {
     println!("xtask test: compat");
     crate::compat::run(&python, root)?;
     let temporal = cli::ensure_cli()?;
-    step(
+    // A hung test fails the run (and says which one it was) instead of using up CI's time.
+    let limit = std::env::var("SOLO_TEST_TIME_LIMIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(45 * 60);
+    crate::watchdog::run(
         "cargo test --workspace",
         cargo()
             .args(["test", "--workspace"])
             .env("TEMPORAL_CLI", &temporal)
             .env("SOLO_PYTHON", &python),
+        std::time::Duration::from_secs(limit),
     )?;
     step(
         "cargo doc -D warnings",
