@@ -320,3 +320,36 @@ impl Interceptors {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct CountPolls(AtomicUsize);
+
+    impl WorkerInterceptor for CountPolls {
+        fn on_poll(&self, _worker: &WorkerStatus, _outcome: PollOutcome) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn shared_interceptors_are_interceptors() {
+        let counter = Arc::new(CountPolls::default());
+        let as_dyn: Arc<dyn WorkerInterceptor> = counter.clone();
+        let status = WorkerStatus::new(
+            "ns".into(),
+            "q".into(),
+            Slots::new(1),
+            TaskTracker::new(),
+            Arc::new(Scaler::new(crate::options::PollerBehavior::Fixed(1))),
+        );
+        let list: Vec<Arc<dyn WorkerInterceptor>> =
+            vec![Arc::new(counter.clone()), Arc::new(as_dyn)];
+        let interceptors = Interceptors::new(list, status);
+        interceptors.on_poll(PollOutcome::Empty);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2);
+    }
+}

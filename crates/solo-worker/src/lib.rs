@@ -56,8 +56,6 @@
 //! spawn a sender only when an activity first heartbeats, and are throttled. Payloads are
 //! [`bytes::Bytes`] and pass through without copies.
 
-pub mod raw;
-
 // The modules in layers, top to bottom. A module imports only modules in the layers below it,
 // or later in its own layer's chain; nothing imports back up.
 
@@ -76,7 +74,7 @@ mod report;
 mod task;
 
 // The state the pollers and tasks share, in parts named for what they hold.
-// runtime -> interceptor, registry, scaler, shutdown, slots, rate_limit
+// runtime -> interceptor -> scaler, slots; runtime -> registry, shutdown, rate_limit
 mod interceptor;
 mod rate_limit;
 mod registry;
@@ -93,11 +91,13 @@ mod cancellation;
 mod context;
 mod heartbeat;
 
-// Leaves: plain data (raw imports only info; options only error).
+// Leaves: plain data, and the payload-level task API (a public module: the namespace of the
+// raw API). raw imports only info; options only error.
 mod error;
 mod info;
 mod options;
 mod panic;
+pub mod raw;
 
 pub use activity::{
     ActivityFuture, ActivityImpl, ActivityRequest, ActivityService, INPUT_DECODE_ERROR_TYPE,
