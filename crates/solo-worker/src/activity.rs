@@ -1,5 +1,6 @@
 //! How the worker runs an activity: the typed [`ActivityImpl`] trait that `#[activity]`
-//! implements, and the payload-level tower [`Service`] every registered activity becomes.
+//! implements ([`run_blocking`] for blocking bodies), and the payload-level tower [`Service`]
+//! every registered activity becomes.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -11,6 +12,7 @@ use solo_client::{Activity, ActivityError, ApplicationError};
 use solo_proto::temporal::api::common::v1::Payload;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
+use tracing::Instrument;
 
 use crate::context::ActivityContext;
 
@@ -45,7 +47,7 @@ pub type ActivityFuture<T> = Pin<Box<dyn Future<Output = Result<T, ActivityError
 /// ```
 ///
 /// Blocking code belongs on the worker's blocking pool: wrap it in
-/// [`run_blocking`](crate::run_blocking).
+/// [`run_blocking`].
 pub trait ActivityImpl: Activity {
     /// Runs one attempt with its context and decoded input.
     fn execute(&self, ctx: ActivityContext, input: Self::Input) -> ActivityFuture<Self::Output>;
@@ -84,6 +86,19 @@ pub type ActivityService = BoxCloneSyncService<ActivityRequest, Payload, Activit
 pub const INPUT_DECODE_ERROR_TYPE: &str = "InputDecodeError";
 /// The application error type of a failure caused by a result that does not encode.
 pub const RESULT_ENCODE_ERROR_TYPE: &str = "ResultEncodeError";
+
+/// Runs a blocking activity body on the context's blocking pool.
+///
+/// This is what `#[activity]` generates for a plain `fn`; call it yourself when implementing
+/// [`ActivityImpl`] by hand for blocking code. `f` receives the context.
+pub fn run_blocking<T, F>(ctx: ActivityContext, f: F) -> ActivityFuture<T>
+where
+    T: Send + 'static,
+    F: FnOnce(ActivityContext) -> Result<T, ActivityError> + Send + 'static,
+{
+    let pool = ctx.blocking_pool().clone();
+    Box::pin(async move { pool.run(move || f(ctx)).await }.in_current_span())
+}
 
 /// Adapts a typed [`ActivityImpl`] to an [`ActivityService`]: decodes the input, runs the
 /// activity, encodes the output.

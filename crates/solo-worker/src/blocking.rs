@@ -2,16 +2,12 @@
 //!
 //! Blocking activities run on tokio's blocking threads, at most `size` at a time: a semaphore
 //! holds the others back until a thread is free. This is the Rust counterpart of Python's
-//! `activity_executor=ThreadPoolExecutor(n)`. The pool is shared by every activity of a worker.
+//! `activity_executor=ThreadPoolExecutor(n)`. The pool is shared by every activity of a worker;
+//! activities reach it through [`run_blocking`](crate::run_blocking).
 
 use std::sync::Arc;
 
-use solo_client::ActivityError;
 use tokio::sync::Semaphore;
-use tracing::Instrument;
-
-use crate::activity::ActivityFuture;
-use crate::context::ActivityContext;
 
 /// A bounded pool of threads for blocking activities. Cheap to clone.
 #[derive(Clone, Debug)]
@@ -51,19 +47,6 @@ impl BlockingPool {
             Err(_) => std::future::pending().await,
         }
     }
-}
-
-/// Runs a blocking activity body on the context's blocking pool.
-///
-/// This is what `#[activity]` generates for a plain `fn`; call it yourself when implementing
-/// [`ActivityImpl`](crate::ActivityImpl) by hand for blocking code. `f` receives the context.
-pub fn run_blocking<T, F>(ctx: ActivityContext, f: F) -> ActivityFuture<T>
-where
-    T: Send + 'static,
-    F: FnOnce(ActivityContext) -> Result<T, ActivityError> + Send + 'static,
-{
-    let pool = ctx.blocking_pool().clone();
-    Box::pin(async move { pool.run(move || f(ctx)).await }.in_current_span())
 }
 
 #[cfg(test)]

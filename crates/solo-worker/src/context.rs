@@ -2,7 +2,7 @@
 //! cancellation and worker shutdown.
 
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -12,57 +12,9 @@ use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
 use crate::blocking::BlockingPool;
+use crate::cancellation::{CancelState, CancellationReason};
 use crate::heartbeat::Heartbeater;
 use crate::info::ActivityInfo;
-
-/// Why an activity's cancellation fired.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum CancellationReason {
-    /// A client asked to cancel the activity (delivered through a heartbeat response). Return
-    /// [`Cancelled`](solo_client::Cancelled) to report the activity as cancelled; returning a
-    /// value completes it anyway.
-    Requested,
-    /// The server no longer knows this attempt: it timed out, was terminated, or a newer attempt
-    /// replaced it. Nothing the activity returns is reported.
-    NotFound,
-    /// The attempt's start-to-close (or schedule-to-close) timeout passed on the worker's
-    /// clock. The server times the attempt out on its own; nothing is reported.
-    TimedOut,
-    /// The worker is shutting down and the graceful shutdown period is over. The attempt is
-    /// reported as a retryable failure of type `WorkerShutdown`, so another worker retries it.
-    WorkerShutdown,
-}
-
-impl fmt::Display for CancellationReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            CancellationReason::Requested => "cancellation was requested",
-            CancellationReason::NotFound => "the server no longer knows this attempt",
-            CancellationReason::TimedOut => "the attempt's timeout passed",
-            CancellationReason::WorkerShutdown => "the worker is shutting down",
-        })
-    }
-}
-
-/// The cancellation state of one attempt: a token and the reason it fired for.
-#[derive(Debug, Default)]
-pub(crate) struct CancelState {
-    token: CancellationToken,
-    reason: OnceLock<CancellationReason>,
-}
-
-impl CancelState {
-    /// Cancels with `reason`; the first reason given wins.
-    pub(crate) fn cancel(&self, reason: CancellationReason) {
-        let _ = self.reason.set(reason);
-        self.token.cancel();
-    }
-
-    pub(crate) fn reason(&self) -> Option<CancellationReason> {
-        self.reason.get().copied()
-    }
-}
 
 /// Where heartbeats go.
 enum HeartbeatTarget {
@@ -212,7 +164,7 @@ impl ActivityContext {
 
     /// Whether cancellation has fired (see [`cancellation_reason`](Self::cancellation_reason)).
     pub fn is_cancelled(&self) -> bool {
-        self.inner.cancel.token.is_cancelled()
+        self.inner.cancel.is_cancelled()
     }
 
     /// Completes when cancellation fires: a cancel request from a client, the attempt being
@@ -221,14 +173,14 @@ impl ActivityContext {
     /// # Cancel safety
     /// Cancel safe: use it in `tokio::select!`.
     pub async fn cancelled(&self) {
-        self.inner.cancel.token.cancelled().await
+        self.inner.cancel.cancelled().await
     }
 
     /// A token that is cancelled when this activity's cancellation fires, for handing to code
     /// that takes a [`CancellationToken`]. Cancelling the returned token yourself does not
     /// cancel the activity.
     pub fn cancellation_token(&self) -> CancellationToken {
-        self.inner.cancel.token.child_token()
+        self.inner.cancel.child_token()
     }
 
     /// Why cancellation fired, or `None` if it has not.

@@ -1,4 +1,4 @@
-//! Throttled heartbeats for one activity attempt.
+//! Throttled heartbeats for one activity attempt, and the worker's sender that delivers them.
 //!
 //! The first heartbeat goes out at once; later ones are coalesced so that at most one request
 //! is sent per throttle interval, always carrying the latest details. A background task does
@@ -17,7 +17,8 @@ use solo_proto::temporal::api::common::v1::Payload;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use crate::context::{CancelState, CancellationReason};
+use crate::cancellation::{CancelState, CancellationReason};
+use crate::raw::{TaskCompleter, TaskError};
 
 /// The throttle interval when the activity has no heartbeat timeout.
 pub(crate) const DEFAULT_THROTTLE: Duration = Duration::from_secs(30);
@@ -52,6 +53,33 @@ pub(crate) trait SendHeartbeat: Send + Sync + 'static {
     fn send(&self, task_token: Bytes, details: Vec<Payload>) -> HeartbeatFuture;
 }
 
+/// Sends heartbeats through the task completer, after the codec: the [`SendHeartbeat`] of a
+/// worker.
+pub(crate) struct HeartbeatSender {
+    pub(crate) completer: TaskCompleter,
+    pub(crate) converter: solo_client::DataConverter,
+}
+
+impl SendHeartbeat for HeartbeatSender {
+    fn send(&self, task_token: Bytes, details: Vec<Payload>) -> HeartbeatFuture {
+        let completer = self.completer.clone();
+        let converter = self.converter.clone();
+        Box::pin(async move {
+            let details = match converter.encode_payloads(details).await {
+                Ok(d) => d,
+                Err(e) => return HeartbeatReply::Failed(e.to_string()),
+            };
+            match completer.heartbeat(task_token, details).await {
+                Ok(r) => HeartbeatReply::Recorded {
+                    cancel_requested: r.cancel_requested,
+                },
+                Err(TaskError::NotFound { .. }) => HeartbeatReply::NotFound,
+                Err(e) => HeartbeatReply::Failed(e.to_string()),
+            }
+        })
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// Details recorded and not yet sent.
@@ -64,7 +92,9 @@ struct State {
     finished: bool,
 }
 
-struct Shared {
+/// What the handles of one attempt's heartbeater and its sending task share: the details
+/// waiting to go out, and how and where to send them.
+struct Outbox {
     state: Mutex<State>,
     wake: Notify,
     done: CancellationToken,
@@ -75,7 +105,7 @@ struct Shared {
     runtime: tokio::runtime::Handle,
 }
 
-impl Shared {
+impl Outbox {
     fn state(&self) -> MutexGuard<'_, State> {
         // The lock is only held for field moves, which cannot panic.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
@@ -85,7 +115,7 @@ impl Shared {
 /// The heartbeat sender of one attempt. Cheap to clone.
 #[derive(Clone)]
 pub(crate) struct Heartbeater {
-    shared: Arc<Shared>,
+    outbox: Arc<Outbox>,
 }
 
 impl Heartbeater {
@@ -99,7 +129,7 @@ impl Heartbeater {
         runtime: tokio::runtime::Handle,
     ) -> Self {
         Heartbeater {
-            shared: Arc::new(Shared {
+            outbox: Arc::new(Outbox {
                 state: Mutex::new(State::default()),
                 wake: Notify::new(),
                 done: CancellationToken::new(),
@@ -114,57 +144,57 @@ impl Heartbeater {
 
     /// Records the latest details; they are sent now or at the end of the throttle interval.
     pub(crate) fn record(&self, details: Vec<Payload>) {
-        let mut state = self.shared.state();
+        let mut state = self.outbox.state();
         if state.finished {
             return;
         }
         state.pending = Some(details);
         if state.running {
             drop(state);
-            self.shared.wake.notify_one();
+            self.outbox.wake.notify_one();
         } else {
             state.running = true;
             drop(state);
-            let shared = self.shared.clone();
-            self.shared.runtime.spawn(send_loop(shared));
+            let outbox = self.outbox.clone();
+            self.outbox.runtime.spawn(send_loop(outbox));
         }
     }
 
     /// Stops heartbeating and returns the latest details recorded (sent or not), for the
     /// failure report.
     pub(crate) fn finish(&self) -> Option<Vec<Payload>> {
-        let mut state = self.shared.state();
+        let mut state = self.outbox.state();
         state.finished = true;
-        self.shared.done.cancel();
+        self.outbox.done.cancel();
         state.pending.take().or_else(|| state.last_sent.take())
     }
 }
 
-async fn send_loop(shared: Arc<Shared>) {
+async fn send_loop(outbox: Arc<Outbox>) {
     loop {
-        let details = shared.state().pending.take();
+        let details = outbox.state().pending.take();
         let Some(details) = details else {
             tokio::select! {
-                _ = shared.wake.notified() => continue,
-                _ = shared.done.cancelled() => return,
+                _ = outbox.wake.notified() => continue,
+                _ = outbox.done.cancelled() => return,
             }
         };
         let reply = tokio::select! {
-            reply = shared.sender.send(shared.task_token.clone(), details.clone()) => reply,
-            _ = shared.done.cancelled() => return,
+            reply = outbox.sender.send(outbox.task_token.clone(), details.clone()) => reply,
+            _ = outbox.done.cancelled() => return,
         };
         match reply {
             HeartbeatReply::Recorded { cancel_requested } => {
                 if cancel_requested {
                     tracing::debug!("cancellation requested by the server");
-                    shared.cancel.cancel(CancellationReason::Requested);
+                    outbox.cancel.cancel(CancellationReason::Requested);
                 }
             }
             HeartbeatReply::NotFound => {
                 tracing::info!(
                     "the server no longer knows this attempt (timed out, terminated or superseded); cancelling it"
                 );
-                shared.cancel.cancel(CancellationReason::NotFound);
+                outbox.cancel.cancel(CancellationReason::NotFound);
                 return;
             }
             HeartbeatReply::Failed(message) => {
@@ -172,15 +202,15 @@ async fn send_loop(shared: Arc<Shared>) {
             }
         }
         {
-            let mut state = shared.state();
+            let mut state = outbox.state();
             if state.pending.is_none() {
                 // Keep what was sent for the failure report, unless newer details exist.
                 state.last_sent = Some(details);
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(shared.throttle) => {}
-            _ = shared.done.cancelled() => return,
+            _ = tokio::time::sleep(outbox.throttle) => {}
+            _ = outbox.done.cancelled() => return,
         }
     }
 }

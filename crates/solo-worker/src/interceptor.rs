@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use solo_proto::temporal::api::common::v1::Payload;
-use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 
 use crate::activity::ActivityFuture;
 use crate::info::ActivityInfo;
-use crate::poller::Scaler;
+use crate::scaler::Scaler;
+use crate::slots::Slots;
 
 /// The future of one attempt, as [`WorkerInterceptor::wrap_attempt`] receives and returns it:
 /// the activity's result payload or its error.
@@ -79,6 +79,36 @@ pub trait WorkerInterceptor: Send + Sync + 'static {
     /// An attempt ended, and the worker decided what to report.
     fn on_attempt_end(&self, info: &ActivityInfo, end: &AttemptEnd) {
         let _ = (info, end);
+    }
+}
+
+/// A shared interceptor is an interceptor: [`WorkerBuilder::interceptor`] takes `Arc<T>` and
+/// `Arc<dyn WorkerInterceptor>` as well as `T`.
+///
+/// [`WorkerBuilder::interceptor`]: crate::WorkerBuilder::interceptor
+impl<T: WorkerInterceptor + ?Sized> WorkerInterceptor for Arc<T> {
+    fn on_worker_start(&self, worker: &WorkerStatus) {
+        (**self).on_worker_start(worker);
+    }
+
+    fn on_worker_stop(&self, worker: &WorkerStatus) {
+        (**self).on_worker_stop(worker);
+    }
+
+    fn on_poll(&self, worker: &WorkerStatus, outcome: PollOutcome) {
+        (**self).on_poll(worker, outcome);
+    }
+
+    fn on_attempt_start(&self, info: &ActivityInfo, span: &tracing::Span) {
+        (**self).on_attempt_start(info, span);
+    }
+
+    fn wrap_attempt(&self, info: &ActivityInfo, attempt: AttemptFuture) -> AttemptFuture {
+        (**self).wrap_attempt(info, attempt)
+    }
+
+    fn on_attempt_end(&self, info: &ActivityInfo, end: &AttemptEnd) {
+        (**self).on_attempt_end(info, end);
     }
 }
 
@@ -146,8 +176,7 @@ pub struct WorkerStatus {
 struct StatusInner {
     namespace: String,
     task_queue: String,
-    max_slots: usize,
-    slots: Arc<Semaphore>,
+    slots: Slots,
     tasks: TaskTracker,
     scaler: Arc<Scaler>,
 }
@@ -168,8 +197,7 @@ impl WorkerStatus {
     pub(crate) fn new(
         namespace: String,
         task_queue: String,
-        max_slots: usize,
-        slots: Arc<Semaphore>,
+        slots: Slots,
         tasks: TaskTracker,
         scaler: Arc<Scaler>,
     ) -> Self {
@@ -177,7 +205,6 @@ impl WorkerStatus {
             inner: Arc::new(StatusInner {
                 namespace,
                 task_queue,
-                max_slots,
                 slots,
                 tasks,
                 scaler,
@@ -197,22 +224,22 @@ impl WorkerStatus {
 
     /// The most activities the worker runs at once.
     pub fn max_slots(&self) -> usize {
-        self.inner.max_slots
+        self.inner.slots.max()
     }
 
     /// How many activities are running now.
     pub fn slots_used(&self) -> usize {
-        self.inner.tasks.len().min(self.inner.max_slots)
+        self.inner.tasks.len().min(self.max_slots())
     }
 
     /// How many more activities the worker could start now.
     pub fn slots_available(&self) -> usize {
-        self.inner.max_slots - self.slots_used()
+        self.max_slots() - self.slots_used()
     }
 
     /// How many slots are neither running an activity nor held by a waiting poller.
     pub fn slots_idle(&self) -> usize {
-        self.inner.slots.available_permits()
+        self.inner.slots.idle()
     }
 
     /// How many pollers are running.
@@ -223,5 +250,106 @@ impl WorkerStatus {
     /// Whether `other` is a view of the same worker.
     pub fn is_same_worker(&self, other: &WorkerStatus) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}
+
+/// The interceptors of a worker, in registration order (usually none), and the status they
+/// are shown.
+pub(crate) struct Interceptors {
+    list: Box<[Arc<dyn WorkerInterceptor>]>,
+    status: WorkerStatus,
+}
+
+impl Interceptors {
+    pub(crate) fn new(list: Vec<Arc<dyn WorkerInterceptor>>, status: WorkerStatus) -> Self {
+        Interceptors {
+            list: list.into_boxed_slice(),
+            status,
+        }
+    }
+
+    /// Whether there are none (the worker then skips the work of building hook arguments).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The worker started polling.
+    pub(crate) fn on_worker_start(&self) {
+        for interceptor in self.list.iter() {
+            interceptor.on_worker_start(&self.status);
+        }
+    }
+
+    /// The worker stopped.
+    pub(crate) fn on_worker_stop(&self) {
+        for interceptor in self.list.iter() {
+            interceptor.on_worker_stop(&self.status);
+        }
+    }
+
+    /// A poll ended.
+    pub(crate) fn on_poll(&self, outcome: PollOutcome) {
+        for interceptor in self.list.iter() {
+            interceptor.on_poll(&self.status, outcome);
+        }
+    }
+
+    /// An attempt is about to run in `span`.
+    pub(crate) fn on_attempt_start(&self, info: &ActivityInfo, span: &tracing::Span) {
+        for interceptor in self.list.iter() {
+            interceptor.on_attempt_start(info, span);
+        }
+    }
+
+    /// Wraps an attempt's future in every interceptor, the first registered innermost.
+    pub(crate) fn wrap_attempt(
+        &self,
+        info: &ActivityInfo,
+        mut attempt: AttemptFuture,
+    ) -> AttemptFuture {
+        for interceptor in self.list.iter() {
+            attempt = interceptor.wrap_attempt(info, attempt);
+        }
+        attempt
+    }
+
+    /// An attempt ended.
+    pub(crate) fn on_attempt_end(&self, info: &ActivityInfo, end: &AttemptEnd) {
+        for interceptor in self.list.iter() {
+            interceptor.on_attempt_end(info, end);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct CountPolls(AtomicUsize);
+
+    impl WorkerInterceptor for CountPolls {
+        fn on_poll(&self, _worker: &WorkerStatus, _outcome: PollOutcome) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn shared_interceptors_are_interceptors() {
+        let counter = Arc::new(CountPolls::default());
+        let as_dyn: Arc<dyn WorkerInterceptor> = counter.clone();
+        let status = WorkerStatus::new(
+            "ns".into(),
+            "q".into(),
+            Slots::new(1),
+            TaskTracker::new(),
+            Arc::new(Scaler::new(crate::options::PollerBehavior::Fixed(1))),
+        );
+        let list: Vec<Arc<dyn WorkerInterceptor>> =
+            vec![Arc::new(counter.clone()), Arc::new(as_dyn)];
+        let interceptors = Interceptors::new(list, status);
+        interceptors.on_poll(PollOutcome::Empty);
+        assert_eq!(counter.0.load(Ordering::SeqCst), 2);
     }
 }

@@ -1,85 +1,61 @@
-//! Running a worker until a signal: [`Worker::run_until`], [`Worker::run_until_ctrl_c`] and
-//! [`shutdown_signal`].
+//! [`Shutdown`]: the stages of a worker's shutdown, as tokens the worker, its pollers and its
+//! activity tasks watch, and the running tasks shutdown waits for.
+//!
+//! Shutdown goes: stop polling (activities may notice) → abandon the polls in flight → wait
+//! for the running tasks up to the graceful period → cancel the ones still running.
 
-use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 use crate::error::WorkerError;
-use crate::worker::Worker;
 
-/// Completes when the process is asked to stop: Ctrl-C (`SIGINT`) everywhere, and `SIGTERM`
-/// on Unix (what container runtimes send).
-///
-/// If a handler cannot be installed, the failure is logged and that signal is not waited for.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
-    }
+/// The shutdown state of one worker.
+#[derive(Debug)]
+pub(crate) struct Shutdown {
+    /// Cancelled when shutdown begins: no new polls; activities may notice.
+    pub(crate) stop_polling: CancellationToken,
+    /// Cancelled to abandon polls that are in flight.
+    pub(crate) interrupt_polls: CancellationToken,
+    /// Cancelled when the graceful shutdown period is over.
+    pub(crate) abort: CancellationToken,
+    /// How long shutdown waits for running activities before cancelling them.
+    pub(crate) grace: Duration,
+    /// The running activity tasks.
+    pub(crate) tasks: TaskTracker,
+    /// The error that stopped the worker, if any.
+    fatal: Mutex<Option<WorkerError>>,
 }
 
-impl Worker {
-    /// Runs the worker until `signal` completes, then shuts it down gracefully and returns.
-    ///
-    /// ```no_run
-    /// # async fn run(worker: solo_worker::Worker) -> Result<(), solo_worker::WorkerError> {
-    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    /// # drop(stop);
-    /// worker.run_until(async { let _ = stopped.await; }).await
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// As [`run`](Self::run).
-    // Spelled out so that the signature promises a `Send` future.
-    #[allow(clippy::manual_async_fn)]
-    pub fn run_until<F>(self, signal: F) -> impl Future<Output = Result<(), WorkerError>> + Send
-    where
-        F: Future<Output = ()> + Send,
-    {
-        let handle = self.clone();
-        async move {
-            let run = self.run();
-            tokio::pin!(run);
-            tokio::select! {
-                result = &mut run => return result,
-                _ = signal => {
-                    tracing::info!("shutdown signal received");
-                    handle.begin_shutdown();
-                }
-            }
-            run.await
+impl Shutdown {
+    /// Nothing stopped yet; running activities get `grace` once shutdown begins.
+    pub(crate) fn new(grace: Duration) -> Self {
+        Shutdown {
+            stop_polling: CancellationToken::new(),
+            interrupt_polls: CancellationToken::new(),
+            abort: CancellationToken::new(),
+            grace,
+            tasks: TaskTracker::new(),
+            fatal: Mutex::new(None),
         }
     }
 
-    /// Runs the worker until Ctrl-C (or `SIGTERM` on Unix), then shuts it down gracefully and
-    /// returns. The usual last line of a worker program.
-    ///
-    /// # Errors
-    /// As [`run`](Self::run).
-    // Spelled out so that the signature promises a `Send` future.
-    #[allow(clippy::manual_async_fn)]
-    pub fn run_until_ctrl_c(self) -> impl Future<Output = Result<(), WorkerError>> + Send {
-        self.run_until(shutdown_signal())
+    /// Records an error that stops the worker (the first one wins), and starts shutting down.
+    pub(crate) fn stop_with(&self, error: WorkerError) {
+        {
+            let mut fatal = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
+            if fatal.is_none() {
+                *fatal = Some(error);
+            }
+        }
+        self.stop_polling.cancel();
+        self.interrupt_polls.cancel();
+    }
+
+    /// Takes the error that stopped the worker, if any.
+    pub(crate) fn take_fatal(&self) -> Option<WorkerError> {
+        self.fatal.lock().unwrap_or_else(|e| e.into_inner()).take()
     }
 }

@@ -3,90 +3,28 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
-use solo_client::{Client, DataConverter};
+use solo_client::Client;
 use solo_proto::temporal::api::enums::v1::TaskQueueType;
 use solo_proto::temporal::api::workflowservice::v1::{
     DescribeNamespaceRequest, ShutdownWorkerRequest,
 };
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::activity::ActivityService;
-use crate::blocking::BlockingPool;
 use crate::error::WorkerError;
-use crate::heartbeat::SendHeartbeat;
-use crate::interceptor::{PollOutcome, WorkerInterceptor, WorkerStatus};
-use crate::options::{WorkerBuilder, WorkerOptions};
-use crate::poller::{self, Scaler};
-use crate::rate_limit::RateLimiter;
-use crate::raw::{TaskCompleter, TaskPoller, namespaced};
-use crate::task::HeartbeatSender;
+use crate::interceptor::WorkerInterceptor;
+use crate::options::WorkerOptions;
+use crate::poller;
+use crate::raw::namespaced;
+use crate::runtime::Runtime;
 
 /// How long to let outstanding polls finish after a successful `ShutdownWorker` call, before
 /// cancelling them.
 const POLL_DRAIN_LIMIT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// What every poller and task of a worker shares.
-pub(crate) struct Shared {
-    pub(crate) task_queue: String,
-    pub(crate) namespace: String,
-    pub(crate) identity: String,
-    pub(crate) client: Client,
-    pub(crate) converter: DataConverter,
-    pub(crate) activities: HashMap<String, ActivityService>,
-    /// The registered names, sorted and comma-separated, for error messages.
-    pub(crate) registered: String,
-    pub(crate) options: WorkerOptions,
-    pub(crate) slots: Arc<Semaphore>,
-    pub(crate) poller: TaskPoller,
-    pub(crate) completer: TaskCompleter,
-    /// Sends heartbeats (through the codec) for every task.
-    pub(crate) heartbeats: Arc<dyn SendHeartbeat>,
-    pub(crate) blocking: BlockingPool,
-    pub(crate) rate_limiter: Option<RateLimiter>,
-    pub(crate) worker_instance_key: String,
-    /// Cancelled when shutdown begins: no new polls; activities may notice.
-    pub(crate) stop_polling: CancellationToken,
-    /// Cancelled to abandon polls that are in flight.
-    pub(crate) interrupt_polls: CancellationToken,
-    /// Cancelled when the graceful shutdown period is over.
-    pub(crate) abort: CancellationToken,
-    /// The running activity tasks.
-    pub(crate) tasks: TaskTracker,
-    /// The error that stopped the worker, if any.
-    pub(crate) fatal: Mutex<Option<WorkerError>>,
-    /// The target and running number of pollers.
-    pub(crate) scaler: Arc<Scaler>,
-    /// The interceptors, in registration order (usually none).
-    pub(crate) interceptors: Box<[Arc<dyn WorkerInterceptor>]>,
-    /// What interceptors see of the worker.
-    pub(crate) status: WorkerStatus,
-}
-
-impl Shared {
-    /// Tells the interceptors how a poll ended.
-    pub(crate) fn on_poll(&self, outcome: PollOutcome) {
-        for interceptor in self.interceptors.iter() {
-            interceptor.on_poll(&self.status, outcome);
-        }
-    }
-
-    /// Records an error that stops the worker, and starts shutting down.
-    pub(crate) fn stop_with(&self, error: WorkerError) {
-        {
-            let mut fatal = self.fatal.lock().unwrap_or_else(|e| e.into_inner());
-            if fatal.is_none() {
-                *fatal = Some(error);
-            }
-        }
-        self.stop_polling.cancel();
-        self.interrupt_polls.cancel();
-    }
-}
 
 /// Whether `run` was called and whether it has finished.
 #[derive(Default)]
@@ -131,33 +69,29 @@ struct RunState {
 ///   activities, then cancels the rest and reports them as retryable `WorkerShutdown`
 ///   failures, so the server retries them elsewhere.
 ///
-/// [`max_concurrent_activities`]: WorkerBuilder::max_concurrent_activities
-/// [graceful shutdown timeout]: WorkerBuilder::graceful_shutdown_timeout
+/// [`max_concurrent_activities`]: crate::WorkerBuilder::max_concurrent_activities
+/// [graceful shutdown timeout]: crate::WorkerBuilder::graceful_shutdown_timeout
 #[derive(Clone)]
 pub struct Worker {
-    shared: Arc<Shared>,
+    runtime: Arc<Runtime>,
     state: Arc<RunState>,
 }
 
 impl fmt::Debug for Worker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Worker")
-            .field("namespace", &self.shared.namespace)
-            .field("task_queue", &self.shared.task_queue)
-            .field("identity", &self.shared.identity)
-            .field("activities", &self.shared.registered)
+            .field("namespace", &self.runtime.namespace)
+            .field("task_queue", &self.runtime.task_queue)
+            .field("identity", &self.runtime.identity)
+            .field("activities", &self.runtime.registry.names())
             .field("running", &self.is_running())
             .finish()
     }
 }
 
 impl Worker {
-    /// Starts building a worker for `task_queue`, in the client's namespace, with the client's
-    /// data converter.
-    pub fn builder(client: Client, task_queue: impl Into<String>) -> WorkerBuilder {
-        WorkerBuilder::new(client, task_queue.into())
-    }
-
+    /// A worker with settled `options` (made by
+    /// [`WorkerBuilder::build`](crate::WorkerBuilder::build)).
     pub(crate) fn new(
         client: Client,
         task_queue: String,
@@ -165,80 +99,26 @@ impl Worker {
         options: WorkerOptions,
         interceptors: Vec<Arc<dyn WorkerInterceptor>>,
     ) -> Self {
-        let identity = options
-            .identity
-            .clone()
-            .unwrap_or_else(|| client.identity().to_owned());
-        let worker_instance_key = solo_connect::__private::random_uuid();
-        let mut poller = TaskPoller::new(&client, task_queue.clone())
-            .identity(identity.clone())
-            .worker_instance_key(worker_instance_key.clone());
-        if let Some(rate) = options.max_task_queue_activities_per_second {
-            poller = poller.task_queue_max_tasks_per_second(rate);
-        }
-        let completer = TaskCompleter::new(&client).identity(identity.clone());
-        let mut names: Vec<&str> = activities.keys().map(String::as_str).collect();
-        names.sort_unstable();
-        let registered = names.join(", ");
-        let blocking = BlockingPool::new(
-            options
-                .max_blocking_threads
-                .unwrap_or(options.max_concurrent_activities),
-        );
-        let slots = Arc::new(Semaphore::new(options.max_concurrent_activities));
-        let tasks = TaskTracker::new();
-        let scaler = Arc::new(Scaler::new(options.pollers));
-        let status = WorkerStatus::new(
-            client.namespace().to_owned(),
-            task_queue.clone(),
-            options.max_concurrent_activities,
-            slots.clone(),
-            tasks.clone(),
-            scaler.clone(),
-        );
         Worker {
-            shared: Arc::new(Shared {
-                namespace: client.namespace().to_owned(),
-                converter: client.data_converter().clone(),
-                identity,
+            runtime: Arc::new(Runtime::new(
+                client,
                 task_queue,
                 activities,
-                registered,
-                slots,
-                rate_limiter: options
-                    .max_activities_per_second
-                    .map(RateLimiter::per_second),
-                heartbeats: Arc::new(HeartbeatSender {
-                    completer: completer.clone(),
-                    converter: client.data_converter().clone(),
-                }),
                 options,
-                poller,
-                completer,
-                blocking,
-                worker_instance_key,
-                client,
-                stop_polling: CancellationToken::new(),
-                interrupt_polls: CancellationToken::new(),
-                abort: CancellationToken::new(),
-                tasks,
-                fatal: Mutex::new(None),
-                scaler,
-                interceptors: interceptors.into_boxed_slice(),
-                status,
-            }),
+                interceptors,
+            )),
             state: Arc::new(RunState::default()),
         }
     }
 
     /// The task queue this worker polls.
     pub fn task_queue(&self) -> &str {
-        &self.shared.task_queue
+        &self.runtime.task_queue
     }
 
     /// The identity the server records for this worker.
     pub fn identity(&self) -> &str {
-        &self.shared.identity
+        &self.runtime.identity
     }
 
     /// Whether [`run`](Self::run) has started and not yet returned.
@@ -264,7 +144,7 @@ impl Worker {
             if self.state.started.swap(true, Ordering::AcqRel) {
                 return Err(WorkerError::AlreadyStarted);
             }
-            let result = run_worker(self.shared.clone()).await;
+            let result = run_worker(self.runtime.clone()).await;
             self.state.finished.cancel();
             result
         }
@@ -274,7 +154,7 @@ impl Worker {
     /// graceful shutdown period. Calling it before [`run`](Self::run) makes `run` return at
     /// once.
     pub fn begin_shutdown(&self) {
-        self.shared.stop_polling.cancel();
+        self.runtime.shutdown.stop_polling.cancel();
     }
 
     /// Begins shutting down (at once, when called) and returns a future that completes when
@@ -299,80 +179,72 @@ struct Capabilities {
     poll_complete_on_shutdown: bool,
 }
 
-async fn run_worker(shared: Arc<Shared>) -> Result<(), WorkerError> {
-    if shared.stop_polling.is_cancelled() {
+async fn run_worker(runtime: Arc<Runtime>) -> Result<(), WorkerError> {
+    let shutdown = &runtime.shutdown;
+    if shutdown.stop_polling.is_cancelled() {
         return Ok(());
     }
     let capabilities = tokio::select! {
-        caps = describe_namespace(&shared) => caps?,
-        _ = shared.stop_polling.cancelled() => return Ok(()),
+        caps = describe_namespace(&runtime) => caps?,
+        _ = shutdown.stop_polling.cancelled() => return Ok(()),
     };
     tracing::info!(
-        namespace = %shared.namespace,
-        task_queue = %shared.task_queue,
-        identity = %shared.identity,
-        activities = %shared.registered,
-        slots = shared.options.max_concurrent_activities,
+        namespace = %runtime.namespace,
+        task_queue = %runtime.task_queue,
+        identity = %runtime.identity,
+        activities = %runtime.registry.names(),
+        slots = runtime.capacity.slots.max(),
         "worker started"
     );
-    for interceptor in shared.interceptors.iter() {
-        interceptor.on_worker_start(&shared.status);
-    }
+    runtime.interceptors.on_worker_start();
     let pollers = TaskTracker::new();
-    let scaler = shared.scaler.clone();
-    poller::start(&shared, &scaler, &pollers);
+    poller::start(&runtime, &pollers);
     pollers.close();
 
-    shared.stop_polling.cancelled().await;
-    tracing::info!(task_queue = %shared.task_queue, "worker shutting down: no new polls");
-    stop_polls(&shared, capabilities, &pollers).await;
+    shutdown.stop_polling.cancelled().await;
+    tracing::info!(task_queue = %runtime.task_queue, "worker shutting down: no new polls");
+    stop_polls(&runtime, capabilities, &pollers).await;
 
-    shared.tasks.close();
-    let running = shared.tasks.len();
+    shutdown.tasks.close();
+    let running = shutdown.tasks.len();
     if running > 0 {
-        let grace = shared.options.graceful_shutdown_timeout;
+        let grace = shutdown.grace;
         tracing::info!(
             running,
             grace_ms = grace.as_millis() as u64,
             "waiting for running activities"
         );
-        if tokio::time::timeout(grace, shared.tasks.wait())
+        if tokio::time::timeout(grace, shutdown.tasks.wait())
             .await
             .is_err()
         {
             tracing::warn!(
-                running = shared.tasks.len(),
+                running = shutdown.tasks.len(),
                 "graceful shutdown period over: cancelling the remaining activities and reporting them as failed, so that they are retried"
             );
-            shared.abort.cancel();
-            shared.tasks.wait().await;
+            shutdown.abort.cancel();
+            shutdown.tasks.wait().await;
         }
     }
-    for interceptor in shared.interceptors.iter() {
-        interceptor.on_worker_stop(&shared.status);
-    }
-    tracing::info!(task_queue = %shared.task_queue, "worker stopped");
-    let fatal = shared
-        .fatal
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
-    fatal.map_or(Ok(()), Err)
+    runtime.interceptors.on_worker_stop();
+    tracing::info!(task_queue = %runtime.task_queue, "worker stopped");
+    shutdown.take_fatal().map_or(Ok(()), Err)
 }
 
 /// Reads the namespace's capabilities, failing fast when it does not exist. Other errors are
 /// logged and the worker goes on without the optional features.
-async fn describe_namespace(shared: &Shared) -> Result<Capabilities, WorkerError> {
+async fn describe_namespace(runtime: &Runtime) -> Result<Capabilities, WorkerError> {
     let request = DescribeNamespaceRequest {
-        namespace: shared.namespace.clone(),
+        namespace: runtime.namespace.clone(),
         weak_consistency: true,
         ..Default::default()
     };
-    match shared
+    match runtime
+        .calls
         .client
         .connection()
         .workflow_service()
-        .describe_namespace(namespaced(&shared.namespace, request))
+        .describe_namespace(namespaced(&runtime.namespace, request))
         .await
     {
         Ok(response) => {
@@ -386,7 +258,7 @@ async fn describe_namespace(shared: &Shared) -> Result<Capabilities, WorkerError
             })
         }
         Err(s) if s.code() == tonic::Code::NotFound => Err(WorkerError::NamespaceNotFound {
-            namespace: shared.namespace.clone(),
+            namespace: runtime.namespace.clone(),
         }),
         Err(s) => {
             tracing::warn!(
@@ -402,22 +274,23 @@ async fn describe_namespace(shared: &Shared) -> Result<Capabilities, WorkerError
 /// Ends polling. When the server can complete outstanding polls on request, ask it to (so a
 /// task it is handing out right now is not lost in transit) and let them finish; otherwise,
 /// or if that fails, cancel them.
-async fn stop_polls(shared: &Shared, capabilities: Capabilities, pollers: &TaskTracker) {
-    if capabilities.poll_complete_on_shutdown && !shared.interrupt_polls.is_cancelled() {
+async fn stop_polls(runtime: &Runtime, capabilities: Capabilities, pollers: &TaskTracker) {
+    if capabilities.poll_complete_on_shutdown && !runtime.shutdown.interrupt_polls.is_cancelled() {
         let request = ShutdownWorkerRequest {
-            namespace: shared.namespace.clone(),
-            identity: shared.identity.clone(),
+            namespace: runtime.namespace.clone(),
+            identity: runtime.identity.clone(),
             reason: "graceful shutdown".into(),
-            worker_instance_key: shared.worker_instance_key.clone(),
-            task_queue: shared.task_queue.clone(),
+            worker_instance_key: runtime.calls.worker_instance_key.clone(),
+            task_queue: runtime.task_queue.clone(),
             task_queue_types: vec![TaskQueueType::Activity as i32],
             ..Default::default()
         };
-        match shared
+        match runtime
+            .calls
             .client
             .connection()
             .workflow_service()
-            .shutdown_worker(namespaced(&shared.namespace, request))
+            .shutdown_worker(namespaced(&runtime.namespace, request))
             .await
         {
             Ok(_) => {
@@ -434,6 +307,6 @@ async fn stop_polls(shared: &Shared, capabilities: Capabilities, pollers: &TaskT
             ),
         }
     }
-    shared.interrupt_polls.cancel();
+    runtime.shutdown.interrupt_polls.cancel();
     pollers.wait().await;
 }

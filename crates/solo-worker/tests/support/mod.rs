@@ -24,10 +24,10 @@ use solo_worker::{ActivityContext, ActivityFuture, ActivityImpl, Worker, WorkerE
 use tokio::task::JoinHandle;
 
 /// How long a test waits for anything before failing.
-pub const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A client on the shared dev server.
-pub async fn client() -> Client {
+pub(crate) async fn client() -> Client {
     let address = solo_testing::DevServer::shared()
         .expect("the dev server starts")
         .address();
@@ -38,12 +38,12 @@ pub async fn client() -> Client {
 }
 
 /// A name no other test uses.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4())
 }
 
 /// Options with a 10 s attempt timeout and fast retries (100 ms apart).
-pub fn options(id: &str, task_queue: &str) -> ActivityOptions {
+pub(crate) fn options(id: &str, task_queue: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10))
         .retry_policy(
             RetryPolicy::new()
@@ -53,13 +53,13 @@ pub fn options(id: &str, task_queue: &str) -> ActivityOptions {
 }
 
 /// Options that allow a single attempt.
-pub fn one_attempt(id: &str, task_queue: &str) -> ActivityOptions {
+pub(crate) fn one_attempt(id: &str, task_queue: &str) -> ActivityOptions {
     ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10))
         .retry_policy(RetryPolicy::new().maximum_attempts(1))
 }
 
 /// Fails the test when `future` takes longer than [`PATIENCE`].
-pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
+pub(crate) async fn within<F: Future>(what: &str, future: F) -> F::Output {
     match tokio::time::timeout(PATIENCE, future).await {
         Ok(output) => output,
         Err(_) => panic!("{what} did not finish within {PATIENCE:?}"),
@@ -67,14 +67,14 @@ pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
 }
 
 /// A worker running on a spawned task.
-pub struct Running {
+pub(crate) struct Running {
     pub worker: Worker,
     join: Option<JoinHandle<Result<(), WorkerError>>>,
 }
 
 impl Running {
     /// Spawns `worker.run()`.
-    pub fn start(worker: Worker) -> Running {
+    pub(crate) fn start(worker: Worker) -> Running {
         let join = tokio::spawn(worker.clone().run());
         Running {
             worker,
@@ -83,7 +83,7 @@ impl Running {
     }
 
     /// Shuts the worker down and returns what `run` returned.
-    pub async fn stop(mut self) -> Result<(), WorkerError> {
+    pub(crate) async fn stop(mut self) -> Result<(), WorkerError> {
         let join = self.join.take().unwrap();
         within("worker shutdown", async {
             self.worker.shutdown().await;
@@ -104,7 +104,7 @@ impl Drop for Running {
 type Body<I, O> = dyn Fn(ActivityContext, I) -> ActivityFuture<O> + Send + Sync;
 
 /// An activity written as a closure, for tests that need to observe or steer it.
-pub struct FnActivity<I, O> {
+pub(crate) struct FnActivity<I, O> {
     name: String,
     body: Arc<Body<I, O>>,
     _types: PhantomData<fn(I) -> O>,
@@ -121,7 +121,7 @@ impl<I, O> Clone for FnActivity<I, O> {
 }
 
 /// Makes an activity called `name` from an async closure.
-pub fn activity<I, O, F, Fut>(name: &str, f: F) -> FnActivity<I, O>
+pub(crate) fn activity<I, O, F, Fut>(name: &str, f: F) -> FnActivity<I, O>
 where
     I: Serialize + DeserializeOwned + Send + 'static,
     O: Serialize + DeserializeOwned + Send + 'static,
@@ -137,7 +137,7 @@ where
 
 /// Makes an activity called `name` from a closure that returns a boxed future (for example
 /// one from `solo_worker::run_blocking`).
-pub fn activity_boxed<I, O, F>(name: &str, f: F) -> FnActivity<I, O>
+pub(crate) fn activity_boxed<I, O, F>(name: &str, f: F) -> FnActivity<I, O>
 where
     I: Serialize + DeserializeOwned + Send + 'static,
     O: Serialize + DeserializeOwned + Send + 'static,
@@ -175,14 +175,14 @@ where
 
 /// Counts how many callers are inside at once and remembers the most.
 #[derive(Default)]
-pub struct Gauge {
+pub(crate) struct Gauge {
     now: std::sync::atomic::AtomicUsize,
     peak: std::sync::atomic::AtomicUsize,
 }
 
 impl Gauge {
     /// Enters; the guard leaves on drop.
-    pub fn enter(self: &Arc<Self>) -> GaugeGuard {
+    pub(crate) fn enter(self: &Arc<Self>) -> GaugeGuard {
         use std::sync::atomic::Ordering::SeqCst;
         let now = self.now.fetch_add(1, SeqCst) + 1;
         self.peak.fetch_max(now, SeqCst);
@@ -190,13 +190,13 @@ impl Gauge {
     }
 
     /// The most callers seen inside at once.
-    pub fn peak(&self) -> usize {
+    pub(crate) fn peak(&self) -> usize {
         self.peak.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
 /// Leaves a [`Gauge`] on drop.
-pub struct GaugeGuard(Arc<Gauge>);
+pub(crate) struct GaugeGuard(Arc<Gauge>);
 
 impl Drop for GaugeGuard {
     fn drop(&mut self) {
