@@ -59,6 +59,7 @@ mod metadata;
 mod namespace;
 mod observe;
 mod options;
+mod outage;
 mod reachability;
 mod retry;
 mod status;
@@ -92,5 +93,6 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::ids::{hostname, random_uuid};
+    pub use crate::outage::Outage;
     pub use crate::status::code_name;
 }

@@ -58,23 +58,39 @@ pub(crate) trait SendHeartbeat: Send + Sync + 'static {
 pub(crate) struct HeartbeatSender {
     pub(crate) completer: TaskCompleter,
     pub(crate) converter: solo_client::DataConverter,
+    /// Whether heartbeats are failing now, for the worker as a whole (one WARN per outage).
+    pub(crate) outage: Arc<solo_connect::__private::Outage>,
 }
 
 impl SendHeartbeat for HeartbeatSender {
     fn send(&self, task_token: Bytes, details: Vec<Payload>) -> HeartbeatFuture {
         let completer = self.completer.clone();
         let converter = self.converter.clone();
+        let outage = self.outage.clone();
         Box::pin(async move {
             let details = match converter.encode_payloads(details).await {
                 Ok(d) => d,
                 Err(e) => return HeartbeatReply::Failed(e.to_string()),
             };
             match completer.heartbeat(task_token, details).await {
-                Ok(r) => HeartbeatReply::Recorded {
-                    cancel_requested: r.cancel_requested,
-                },
+                Ok(r) => {
+                    if let Some(lasted) = outage.end() {
+                        tracing::info!(
+                            outage_ms = lasted.as_millis() as u64,
+                            "heartbeats are recorded again"
+                        );
+                    }
+                    HeartbeatReply::Recorded {
+                        cancel_requested: r.cancel_requested,
+                    }
+                }
                 Err(TaskError::NotFound { .. }) => HeartbeatReply::NotFound,
-                Err(e) => HeartbeatReply::Failed(e.to_string()),
+                Err(e) => {
+                    if outage.begin() {
+                        tracing::warn!(error = %e, "heartbeats failed; each running activity sends its latest details again after its throttle interval");
+                    }
+                    HeartbeatReply::Failed(e.to_string())
+                }
             }
         })
     }
@@ -198,7 +214,14 @@ async fn send_loop(outbox: Arc<Outbox>) {
                 return;
             }
             HeartbeatReply::Failed(message) => {
-                tracing::warn!(error = %message, "heartbeat failed; will retry with the next one");
+                tracing::debug!(error = %message, "heartbeat failed; sending the latest details again after the throttle interval");
+                // Send these details again unless newer ones arrived meanwhile.
+                outbox.state().pending.get_or_insert(details);
+                tokio::select! {
+                    _ = tokio::time::sleep(outbox.throttle) => {}
+                    _ = outbox.done.cancelled() => return,
+                }
+                continue;
             }
         }
         {
@@ -296,6 +319,34 @@ mod tests {
         hb.record(vec![to_payload(&6).unwrap()]);
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert_eq!(values(&recorder), vec![1, 5], "no heartbeats after finish");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failed_details_are_sent_again() {
+        let recorder = Arc::new(Recorder::default());
+        recorder
+            .replies
+            .lock()
+            .unwrap()
+            .push_back(HeartbeatReply::Failed("unavailable".into()));
+        let cancel = Arc::new(CancelState::default());
+        let hb = heartbeater(&recorder, &cancel);
+        hb.record(vec![to_payload(&7).unwrap()]);
+        recorder.notify.notified().await;
+        recorder.notify.notified().await; // after the throttle, without a new record()
+        assert_eq!(values(&recorder), vec![7, 7]);
+        // Newer details replace failed ones.
+        recorder
+            .replies
+            .lock()
+            .unwrap()
+            .push_back(HeartbeatReply::Failed("unavailable".into()));
+        hb.record(vec![to_payload(&8).unwrap()]);
+        recorder.notify.notified().await;
+        hb.record(vec![to_payload(&9).unwrap()]);
+        recorder.notify.notified().await;
+        assert_eq!(values(&recorder), vec![7, 7, 8, 9]);
+        assert_eq!(from_payload::<i32>(&hb.finish().unwrap()[0]).unwrap(), 9);
     }
 
     #[tokio::test(start_paused = true)]

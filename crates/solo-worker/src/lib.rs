@@ -67,6 +67,7 @@ mod worker;
 
 // One poller, and the jobs of one activity task.
 // poller -> task -> prepare -> report -> execute
+mod deliver;
 mod execute;
 mod poller;
 mod prepare;

@@ -69,6 +69,7 @@ async fn poll_loop(runtime: Arc<Runtime>, pollers: TaskTracker) {
         match polled {
             Ok(Some(task)) => {
                 runtime.interceptors.on_poll(PollOutcome::Task);
+                polls_answered(&runtime);
                 backoff.reset();
                 scaler.on_task(task.poller_delta_suggestion);
                 task::spawn(&runtime, task, permit);
@@ -76,6 +77,7 @@ async fn poll_loop(runtime: Arc<Runtime>, pollers: TaskTracker) {
             }
             Ok(None) => {
                 runtime.interceptors.on_poll(PollOutcome::Empty);
+                polls_answered(&runtime);
                 backoff.reset();
                 scaler.on_empty();
             }
@@ -97,7 +99,12 @@ async fn poll_loop(runtime: Arc<Runtime>, pollers: TaskTracker) {
                 drop(permit);
                 scaler.on_error(error.code() == tonic::Code::ResourceExhausted);
                 let delay = backoff.next_delay();
-                tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "polling failed; retrying");
+                // One WARN per outage for the whole worker, not one per failed poll.
+                if runtime.calls.poll_outage.begin() {
+                    tracing::warn!(error = %error, task_queue = %runtime.task_queue, "polling failed; the pollers retry with backoff (at most 10 s apart) until the server answers");
+                } else {
+                    tracing::debug!(error = %error, retry_in_ms = delay.as_millis() as u64, "polling failed again; retrying");
+                }
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = shutdown.stop_polling.cancelled() => break,
@@ -106,6 +113,13 @@ async fn poll_loop(runtime: Arc<Runtime>, pollers: TaskTracker) {
         }
     }
     scaler.release();
+}
+
+/// A poll got an answer: ends a recorded outage, with one INFO line.
+fn polls_answered(runtime: &Runtime) {
+    if let Some(lasted) = runtime.calls.poll_outage.end() {
+        tracing::info!(task_queue = %runtime.task_queue, outage_ms = lasted.as_millis() as u64, "polling works again");
+    }
 }
 
 #[cfg(test)]

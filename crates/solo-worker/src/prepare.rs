@@ -53,6 +53,7 @@ pub(crate) async fn prepare(
         mut info, input, ..
     } = task;
     let token = info.task_token.clone();
+    let deadline = local_deadline(&info);
     tracing::debug!("activity task received");
 
     let Some(service) = runtime.registry.get(&info.activity_type) else {
@@ -62,7 +63,7 @@ pub(crate) async fn prepare(
         ))
         .with_type(NOT_REGISTERED_ERROR_TYPE);
         tracing::warn!(%error, "failing the task");
-        fail_unstarted(runtime, span, &info, token, error, started).await;
+        fail_unstarted(runtime, span, &info, token, error, started, deadline).await;
         return None;
     };
 
@@ -76,7 +77,7 @@ pub(crate) async fn prepare(
                     info.activity_type
                 ))
                 .with_type(INPUT_DECODE_ERROR_TYPE);
-                fail_unstarted(runtime, span, &info, token, error, started).await;
+                fail_unstarted(runtime, span, &info, token, error, started, deadline).await;
                 return None;
             }
         }
@@ -94,7 +95,6 @@ pub(crate) async fn prepare(
         };
     }
 
-    let deadline = local_deadline(&info);
     let cancel = Arc::new(CancelState::default());
     let heartbeater = Heartbeater::new(
         token.clone(),

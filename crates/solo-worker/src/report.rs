@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use crate::activity::RESULT_ENCODE_ERROR_TYPE;
 use crate::cancellation::CancellationReason;
 use crate::context::ActivityContext;
+use crate::deliver::deliver;
 use crate::execute::Outcome;
 use crate::info::ActivityInfo;
 use crate::interceptor::{AttemptEnd, AttemptOutcome};
@@ -51,6 +52,7 @@ pub(crate) async fn report(
     reason: Option<CancellationReason>,
     last_details: Vec<Payload>,
     started: Instant,
+    deadline: Option<Instant>,
 ) {
     let report = decide(runtime, &context.info().activity_type, outcome, reason).await;
     attempt_ended(runtime, span, context.info(), &report, started);
@@ -64,7 +66,26 @@ pub(crate) async fn report(
     } else {
         Vec::new()
     };
-    respond(&runtime.calls.completer, token, report, last_details).await;
+    let delivery = Delivery {
+        deadline,
+        abort: &runtime.shutdown.abort,
+    };
+    respond(
+        &runtime.calls.completer,
+        token,
+        report,
+        last_details,
+        delivery,
+    )
+    .await;
+}
+
+/// How long to keep sending a report: until the attempt's deadline or the end of the
+/// shutdown grace period.
+#[derive(Clone, Copy)]
+pub(crate) struct Delivery<'a> {
+    pub(crate) deadline: Option<Instant>,
+    pub(crate) abort: &'a tokio_util::sync::CancellationToken,
 }
 
 /// Fails an attempt whose activity never started (not registered, input not decodable).
@@ -75,13 +96,25 @@ pub(crate) async fn fail_unstarted(
     token: Bytes,
     error: ApplicationError,
     started: Instant,
+    deadline: Option<Instant>,
 ) {
     let failure = ActivityError::from(error)
         .into_failure(&runtime.converter)
         .await;
     let report = Report::Fail(failure);
     attempt_ended(runtime, span, info, &report, started);
-    respond(&runtime.calls.completer, token, report, Vec::new()).await;
+    let delivery = Delivery {
+        deadline,
+        abort: &runtime.shutdown.abort,
+    };
+    respond(
+        &runtime.calls.completer,
+        token,
+        report,
+        Vec::new(),
+        delivery,
+    )
+    .await;
 }
 
 /// Records the attempt's outcome on its span and tells the interceptors.
@@ -199,30 +232,34 @@ async fn decide(
     Report::Fail(failure)
 }
 
-/// Sends `report`; when the server refuses it as invalid, sends a bare non-retryable failure
-/// instead.
+/// Sends `report` until the server has it (see [`deliver`]); when the server refuses it as
+/// invalid, sends a bare non-retryable failure instead.
 async fn respond(
     completer: &TaskCompleter,
     token: Bytes,
     report: Report,
     last_details: Vec<Payload>,
+    delivery: Delivery<'_>,
 ) {
+    let Delivery { deadline, abort } = delivery;
     let (what, result) = match report {
         Report::Complete(payload) => {
             tracing::debug!("activity completed");
+            let result = vec![payload];
+            let send = || completer.complete(token.clone(), result.clone());
+            ("result", deliver("result", deadline, abort, send).await)
+        }
+        Report::Fail(failure) => {
+            let send = || completer.fail(token.clone(), failure.clone(), last_details.clone());
+            ("failure", deliver("failure", deadline, abort, send).await)
+        }
+        Report::Cancel(details) => {
+            let send = || completer.cancel(token.clone(), details.clone());
             (
-                "result",
-                completer.complete(token.clone(), vec![payload]).await,
+                "cancellation",
+                deliver("cancellation", deadline, abort, send).await,
             )
         }
-        Report::Fail(failure) => (
-            "failure",
-            completer.fail(token.clone(), failure, last_details).await,
-        ),
-        Report::Cancel(details) => (
-            "cancellation",
-            completer.cancel(token.clone(), details).await,
-        ),
         Report::Nothing(reason) => {
             tracing::info!(%reason, "not reporting the attempt");
             return;
@@ -250,7 +287,8 @@ async fn respond(
                 )),
                 ..Default::default()
             };
-            if let Err(e) = completer.fail(token, failure, Vec::new()).await {
+            let send = || completer.fail(token.clone(), failure.clone(), Vec::new());
+            if let Err(e) = deliver("failure", deadline, abort, send).await {
                 tracing::warn!(error = %e, "could not report the activity's outcome");
             }
         }

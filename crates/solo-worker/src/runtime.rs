@@ -47,6 +47,8 @@ pub(crate) struct Calls {
     /// Names this worker process in its polls and in `ShutdownWorker`.
     pub(crate) worker_instance_key: String,
     pub(crate) poller: TaskPoller,
+    /// Whether polls are failing now (shared by the pollers, so an outage is logged once).
+    pub(crate) poll_outage: solo_connect::__private::Outage,
     pub(crate) completer: TaskCompleter,
     /// Sends heartbeats (through the codec) for every task.
     pub(crate) heartbeats: Arc<dyn SendHeartbeat>,
@@ -91,6 +93,7 @@ impl Runtime {
         let heartbeats = Arc::new(HeartbeatSender {
             completer: completer.clone(),
             converter: converter.clone(),
+            outage: Arc::default(),
         });
         let capacity = Capacity {
             slots: Slots::new(options.max_concurrent_activities),
@@ -122,6 +125,7 @@ impl Runtime {
                 client,
                 worker_instance_key,
                 poller,
+                poll_outage: Default::default(),
                 completer,
                 heartbeats,
             },

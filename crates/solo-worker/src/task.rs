@@ -89,6 +89,7 @@ async fn run(
         cancel.reason(),
         last_details,
         started,
+        deadline,
     ))
     .await;
     drop(permit);
