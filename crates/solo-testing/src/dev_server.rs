@@ -3,14 +3,21 @@
 //! [`DevServer`] starts `temporal server start-dev` on a free loopback port, waits until its
 //! frontend answers gRPC, and stops it when dropped. The CLI is located (or installed) by
 //! [`crate::cli::ensure_cli`].
+//!
+//! For crash tests, [`DevServer::kill`] ends the server with SIGKILL (no shutdown of any kind,
+//! as a crash or an OOM kill) and [`DevServer::restart`] starts it again on the same port. With
+//! [`DevServerOptions::persistent`] (or [`DevServerOptions::db_filename`]) its state lives in a
+//! SQLite file that survives the kill, so everything started before it is still there after
+//! the restart.
 
 use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
-
-use crate::cli::{CliError, ensure_cli};
 use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+
+use crate::cli::{CliError, ensure_cli};
+use crate::server_process::{Spawner, StateDir, die_with_parent};
 
 /// Errors from finding, installing or starting the dev server.
 #[derive(Debug, thiserror::Error)]
@@ -41,10 +48,33 @@ pub enum DevServerError {
     /// No free loopback port could be reserved.
     #[error("no free loopback port: {0}")]
     NoPort(#[source] std::io::Error),
+    /// The directory for the persistent database could not be created.
+    #[error("could not create a directory for the dev server's database under {dir}: {source}")]
+    StateDir {
+        /// Where it was tried.
+        dir: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// [`DevServer::kill`] could not kill or reap the server process.
+    #[error("could not kill the dev server (pid {pid}) on {addr}: {source}")]
+    Kill {
+        /// The server's process id.
+        pid: u32,
+        /// Where it serves.
+        addr: SocketAddr,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// How a start that failed because the server process ended is described.
 const EXITED: &str = "the server exited with";
+
+/// How long [`DevServer::restart`] retries a server that exits at once (its port still held).
+const RESTART_BIND_WINDOW: Duration = Duration::from_secs(10);
 
 /// Options for [`DevServer::start_with`].
 #[derive(Debug, Clone, Default)]
@@ -63,14 +93,33 @@ pub struct DevServerOptions {
     pub ui_port: Option<u16>,
     /// Let the server log to this process's stderr instead of discarding its output.
     pub inherit_output: bool,
+    /// Keep the server's state in a SQLite file (`--db-filename`) in a temporary directory
+    /// owned by the [`DevServer`] and removed when it is dropped, so that
+    /// [`DevServer::restart`] finds everything created before [`DevServer::kill`]. Without it
+    /// (and without `db_filename`) the state lives in memory and a restart starts empty.
+    pub persistent: bool,
+    /// Keep the server's state in this SQLite file instead (created when missing, never
+    /// removed). Takes precedence over `persistent`.
+    pub db_filename: Option<PathBuf>,
 }
 
 /// A running `temporal server start-dev` process, stopped on drop.
+///
+/// The process is started from a thread the `DevServer` owns and is killed by Linux
+/// (`PR_SET_PDEATHSIG`) if that thread ends, so a test process that dies never leaves a server
+/// behind, and a `DevServer` may be started, restarted and dropped from any thread.
 #[derive(Debug)]
 pub struct DevServer {
     child: Option<Child>,
     addr: SocketAddr,
     ui_url: Option<String>,
+    cli: PathBuf,
+    /// The options it was started with, with the ports it got filled in.
+    options: DevServerOptions,
+    db_file: Option<PathBuf>,
+    spawner: Spawner,
+    /// Declared last: removed after the server has been killed.
+    _state_dir: Option<StateDir>,
 }
 
 impl DevServer {
@@ -108,23 +157,62 @@ impl DevServer {
     }
 
     fn start_once(cli: &Path, options: &DevServerOptions) -> Result<Self, DevServerError> {
-        let cli = cli.to_path_buf();
+        let mut options = options.clone();
         let port = match options.port {
             Some(port) => port,
             None => free_port()?,
         };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut cmd = Command::new(&cli);
-        cmd.args(["server", "start-dev", "--ip", "127.0.0.1", "--port"])
-            .arg(port.to_string())
-            .args(["--log-level", "error"]);
+        options.port = Some(port);
         let mut ui_url = None;
         if options.ui {
             let ui_port = options.ui_port.unwrap_or(port.saturating_add(1000));
-            cmd.arg("--ui-port").arg(ui_port.to_string());
+            options.ui_port = Some(ui_port);
             ui_url = Some(format!("http://127.0.0.1:{ui_port}"));
-        } else {
-            cmd.arg("--headless");
+        }
+        let (db_file, state_dir) = match (&options.db_filename, options.persistent) {
+            (Some(file), _) => (Some(file.clone()), None),
+            (None, true) => {
+                let dir = StateDir::create()
+                    .map_err(|(dir, source)| DevServerError::StateDir { dir, source })?;
+                (Some(dir.path().join("temporal.sqlite")), Some(dir))
+            }
+            (None, false) => (None, None),
+        };
+        let spawner = Spawner::start().map_err(|source| DevServerError::Spawn {
+            cli: cli.to_path_buf(),
+            source,
+        })?;
+        let mut server = DevServer {
+            child: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            ui_url,
+            cli: cli.to_path_buf(),
+            options,
+            db_file,
+            spawner,
+            _state_dir: state_dir,
+        };
+        server.launch()?;
+        Ok(server)
+    }
+
+    /// Spawns the process for the recorded options and waits until it is ready.
+    fn launch(&mut self) -> Result<(), DevServerError> {
+        let options = &self.options;
+        let mut cmd = Command::new(&self.cli);
+        cmd.args(["server", "start-dev", "--ip", "127.0.0.1", "--port"])
+            .arg(self.addr.port().to_string())
+            .args(["--log-level", "error"]);
+        match options.ui_port.filter(|_| options.ui) {
+            Some(ui_port) => {
+                cmd.arg("--ui-port").arg(ui_port.to_string());
+            }
+            None => {
+                cmd.arg("--headless");
+            }
+        }
+        if let Some(db_file) = &self.db_file {
+            cmd.arg("--db-filename").arg(db_file);
         }
         for value in &options.dynamic_config {
             cmd.arg("--dynamic-config-value").arg(value);
@@ -142,18 +230,79 @@ impl DevServer {
         }
         cmd.stdin(Stdio::null());
         die_with_parent(&mut cmd);
-        tracing::debug!(cli = %cli.display(), %addr, "starting dev server");
-        let child = cmd.spawn().map_err(|source| DevServerError::Spawn {
-            cli: cli.clone(),
-            source,
-        })?;
-        let mut server = DevServer {
-            child: Some(child),
-            addr,
-            ui_url,
+        tracing::debug!(cli = %self.cli.display(), addr = %self.addr, "starting dev server");
+        let child = self
+            .spawner
+            .spawn(cmd)
+            .map_err(|source| DevServerError::Spawn {
+                cli: self.cli.clone(),
+                source,
+            })?;
+        self.child = Some(child);
+        self.wait_ready(Duration::from_secs(60))
+    }
+
+    /// Kills the server with SIGKILL — no graceful shutdown, as a crash would — and waits
+    /// until the process is gone. Does nothing when it is not running. The port and, with
+    /// [`DevServerOptions::persistent`], the database stay reserved for
+    /// [`restart`](Self::restart).
+    ///
+    /// # Errors
+    /// When the process cannot be signalled or reaped.
+    pub fn kill(&mut self) -> Result<(), DevServerError> {
+        let Some(mut child) = self.child.take() else {
+            return Ok(());
         };
-        server.wait_ready(Duration::from_secs(60))?;
-        Ok(server)
+        let pid = child.id();
+        let failed = |source| DevServerError::Kill {
+            pid,
+            addr: self.addr,
+            source,
+        };
+        // `Child::kill` sends SIGKILL on Unix.
+        if let Err(e) = child.kill() {
+            self.child = Some(child);
+            return Err(failed(e));
+        }
+        child.wait().map_err(failed)?;
+        tracing::debug!(addr = %self.addr, pid, "dev server killed");
+        Ok(())
+    }
+
+    /// Starts the server again on the same port, with the same options and database file, and
+    /// waits until it is ready; kills it first (as [`kill`](Self::kill)) if it is running.
+    /// A bind that fails because the port is still held is retried for up to 10 s.
+    ///
+    /// Only a server started with [`DevServerOptions::persistent`] or
+    /// [`DevServerOptions::db_filename`] keeps its state: otherwise it comes back empty.
+    ///
+    /// # Errors
+    /// As [`DevServer::start`], and [`DevServerError::Kill`].
+    pub fn restart(&mut self) -> Result<(), DevServerError> {
+        self.kill()?;
+        let started = Instant::now();
+        loop {
+            match self.launch() {
+                Err(DevServerError::NotReady { reason, .. })
+                    if started.elapsed() < RESTART_BIND_WINDOW && reason.starts_with(EXITED) =>
+                {
+                    tracing::debug!(%reason, addr = %self.addr, "the restarted dev server exited at once; trying again");
+                    self.child = None;
+                    std::thread::sleep(Duration::from_millis(250));
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// The server's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The SQLite file holding the server's state, when it has one.
+    pub fn db_filename(&self) -> Option<&Path> {
+        self.db_file.as_deref()
     }
 
     /// A server shared by every caller in this process, started on first use and stopped when
@@ -163,25 +312,9 @@ impl DevServer {
     /// As [`DevServer::start`]; the first error is returned to every caller.
     pub fn shared() -> Result<&'static DevServer, DevServerError> {
         static SHARED: OnceLock<Result<DevServer, String>> = OnceLock::new();
-        let result = SHARED.get_or_init(|| {
-            // The server is tied to the thread that spawned it (see `die_with_parent`), so spawn
-            // it from a thread that lives as long as the process.
-            let (tx, rx) = std::sync::mpsc::channel();
-            let spawned = std::thread::Builder::new()
-                .name("solo-dev-server".into())
-                .spawn(move || {
-                    let _ = tx.send(DevServer::start().map_err(|e| e.to_string()));
-                    loop {
-                        std::thread::park();
-                    }
-                });
-            match spawned {
-                Ok(_) => rx
-                    .recv()
-                    .unwrap_or_else(|_| Err("the dev server thread stopped".to_owned())),
-                Err(e) => Err(e.to_string()),
-            }
-        });
+        // Never dropped, so its spawner thread (and with it the server) lives as long as the
+        // process.
+        let result = SHARED.get_or_init(|| DevServer::start().map_err(|e| e.to_string()));
         result.as_ref().map_err(|reason| DevServerError::NotReady {
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             waited: Duration::ZERO,
@@ -209,11 +342,11 @@ impl DevServer {
         self.ui_url.as_deref()
     }
 
-    /// Stops the server now (also done on drop).
+    /// Stops the server now (also done on drop). Unlike [`kill`](Self::kill), reports no
+    /// error.
     pub fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Err(e) = self.kill() {
+            tracing::warn!(error = %e, "could not stop the dev server");
         }
     }
 
@@ -287,25 +420,6 @@ pub fn free_port() -> Result<u16, DevServerError> {
         .port();
     Ok(port)
 }
-
-/// Asks Linux to kill the server when the thread that started it exits, so a test process that
-/// dies never leaves a server behind.
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-fn die_with_parent(cmd: &mut Command) {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs in the child between fork and exec and only calls `prctl`,
-    // which is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-            Ok(())
-        });
-    }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn die_with_parent(_cmd: &mut Command) {}
 
 #[cfg(test)]
 mod tests {
