@@ -350,35 +350,48 @@ impl DevServer {
         }
     }
 
+    /// Waits until the server answers gRPC. Runs on a thread of its own, since the caller may
+    /// be inside an async runtime (tests call `DevServer::shared()` from `#[tokio::test]`s),
+    /// where building, blocking on and dropping a runtime all panic.
     fn wait_ready(&mut self, limit: Duration) -> Result<(), DevServerError> {
+        let addr = self.addr;
+        let url = self.url();
+        let child = &mut self.child;
         let started = Instant::now();
-        let not_ready = |reason: String| DevServerError::NotReady {
-            addr: self.addr,
+        let not_ready = move |reason: String| DevServerError::NotReady {
+            addr,
             waited: started.elapsed(),
             reason,
         };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| not_ready(e.to_string()))?;
-        let url = self.url();
-        let mut last = String::from("no answer yet");
-        while started.elapsed() < limit {
-            if let Some(child) = self.child.as_mut()
-                && let Ok(Some(status)) = child.try_wait()
-            {
-                return Err(not_ready(format!("{EXITED} {status}")));
-            }
-            if std::net::TcpStream::connect_timeout(&self.addr, Duration::from_millis(200)).is_ok()
-            {
-                match runtime.block_on(probe(url.clone())) {
-                    Ok(()) => return Ok(()),
-                    Err(e) => last = e,
-                }
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Err(not_ready(last))
+        std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| not_ready(e.to_string()))?;
+                    let mut last = String::from("no answer yet");
+                    while started.elapsed() < limit {
+                        if let Some(child) = child.as_mut()
+                            && let Ok(Some(status)) = child.try_wait()
+                        {
+                            return Err(not_ready(format!("{EXITED} {status}")));
+                        }
+                        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200))
+                            .is_ok()
+                        {
+                            match runtime.block_on(probe(url.clone())) {
+                                Ok(()) => return Ok(()),
+                                Err(e) => last = e,
+                            }
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    Err(not_ready(last))
+                })
+                .join()
+                .unwrap_or_else(|_| Err(not_ready("the readiness check panicked".to_owned())))
+        })
     }
 }
 
