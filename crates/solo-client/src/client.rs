@@ -5,29 +5,26 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use solo_connect::{ClientConfig, Connection};
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::workflowservice::v1::{
-    CountActivityExecutionsRequest, DescribeNamespaceRequest, ListActivityExecutionsRequest,
+    CountActivityExecutionsRequest, DescribeNamespaceRequest,
 };
-use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
 use tracing::Instrument;
 
 use crate::activity::Activity;
 use crate::args::ActivityArgs;
+use crate::call::{CallCore, CallKind};
 use crate::converter::DataConverter;
-use crate::error::{Error, Target, from_status};
+use crate::error::Error;
 use crate::handle::ActivityHandle;
 use crate::interceptor::ClientInterceptor;
-use crate::list::{ActivityExecution, ActivityExecutionCount, ListActivities};
+use crate::list::{ActivityExecutionCount, ListActivities};
 use crate::options::ActivityOptions;
-use crate::rpc;
+use crate::rpc::{COUNT_ACTIVITY_EXECUTIONS, DESCRIBE_NAMESPACE};
+use crate::status::Target;
 use crate::telemetry;
-
-/// The gRPC metadata key Temporal routes namespaced calls by.
-const NAMESPACE_HEADER: &str = "temporal-namespace";
 
 /// Settings for [`Client::new`]: namespace, identity, data converter and interceptors.
 ///
@@ -111,19 +108,6 @@ pub fn default_identity() -> String {
     )
 }
 
-struct ClientInner {
-    connection: Connection,
-    namespace: String,
-    /// The `temporal-namespace` header value, built once (`None` if the namespace cannot be a
-    /// header value; the connection's own header then applies).
-    namespace_header: Option<MetadataValue<Ascii>>,
-    identity: String,
-    converter: DataConverter,
-    interceptors: Vec<Arc<dyn ClientInterceptor>>,
-    long_poll_timeout: Option<Duration>,
-    start_delay_supported: tokio::sync::OnceCell<bool>,
-}
-
 /// A Temporal client for Standalone Activities.
 ///
 /// A `Client` is a [`Connection`] bound to a namespace, an identity, a data converter and
@@ -163,16 +147,19 @@ struct ClientInner {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    core: CallCore,
+    /// Whether the namespace honours `start_delay`: asked once, on the first start that
+    /// needs it, and shared by the clones.
+    start_delay_supported: Arc<tokio::sync::OnceCell<bool>>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("namespace", &self.inner.namespace)
-            .field("identity", &self.inner.identity)
-            .field("data_converter", &self.inner.converter)
-            .field("interceptors", &self.inner.interceptors.len())
+            .field("namespace", &self.core.namespace())
+            .field("identity", &self.core.identity())
+            .field("data_converter", self.core.converter())
+            .field("interceptors", &self.core.interceptor_count())
             .finish_non_exhaustive()
     }
 }
@@ -238,57 +225,41 @@ impl Client {
             .namespace
             .unwrap_or_else(|| connection.namespace().to_owned());
         Client {
-            inner: Arc::new(ClientInner {
+            core: CallCore::new(
                 connection,
-                namespace_header: MetadataValue::try_from(namespace.as_str()).ok(),
                 namespace,
-                identity: options.identity.unwrap_or_else(default_identity),
-                converter: options.data_converter,
-                interceptors: options.interceptors,
-                long_poll_timeout: options.long_poll_timeout,
-                start_delay_supported: tokio::sync::OnceCell::new(),
-            }),
+                options.identity.unwrap_or_else(default_identity),
+                options.data_converter,
+                options.interceptors,
+                options.long_poll_timeout,
+            ),
+            start_delay_supported: Arc::default(),
         }
     }
 
     /// The underlying connection, for calls this client does not wrap.
     pub fn connection(&self) -> &Connection {
-        &self.inner.connection
+        self.core.connection()
     }
 
     /// The namespace every call of this client targets.
     pub fn namespace(&self) -> &str {
-        &self.inner.namespace
+        self.core.namespace()
     }
 
     /// The identity recorded with the calls that change an activity.
     pub fn identity(&self) -> &str {
-        &self.inner.identity
+        self.core.identity()
     }
 
     /// The data converter used for inputs, results and details.
     pub fn data_converter(&self) -> &DataConverter {
-        &self.inner.converter
+        self.core.converter()
     }
 
-    pub(crate) fn long_poll_timeout(&self) -> Option<Duration> {
-        self.inner.long_poll_timeout
-    }
-
-    /// Wraps a message in a request with the namespace header, after the interceptors' `on_call`.
-    pub(crate) fn request<T>(&self, method: &str, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        self.prepare(method, request.metadata_mut());
-        request
-    }
-
-    fn prepare(&self, method: &str, metadata: &mut MetadataMap) {
-        if let Some(value) = &self.inner.namespace_header {
-            metadata.insert(NAMESPACE_HEADER, value.clone());
-        }
-        for interceptor in &self.inner.interceptors {
-            interceptor.on_call(method, metadata);
-        }
+    /// The call core, for the worker's raw task API.
+    pub(crate) fn core(&self) -> &CallCore {
+        &self.core
     }
 
     /// Starts an activity and returns a handle to it, without waiting for it to run.
@@ -334,7 +305,7 @@ impl Client {
         input: A::Input,
         options: ActivityOptions,
     ) -> Result<ActivityHandle<A::Output>, Error> {
-        let payloads = self.inner.converter.encode_input(&input).await?;
+        let payloads = self.core.converter().encode_input(&input).await?;
         self.start_encoded(activity.name(), payloads.payloads, &options)
             .await
     }
@@ -410,7 +381,7 @@ impl Client {
         options: ActivityOptions,
     ) -> Result<ActivityHandle<O>, Error> {
         let payloads = args.into_payloads()?;
-        let payloads = self.inner.converter.encode_payloads(payloads).await?;
+        let payloads = self.core.converter().encode_payloads(payloads).await?;
         self.start_encoded(activity_type, payloads, &options).await
     }
 
@@ -484,39 +455,22 @@ impl Client {
                 self.identity(),
                 activity_type,
                 input,
-                &self.inner.converter,
+                self.core.converter(),
             )
             .await?;
-        let (mut metadata, extensions, mut message) = tonic::Request::new(message).into_parts();
-        for interceptor in &self.inner.interceptors {
-            interceptor.on_start_activity(&mut message, &mut metadata);
-        }
-        self.prepare("StartActivityExecution", &mut metadata);
-        let activity_id = message.activity_id.clone();
-        let request = tonic::Request::from_parts(metadata, extensions, message);
         tracing::debug!(
-            activity_id = %activity_id,
+            activity_id = %message.activity_id,
             activity_type,
             task_queue = options.task_queue(),
             "starting activity"
         );
-        let response = rpc::start_activity_execution(&self.inner.connection, request)
-            .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    Target::Activity {
-                        namespace: self.namespace(),
-                        activity_id: &activity_id,
-                        run_id: None,
-                    },
-                )
-            })?;
+        let activity_id = message.activity_id.clone();
+        let response = self.core.start(message).await?;
         if !response.started {
             tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
         }
         Ok(ActivityHandle::new(
-            self.clone(),
+            self.core.clone(),
             activity_id,
             Some(response.run_id).filter(|r| !r.is_empty()),
         ))
@@ -525,26 +479,21 @@ impl Client {
     /// Whether the namespace honours `start_delay`; asked once per client and cached.
     async fn supports_start_delay(&self) -> Result<bool, Error> {
         let supported = self
-            .inner
             .start_delay_supported
             .get_or_try_init(|| async {
-                let request = self.request(
-                    "DescribeNamespace",
-                    DescribeNamespaceRequest {
-                        namespace: self.namespace().to_owned(),
-                        ..Default::default()
-                    },
-                );
-                let response = rpc::describe_namespace(&self.inner.connection, request)
-                    .await
-                    .map_err(|status| {
-                        from_status(
-                            status,
-                            Target::Namespace {
-                                namespace: self.namespace(),
-                            },
-                        )
-                    })?;
+                let message = DescribeNamespaceRequest {
+                    namespace: self.namespace().to_owned(),
+                    ..Default::default()
+                };
+                let response = self
+                    .core
+                    .call(
+                        DESCRIBE_NAMESPACE,
+                        message,
+                        Target::Namespace,
+                        CallKind::Unary,
+                    )
+                    .await?;
                 let supported = response
                     .namespace_info
                     .and_then(|info| info.capabilities)
@@ -577,7 +526,7 @@ impl Client {
         run_id: Option<String>,
     ) -> ActivityHandle<O> {
         ActivityHandle::new(
-            self.clone(),
+            self.core.clone(),
             activity_id.into(),
             run_id.filter(|r| !r.is_empty()),
         )
@@ -601,41 +550,7 @@ impl Client {
     /// Items are `Err` with [`Error::InvalidQuery`] when the server rejects the query (the
     /// stream ends after an error).
     pub fn list_activities(&self, query: impl Into<String>) -> ListActivities {
-        ListActivities::new(self.clone(), query.into())
-    }
-
-    pub(crate) async fn list_page(
-        &self,
-        query: String,
-        token: Bytes,
-        page_size: u32,
-    ) -> Result<(Vec<ActivityExecution>, Bytes), Error> {
-        let request = self.request(
-            "ListActivityExecutions",
-            ListActivityExecutionsRequest {
-                namespace: self.namespace().to_owned(),
-                page_size: i32::try_from(page_size).unwrap_or(i32::MAX),
-                next_page_token: token,
-                query: query.clone(),
-            },
-        );
-        let response = rpc::list_activity_executions(&self.inner.connection, request)
-            .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    Target::Query {
-                        namespace: self.namespace(),
-                        query: &query,
-                    },
-                )
-            })?;
-        let items = response
-            .executions
-            .into_iter()
-            .map(ActivityExecution::from_proto)
-            .collect();
-        Ok((items, response.next_page_token))
+        ListActivities::new(self.core.clone(), query.into())
     }
 
     /// Counts the standalone activity executions that match a List Filter query; with
@@ -661,24 +576,19 @@ impl Client {
         query: impl Into<String>,
     ) -> Result<ActivityExecutionCount, Error> {
         let query = query.into();
-        let request = self.request(
-            "CountActivityExecutions",
-            CountActivityExecutionsRequest {
-                namespace: self.namespace().to_owned(),
-                query: query.clone(),
-            },
-        );
-        let response = rpc::count_activity_executions(&self.inner.connection, request)
-            .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    Target::Query {
-                        namespace: self.namespace(),
-                        query: &query,
-                    },
-                )
-            })?;
+        let message = CountActivityExecutionsRequest {
+            namespace: self.namespace().to_owned(),
+            query: query.clone(),
+        };
+        let response = self
+            .core
+            .call(
+                COUNT_ACTIVITY_EXECUTIONS,
+                message,
+                Target::Query { query: &query },
+                CallKind::Unary,
+            )
+            .await?;
         Ok(ActivityExecutionCount::from_proto(response))
     }
 }

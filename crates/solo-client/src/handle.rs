@@ -20,14 +20,16 @@ use solo_proto::temporal::api::workflowservice::v1::{
     RequestCancelActivityExecutionRequest, TerminateActivityExecutionRequest,
 };
 
-use crate::client::Client;
+use crate::call::{CallCore, CallKind};
 use crate::converter::DataConverter;
 use crate::description::ActivityDescription;
-use crate::error::{Error, RpcError, Target, from_status};
+use crate::error::{Error, RpcError};
 use crate::failure::{ActivityFailure, FailureKind};
-use crate::long_poll::long_poll;
-use crate::rpc;
-use solo_connect::Connection;
+use crate::rpc::{
+    DELETE_ACTIVITY_EXECUTION, DESCRIBE_ACTIVITY_EXECUTION, POLL_ACTIVITY_EXECUTION,
+    REQUEST_CANCEL_ACTIVITY_EXECUTION, Rpc, TERMINATE_ACTIVITY_EXECUTION,
+};
+use crate::status::Target;
 
 /// What [`ActivityHandle::describe_with`] includes besides the always-present fields.
 ///
@@ -67,11 +69,11 @@ impl DescribeOptions {
 
 /// A handle to one activity execution, typed by the activity's output `O`.
 ///
-/// From [`Client::start_activity`] (which knows the run id) or
-/// [`Client::get_activity_handle`]. A handle without a run id targets the latest run with its
-/// activity id. Cloning is cheap.
+/// From [`Client::start_activity`](crate::Client::start_activity) (which knows the run id) or
+/// [`Client::get_activity_handle`](crate::Client::get_activity_handle). A handle without a run
+/// id targets the latest run with its activity id. Cloning is cheap.
 pub struct ActivityHandle<O> {
-    client: Client,
+    core: CallCore,
     activity_id: String,
     run_id: Option<String>,
     output: PhantomData<fn() -> O>,
@@ -80,7 +82,7 @@ pub struct ActivityHandle<O> {
 impl<O> Clone for ActivityHandle<O> {
     fn clone(&self) -> Self {
         ActivityHandle {
-            client: self.client.clone(),
+            core: self.core.clone(),
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone(),
             output: PhantomData,
@@ -99,9 +101,9 @@ impl<O> fmt::Debug for ActivityHandle<O> {
 }
 
 impl<O> ActivityHandle<O> {
-    pub(crate) fn new(client: Client, activity_id: String, run_id: Option<String>) -> Self {
+    pub(crate) fn new(core: CallCore, activity_id: String, run_id: Option<String>) -> Self {
         ActivityHandle {
-            client,
+            core,
             activity_id,
             run_id,
             output: PhantomData,
@@ -112,7 +114,7 @@ impl<O> ActivityHandle<O> {
     fn span(&self, operation: &'static str) -> tracing::Span {
         crate::telemetry::call_span(
             operation,
-            self.client.namespace(),
+            self.core.namespace(),
             &self.activity_id,
             self.run_id.as_deref().unwrap_or(""),
         )
@@ -142,26 +144,20 @@ impl<O> ActivityHandle<O> {
         self.run_id.as_deref()
     }
 
-    /// The client this handle calls through.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// The same handle with another output type (for example `serde_json::Value`).
     pub fn with_output<T>(self) -> ActivityHandle<T> {
-        ActivityHandle::new(self.client, self.activity_id, self.run_id)
+        ActivityHandle::new(self.core, self.activity_id, self.run_id)
     }
 
     fn target(&self) -> Target<'_> {
         Target::Activity {
-            namespace: self.client.namespace(),
             activity_id: &self.activity_id,
             run_id: self.run_id.as_deref(),
         }
     }
 
     fn converter(&self) -> &DataConverter {
-        self.client.data_converter()
+        self.core.converter()
     }
 
     /// Waits for the activity to close and returns its result.
@@ -203,22 +199,15 @@ impl<O> ActivityHandle<O> {
 
     async fn poll_outcome(&self) -> Result<ActivityExecutionOutcome, Error> {
         let message = PollActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
+            namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone().unwrap_or_default(),
         };
-        long_poll(|| {
-            let mut request = self
-                .client
-                .request("PollActivityExecution", message.clone());
-            if let Some(timeout) = self.client.long_poll_timeout() {
-                request.set_timeout(timeout);
-            }
-            let call = rpc::poll_activity_execution(self.client.connection(), request);
-            async move { Ok(call.await?.outcome) }
-        })
-        .await
-        .map_err(|status| from_status(status, self.target()))
+        self.core
+            .long_poll(POLL_ACTIVITY_EXECUTION, &message, self.target(), |r| {
+                r.outcome
+            })
+            .await
     }
 
     /// Describes the activity: status, run state, attempt, timestamps, timeouts, retry
@@ -268,7 +257,15 @@ impl<O> ActivityHandle<O> {
     ) -> Result<ActivityDescription, Error> {
         crate::telemetry::traced(self.span("DescribeActivityExecution"), async {
             let message = self.describe_request(options, Bytes::new(), self.run_id.clone());
-            let response = self.send_describe(message, false).await?;
+            let response = self
+                .core
+                .call(
+                    DESCRIBE_ACTIVITY_EXECUTION,
+                    message,
+                    self.target(),
+                    CallKind::Unary,
+                )
+                .await?;
             self.decode_description(response).await
         })
         .await
@@ -281,7 +278,7 @@ impl<O> ActivityHandle<O> {
         run_id: Option<String>,
     ) -> DescribeActivityExecutionRequest {
         DescribeActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
+            namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
             run_id: run_id.unwrap_or_default(),
             include_input: options.include_input,
@@ -290,20 +287,6 @@ impl<O> ActivityHandle<O> {
             include_heartbeat_details: true,
             include_last_failure: true,
         }
-    }
-
-    async fn send_describe(
-        &self,
-        message: DescribeActivityExecutionRequest,
-        long_poll: bool,
-    ) -> Result<DescribeActivityExecutionResponse, Error> {
-        let mut request = self.client.request("DescribeActivityExecution", message);
-        if long_poll && let Some(timeout) = self.client.long_poll_timeout() {
-            request.set_timeout(timeout);
-        }
-        rpc::describe_activity_execution(self.client.connection(), request)
-            .await
-            .map_err(|status| from_status(status, self.target()))
     }
 
     async fn decode_description(
@@ -373,21 +356,15 @@ impl<O> ActivityHandle<O> {
         token: Bytes,
     ) -> Result<ActivityDescription, Error> {
         let message = self.describe_request(DescribeOptions::default(), token, Some(run_id));
-        let response = long_poll(|| {
-            let mut request = self
-                .client
-                .request("DescribeActivityExecution", message.clone());
-            if let Some(timeout) = self.client.long_poll_timeout() {
-                request.set_timeout(timeout);
-            }
-            let call = rpc::describe_activity_execution(self.client.connection(), request);
-            async move {
-                let response = call.await?;
-                Ok(response.info.is_some().then_some(response))
-            }
-        })
-        .await
-        .map_err(|status| from_status(status, self.target()))?;
+        let response = self
+            .core
+            .long_poll(
+                DESCRIBE_ACTIVITY_EXECUTION,
+                &message,
+                self.target(),
+                |response| response.info.is_some().then_some(response),
+            )
+            .await?;
         self.decode_description(response).await
     }
 
@@ -411,20 +388,16 @@ impl<O> ActivityHandle<O> {
     /// is already closed; and the call errors.
     pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), Error> {
         let message = RequestCancelActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
+            namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone().unwrap_or_default(),
-            identity: self.client.identity().to_owned(),
+            identity: self.core.identity().to_owned(),
             request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
-        self.call(
-            "RequestCancelActivityExecution",
-            message,
-            rpc::request_cancel_activity_execution,
-        )
-        .await
-        .map(drop)
+        self.call(REQUEST_CANCEL_ACTIVITY_EXECUTION, message)
+            .await
+            .map(drop)
     }
 
     /// Terminates the activity immediately. The worker is not told; its later heartbeats and
@@ -443,20 +416,16 @@ impl<O> ActivityHandle<O> {
     /// is already closed; and the call errors.
     pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), Error> {
         let message = TerminateActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
+            namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone().unwrap_or_default(),
-            identity: self.client.identity().to_owned(),
+            identity: self.core.identity().to_owned(),
             request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
-        self.call(
-            "TerminateActivityExecution",
-            message,
-            rpc::terminate_activity_execution,
-        )
-        .await
-        .map(drop)
+        self.call(TERMINATE_ACTIVITY_EXECUTION, message)
+            .await
+            .map(drop)
     }
 
     /// Deletes the activity execution (terminating it first if it is running). Deletion
@@ -474,33 +443,21 @@ impl<O> ActivityHandle<O> {
     /// [`Error::NotFound`] and the call errors.
     pub async fn delete(&self) -> Result<(), Error> {
         let message = DeleteActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
+            namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
             run_id: self.run_id.clone().unwrap_or_default(),
         };
-        self.call(
-            "DeleteActivityExecution",
-            message,
-            rpc::delete_activity_execution,
-        )
-        .await
-        .map(drop)
+        self.call(DELETE_ACTIVITY_EXECUTION, message)
+            .await
+            .map(drop)
     }
 
-    /// Sends one unary call about this activity in its span: the client's headers and
-    /// interceptors, then `send`, with a failed status turned into the matching [`Error`].
-    async fn call<'a, M, R>(
-        &'a self,
-        operation: &'static str,
-        message: M,
-        send: fn(&'a Connection, tonic::Request<M>) -> rpc::RpcFuture<R>,
-    ) -> Result<R, Error> {
-        crate::telemetry::traced(self.span(operation), async {
-            let request = self.client.request(operation, message);
-            send(self.client.connection(), request)
-                .await
-                .map_err(|status| from_status(status, self.target()))
-        })
+    /// Sends one unary call about this activity in its span.
+    async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, Error> {
+        crate::telemetry::traced(
+            self.span(rpc.name()),
+            self.core.call(rpc, message, self.target(), CallKind::Unary),
+        )
         .await
     }
 }

@@ -64,6 +64,7 @@
 
 pub mod activity;
 pub mod args;
+mod call;
 pub mod client;
 pub mod converter;
 pub mod description;
@@ -76,6 +77,7 @@ mod long_poll;
 pub mod options;
 mod rpc;
 pub mod search_attributes;
+mod status;
 mod telemetry;
 
 pub use activity::Activity;
@@ -95,3 +97,19 @@ pub use list::{
 pub use options::{ActivityOptions, IdConflictPolicy, IdReusePolicy, Priority, RetryPolicy};
 pub use search_attributes::SearchAttributeValue;
 pub use solo_connect::{ClientConfig, Connection, ConnectionOptions};
+
+/// What solo's own crates (`solo-worker`) need from the client. Not public API: it may change
+/// in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::call::CallCore;
+    pub use crate::rpc::{
+        POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT, RESPOND_ACTIVITY_TASK_CANCELED,
+        RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED, Rpc,
+    };
+
+    /// The call core of `client`, for the worker's raw task API.
+    pub fn call_core(client: &crate::Client) -> CallCore {
+        client.core().clone()
+    }
+}

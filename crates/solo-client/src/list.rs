@@ -20,14 +20,17 @@ use futures_util::Stream;
 use futures_util::stream::BoxStream;
 use solo_proto::temporal::api::activity::v1::ActivityExecutionListInfo;
 use solo_proto::temporal::api::workflowservice::v1::{
-    CountActivityExecutionsResponse, count_activity_executions_response::AggregationGroup,
+    CountActivityExecutionsResponse, ListActivityExecutionsRequest,
+    count_activity_executions_response::AggregationGroup,
 };
 use solo_proto::wkt;
 
-use crate::client::Client;
+use crate::call::{CallCore, CallKind};
 use crate::description::ActivityStatus;
 use crate::error::Error;
+use crate::rpc::LIST_ACTIVITY_EXECUTIONS;
 use crate::search_attributes::{SearchAttributeValue, decode_search_attributes};
+use crate::status::Target;
 
 /// The page size [`ListActivities`] asks for unless told otherwise.
 pub const DEFAULT_PAGE_SIZE: u32 = 1000;
@@ -83,7 +86,7 @@ impl ActivityExecution {
     }
 }
 
-/// The result of [`Client::count_activities`].
+/// The result of [`Client::count_activities`](crate::Client::count_activities).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ActivityExecutionCount {
@@ -136,7 +139,7 @@ impl ActivityExecutionCount {
 }
 
 /// A lazy stream of the activity executions matching a query, from
-/// [`Client::list_activities`].
+/// [`Client::list_activities`](crate::Client::list_activities).
 ///
 /// Nothing is sent until the stream is first polled; pages are fetched as they are consumed,
 /// in the server's order. After an error the stream ends.
@@ -157,7 +160,7 @@ impl ActivityExecutionCount {
 /// ```
 #[must_use = "streams do nothing unless polled"]
 pub struct ListActivities {
-    client: Client,
+    core: CallCore,
     query: String,
     page_size: u32,
     limit: Option<usize>,
@@ -176,9 +179,9 @@ impl fmt::Debug for ListActivities {
 }
 
 impl ListActivities {
-    pub(crate) fn new(client: Client, query: String) -> Self {
+    pub(crate) fn new(core: CallCore, query: String) -> Self {
         ListActivities {
-            client,
+            core,
             query,
             page_size: DEFAULT_PAGE_SIZE,
             limit: None,
@@ -202,12 +205,12 @@ impl ListActivities {
     }
 
     fn start(&self) -> BoxStream<'static, Result<ActivityExecution, Error>> {
-        let client = self.client.clone();
+        let core = self.core.clone();
         let query = self.query.clone();
         let fetch = move |token: Bytes, page_size: u32| {
-            let client = client.clone();
+            let core = core.clone();
             let query = query.clone();
-            async move { client.list_page(query, token, page_size).await }
+            async move { list_page(&core, query, token, page_size).await }
         };
         Box::pin(paginate(fetch, self.page_size, self.limit))
     }
@@ -226,6 +229,35 @@ impl Stream for ListActivities {
             None => Poll::Ready(None),
         }
     }
+}
+
+/// Fetches one page of a listing: its executions and the next page token.
+async fn list_page(
+    core: &CallCore,
+    query: String,
+    token: Bytes,
+    page_size: u32,
+) -> Result<(Vec<ActivityExecution>, Bytes), Error> {
+    let message = ListActivityExecutionsRequest {
+        namespace: core.namespace().to_owned(),
+        page_size: i32::try_from(page_size).unwrap_or(i32::MAX),
+        next_page_token: token,
+        query: query.clone(),
+    };
+    let response = core
+        .call(
+            LIST_ACTIVITY_EXECUTIONS,
+            message,
+            Target::Query { query: &query },
+            CallKind::Unary,
+        )
+        .await?;
+    let items = response
+        .executions
+        .into_iter()
+        .map(ActivityExecution::from_proto)
+        .collect();
+    Ok((items, response.next_page_token))
 }
 
 struct Pager<T, F> {
