@@ -18,12 +18,14 @@ use solo_proto::temporal::api::workflowservice::v1::{
 };
 use tonic::metadata::{Ascii, MetadataValue};
 
+use crate::call_error::CallError;
 use crate::converter::DataConverter;
-use crate::error::{Error, RpcError};
 use crate::interceptor::ClientInterceptor;
 use crate::long_poll::long_poll;
 use crate::rpc::{Rpc, START_ACTIVITY_EXECUTION};
-use crate::status::{Target, from_status};
+use crate::rpc_error::RpcError;
+use crate::start_error::StartError;
+use crate::status::{Target, call_error, start_error};
 
 /// The metadata key interceptors find the call's namespace under.
 const NAMESPACE_KEY: &str = "temporal-namespace";
@@ -172,17 +174,17 @@ impl CallCore {
         }
     }
 
-    /// Makes one call; a failed status becomes the most specific [`Error`] for `target`.
+    /// Makes one call; a failed status becomes the most specific [`CallError`] for `target`.
     pub(crate) async fn call<M, R>(
         &self,
         rpc: Rpc<M, R>,
         message: M,
         target: Target<'_>,
         kind: CallKind,
-    ) -> Result<R, Error> {
+    ) -> Result<R, CallError> {
         self.send(rpc, tonic::Request::new(message), kind)
             .await
-            .map_err(|status| from_status(status, self.namespace(), target))
+            .map_err(|status| call_error(status, self.namespace(), target))
     }
 
     /// Long-polls until `accept` takes an answer: an answer it refuses (the server's long-poll
@@ -194,7 +196,7 @@ impl CallCore {
         message: &M,
         target: Target<'_>,
         accept: fn(R) -> Option<T>,
-    ) -> Result<T, Error> {
+    ) -> Result<T, CallError> {
         long_poll(|| {
             let call = self.send(
                 rpc,
@@ -204,7 +206,7 @@ impl CallCore {
             async move { call.await.map(accept) }
         })
         .await
-        .map_err(|status| from_status(status, self.namespace(), target))
+        .map_err(|status| call_error(status, self.namespace(), target))
     }
 
     /// Starts an activity: the interceptors' `on_start_activity` first (they may change the
@@ -212,7 +214,7 @@ impl CallCore {
     pub(crate) async fn start(
         &self,
         message: StartActivityExecutionRequest,
-    ) -> Result<StartActivityExecutionResponse, Error> {
+    ) -> Result<StartActivityExecutionResponse, StartError> {
         let (mut metadata, extensions, mut message) = tonic::Request::new(message).into_parts();
         if self.intercept {
             for interceptor in &self.inner.interceptors {
@@ -223,16 +225,7 @@ impl CallCore {
         let request = tonic::Request::from_parts(metadata, extensions, message);
         self.send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
             .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    self.namespace(),
-                    Target::Activity {
-                        activity_id: &activity_id,
-                        run_id: None,
-                    },
-                )
-            })
+            .map_err(|status| start_error(status, self.namespace(), &activity_id))
     }
 
     /// Makes one call of the worker's raw task API: `request` may carry extensions of its own

@@ -16,13 +16,15 @@ use tracing::Instrument;
 use crate::activity::Activity;
 use crate::args::ActivityArgs;
 use crate::call::{CallCore, CallKind};
+use crate::call_error::CallError;
 use crate::converter::DataConverter;
-use crate::error::Error;
 use crate::handle::ActivityHandle;
 use crate::interceptor::ClientInterceptor;
 use crate::list::{ActivityExecutionCount, ListActivities};
 use crate::options::ActivityOptions;
+use crate::outcome_error::OutcomeError;
 use crate::rpc::{COUNT_ACTIVITY_EXECUTIONS, DESCRIBE_NAMESPACE};
+use crate::start_error::StartError;
 use crate::status::Target;
 use crate::telemetry;
 
@@ -128,7 +130,7 @@ pub fn default_identity() -> String {
 ///     fn name(&self) -> &str { "compose_greeting" }
 /// }
 ///
-/// # async fn run() -> Result<(), solo_client::Error> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::connect_default().await?;
 /// let greeting = client
 ///     .execute_activity(
@@ -180,11 +182,11 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Connect`] when the server cannot be reached or refuses the connection.
-    pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
+    /// [`CallError::Connect`] when the server cannot be reached or refuses the connection.
+    pub async fn connect(config: ClientConfig) -> Result<Client, CallError> {
         let connection = Connection::connect_config(&config)
             .await
-            .map_err(|e| Error::Connect(Box::new(e)))?;
+            .map_err(|e| CallError::Connect(Box::new(e)))?;
         Ok(Client::new(connection, ClientOptions::default()))
     }
 
@@ -192,7 +194,7 @@ impl Client {
     /// every Temporal SDK does) and connects with it: the seed's three lines of set-up in one.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), solo_client::Error> {
+    /// # async fn run() -> Result<(), solo_client::CallError> {
     /// let client = solo_client::Client::connect_default().await?;
     /// println!("connected to namespace {}", client.namespace());
     /// # Ok(())
@@ -200,10 +202,10 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] when the configuration cannot be loaded, [`Error::Connect`] when the
+    /// [`CallError::Config`] when the configuration cannot be loaded, [`CallError::Connect`] when the
     /// server cannot be reached.
-    pub async fn connect_default() -> Result<Client, Error> {
-        let config = ClientConfig::load().map_err(|e| Error::Config(Box::new(e)))?;
+    pub async fn connect_default() -> Result<Client, CallError> {
+        let config = ClientConfig::load().map_err(|e| CallError::Config(Box::new(e)))?;
         Client::connect(config).await
     }
 
@@ -279,7 +281,7 @@ impl Client {
     ///     fn name(&self) -> &str { "compose_greeting" }
     /// }
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let handle = client
     ///     .start_activity(
     ///         ComposeGreeting,
@@ -295,16 +297,16 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::AlreadyStarted`] when the id is taken, [`Error::InvalidOptions`] or
-    /// [`Error::StartDelayUnsupported`] before anything is sent, [`Error::Data`] when the input
-    /// does not encode, and the call errors ([`Error::Rejected`], [`Error::Transport`],
-    /// [`Error::NamespaceNotFound`]).
+    /// [`StartError::AlreadyStarted`] when the id is taken, [`StartError::InvalidOptions`] or
+    /// [`StartError::StartDelayUnsupported`] before anything is sent, [`StartError::Data`]
+    /// when the input does not encode, and [`StartError::Call`] when the call fails
+    /// ([`CallError::Rejected`], [`CallError::Transport`], [`CallError::NamespaceNotFound`]).
     pub async fn start_activity<A: Activity>(
         &self,
         activity: A,
         input: A::Input,
         options: ActivityOptions,
-    ) -> Result<ActivityHandle<A::Output>, Error> {
+    ) -> Result<ActivityHandle<A::Output>, StartError> {
         let payloads = self.core.converter().encode_input(&input).await?;
         self.start_encoded(activity.name(), payloads.payloads, &options)
             .await
@@ -324,7 +326,7 @@ impl Client {
     ///     fn name(&self) -> &str { "charge" }
     /// }
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
     /// let options = ActivityOptions::with_start_to_close_timeout("charge-42", "payments", Duration::from_secs(30))
     ///     .retry_policy(RetryPolicy::new().maximum_attempts(3));
     /// match client.execute_activity(Charge, 4200, options).await {
@@ -337,13 +339,14 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// Those of [`start_activity`](Self::start_activity) and [`ActivityHandle::result`].
+    /// Those of [`ActivityHandle::result`], and [`OutcomeError::Start`] with those of
+    /// [`start_activity`](Self::start_activity).
     pub async fn execute_activity<A: Activity>(
         &self,
         activity: A,
         input: A::Input,
         options: ActivityOptions,
-    ) -> Result<A::Output, Error> {
+    ) -> Result<A::Output, OutcomeError> {
         self.start_activity(activity, input, options)
             .await?
             .result()
@@ -358,7 +361,7 @@ impl Client {
     /// use solo_client::{ActivityHandle, ActivityOptions, Client};
     /// use std::time::Duration;
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let options = ActivityOptions::with_start_to_close_timeout("greet-2", "greetings", Duration::from_secs(10));
     /// let handle: ActivityHandle<String> = client
     ///     .start_activity_by_name(
@@ -379,7 +382,7 @@ impl Client {
         activity_type: &str,
         args: impl ActivityArgs,
         options: ActivityOptions,
-    ) -> Result<ActivityHandle<O>, Error> {
+    ) -> Result<ActivityHandle<O>, StartError> {
         let payloads = args.into_payloads()?;
         let payloads = self.core.converter().encode_payloads(payloads).await?;
         self.start_encoded(activity_type, payloads, &options).await
@@ -391,7 +394,7 @@ impl Client {
     /// use solo_client::{ActivityOptions, Client};
     /// use std::time::Duration;
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
     /// let options = ActivityOptions::with_start_to_close_timeout("sum-1", "math", Duration::from_secs(10));
     /// let total: i64 = client.execute_activity_by_name("add", (2, 3), options).await?;
     /// assert_eq!(total, 5);
@@ -400,13 +403,13 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// As [`start_activity`](Self::start_activity) and [`ActivityHandle::result`].
+    /// As [`execute_activity`](Self::execute_activity).
     pub async fn execute_activity_by_name<O: DeserializeOwned>(
         &self,
         activity_type: &str,
         args: impl ActivityArgs,
         options: ActivityOptions,
-    ) -> Result<O, Error> {
+    ) -> Result<O, OutcomeError> {
         self.start_activity_by_name::<O>(activity_type, args, options)
             .await?
             .result()
@@ -418,7 +421,7 @@ impl Client {
         activity_type: &str,
         input: Vec<Payload>,
         options: &ActivityOptions,
-    ) -> Result<ActivityHandle<O>, Error> {
+    ) -> Result<ActivityHandle<O>, StartError> {
         let span = telemetry::start_span(
             self.namespace(),
             options.task_queue(),
@@ -442,10 +445,10 @@ impl Client {
         activity_type: &str,
         input: Vec<Payload>,
         options: &ActivityOptions,
-    ) -> Result<ActivityHandle<O>, Error> {
+    ) -> Result<ActivityHandle<O>, StartError> {
         options.validate(activity_type)?;
         if options.requested_start_delay().is_some() && !self.supports_start_delay().await? {
-            return Err(Error::StartDelayUnsupported {
+            return Err(StartError::StartDelayUnsupported {
                 namespace: self.namespace().to_owned(),
             });
         }
@@ -477,7 +480,7 @@ impl Client {
     }
 
     /// Whether the namespace honours `start_delay`; asked once per client and cached.
-    async fn supports_start_delay(&self) -> Result<bool, Error> {
+    async fn supports_start_delay(&self) -> Result<bool, CallError> {
         let supported = self
             .start_delay_supported
             .get_or_try_init(|| async {
@@ -498,7 +501,7 @@ impl Client {
                     .namespace_info
                     .and_then(|info| info.capabilities)
                     .is_some_and(|c| c.standalone_activity_start_delay);
-                Ok::<bool, Error>(supported)
+                Ok::<bool, CallError>(supported)
             })
             .await?;
         Ok(*supported)
@@ -512,7 +515,7 @@ impl Client {
     /// ```no_run
     /// use solo_client::{ActivityHandle, Client};
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
     /// let handle: ActivityHandle<String> =
     ///     client.get_activity_handle("my-standalone-activity-id", None);
     /// let result = handle.result().await?;
@@ -538,7 +541,7 @@ impl Client {
     /// ```no_run
     /// use futures::TryStreamExt;
     ///
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let mut activities = client.list_activities("TaskQueue = 'my-standalone-activity-task-queue'");
     /// while let Some(info) = activities.try_next().await? {
     ///     println!("ActivityID: {}, Type: {}, Status: {}", info.activity_id, info.activity_type, info.status);
@@ -547,7 +550,7 @@ impl Client {
     /// # }
     /// ```
     ///
-    /// Items are `Err` with [`Error::InvalidQuery`] when the server rejects the query (the
+    /// Items are `Err` with [`CallError::InvalidQuery`] when the server rejects the query (the
     /// stream ends after an error).
     pub fn list_activities(&self, query: impl Into<String>) -> ListActivities {
         ListActivities::new(self.core.clone(), query.into())
@@ -557,7 +560,7 @@ impl Client {
     /// `GROUP BY ExecutionStatus` the count is also split by status.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let count = client
     ///     .count_activities("TaskQueue = 'my-standalone-activity-task-queue' GROUP BY ExecutionStatus")
     ///     .await?;
@@ -570,11 +573,12 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidQuery`] when the server rejects the query, and the call errors.
+    /// [`CallError::InvalidQuery`] when the server rejects the query, and the other call
+    /// errors.
     pub async fn count_activities(
         &self,
         query: impl Into<String>,
-    ) -> Result<ActivityExecutionCount, Error> {
+    ) -> Result<ActivityExecutionCount, CallError> {
         let query = query.into();
         let message = CountActivityExecutionsRequest {
             namespace: self.namespace().to_owned(),
@@ -615,7 +619,9 @@ mod tests {
         fn assert_send<T: Send>() {}
         assert_send::<ListActivities>();
         assert_send::<crate::ActivityWatch>();
-        assert_send::<Error>();
+        assert_send::<CallError>();
+        assert_send::<StartError>();
+        assert_send::<OutcomeError>();
     }
 
     struct Greet;

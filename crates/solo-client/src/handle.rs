@@ -11,9 +11,6 @@ use futures_util::Stream;
 use futures_util::stream::BoxStream;
 use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
-use solo_proto::temporal::api::activity::v1::activity_execution_outcome::Value as OutcomeValue;
-use solo_proto::temporal::api::enums::v1::RetryState;
-use solo_proto::temporal::api::failure::v1::Failure;
 use solo_proto::temporal::api::workflowservice::v1::{
     DeleteActivityExecutionRequest, DescribeActivityExecutionRequest,
     DescribeActivityExecutionResponse, PollActivityExecutionRequest,
@@ -21,14 +18,16 @@ use solo_proto::temporal::api::workflowservice::v1::{
 };
 
 use crate::call::{CallCore, CallKind};
+use crate::call_error::CallError;
 use crate::converter::DataConverter;
 use crate::description::ActivityDescription;
-use crate::error::{Error, RpcError};
-use crate::failure::{ActivityFailure, FailureKind};
+use crate::outcome::outcome_to_result;
+use crate::outcome_error::OutcomeError;
 use crate::rpc::{
     DELETE_ACTIVITY_EXECUTION, DESCRIBE_ACTIVITY_EXECUTION, POLL_ACTIVITY_EXECUTION,
     REQUEST_CANCEL_ACTIVITY_EXECUTION, Rpc, TERMINATE_ACTIVITY_EXECUTION,
 };
+use crate::rpc_error::RpcError;
 use crate::status::Target;
 
 /// What [`ActivityHandle::describe_with`] includes besides the always-present fields.
@@ -167,11 +166,11 @@ impl<O> ActivityHandle<O> {
     /// [`RetryPolicy`](crate::RetryPolicy) or a schedule-to-close timeout.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::OutcomeError> {
     /// let handle = client.get_activity_handle::<String>("my-standalone-activity-id", None);
     /// match handle.result().await {
     ///     Ok(greeting) => println!("Activity result: {greeting}"),
-    ///     Err(solo_client::Error::Failed { failure, .. }) => println!("failed: {failure}"),
+    ///     Err(solo_client::OutcomeError::Failed { failure, .. }) => println!("failed: {failure}"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(())
@@ -179,14 +178,15 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// The activity's outcome: [`Error::Failed`], [`Error::TimedOut`], [`Error::Cancelled`],
-    /// [`Error::Terminated`]; [`Error::Data`] when the result does not decode as `O`;
-    /// [`Error::NotFound`] and the call errors.
+    /// The activity's outcome: [`OutcomeError::Failed`], [`OutcomeError::TimedOut`],
+    /// [`OutcomeError::Cancelled`], [`OutcomeError::Terminated`]; [`OutcomeError::Data`] when
+    /// the result does not decode as `O`; [`OutcomeError::Call`] with [`CallError::NotFound`]
+    /// and the other call errors.
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future only stops waiting; the activity is unaffected and a
     /// later call picks up where this one left off.
-    pub async fn result(&self) -> Result<O, Error>
+    pub async fn result(&self) -> Result<O, OutcomeError>
     where
         O: DeserializeOwned,
     {
@@ -197,7 +197,7 @@ impl<O> ActivityHandle<O> {
         .await
     }
 
-    async fn poll_outcome(&self) -> Result<ActivityExecutionOutcome, Error> {
+    async fn poll_outcome(&self) -> Result<ActivityExecutionOutcome, CallError> {
         let message = PollActivityExecutionRequest {
             namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
@@ -229,8 +229,8 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] and the call errors.
-    pub async fn describe(&self) -> Result<ActivityDescription, Error> {
+    /// [`CallError::NotFound`] and the other call errors.
+    pub async fn describe(&self) -> Result<ActivityDescription, CallError> {
         self.describe_with(DescribeOptions::default()).await
     }
 
@@ -250,11 +250,11 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] and the call errors.
+    /// [`CallError::NotFound`] and the other call errors.
     pub async fn describe_with(
         &self,
         options: DescribeOptions,
-    ) -> Result<ActivityDescription, Error> {
+    ) -> Result<ActivityDescription, CallError> {
         crate::telemetry::traced(self.span("DescribeActivityExecution"), async {
             let message = self.describe_request(options, Bytes::new(), self.run_id.clone());
             let response = self
@@ -292,11 +292,11 @@ impl<O> ActivityHandle<O> {
     async fn decode_description(
         &self,
         response: DescribeActivityExecutionResponse,
-    ) -> Result<ActivityDescription, Error> {
+    ) -> Result<ActivityDescription, CallError> {
         ActivityDescription::decode(response, self.converter())
             .await
             .ok_or_else(|| {
-                Error::Rejected(RpcError::new(
+                CallError::Rejected(RpcError::new(
                     tonic::Code::Internal,
                     "the server described the activity without any information",
                 ))
@@ -354,7 +354,7 @@ impl<O> ActivityHandle<O> {
         &self,
         run_id: String,
         token: Bytes,
-    ) -> Result<ActivityDescription, Error> {
+    ) -> Result<ActivityDescription, CallError> {
         let message = self.describe_request(DescribeOptions::default(), token, Some(run_id));
         let response = self
             .core
@@ -376,7 +376,7 @@ impl<O> ActivityHandle<O> {
     /// and shown by [`describe`](Self::describe).
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let handle = client.get_activity_handle::<()>("import-42", None);
     /// handle.cancel("the user closed the page").await?;
     /// # Ok(())
@@ -384,9 +384,9 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
-    /// is already closed; and the call errors.
-    pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), Error> {
+    /// [`CallError::NotFound`]; [`CallError::Rejected`] with `FAILED_PRECONDITION` when the
+    /// activity is already closed; and the other call errors.
+    pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), CallError> {
         let message = RequestCancelActivityExecutionRequest {
             namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
@@ -404,7 +404,7 @@ impl<O> ActivityHandle<O> {
     /// completion are refused.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let handle = client.get_activity_handle::<()>("import-42", None);
     /// handle.terminate("stuck on a bad record").await?;
     /// # Ok(())
@@ -412,9 +412,9 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
-    /// is already closed; and the call errors.
-    pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), Error> {
+    /// [`CallError::NotFound`]; [`CallError::Rejected`] with `FAILED_PRECONDITION` when the
+    /// activity is already closed; and the other call errors.
+    pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), CallError> {
         let message = TerminateActivityExecutionRequest {
             namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
@@ -432,7 +432,7 @@ impl<O> ActivityHandle<O> {
     /// completes asynchronously on the server.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let handle = client.get_activity_handle::<()>("import-42", None);
     /// handle.delete().await?;
     /// # Ok(())
@@ -440,8 +440,8 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] and the call errors.
-    pub async fn delete(&self) -> Result<(), Error> {
+    /// [`CallError::NotFound`] and the other call errors.
+    pub async fn delete(&self) -> Result<(), CallError> {
         let message = DeleteActivityExecutionRequest {
             namespace: self.core.namespace().to_owned(),
             activity_id: self.activity_id.clone(),
@@ -453,7 +453,7 @@ impl<O> ActivityHandle<O> {
     }
 
     /// Sends one unary call about this activity in its span.
-    async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, Error> {
+    async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
         crate::telemetry::traced(
             self.span(rpc.name()),
             self.core.call(rpc, message, self.target(), CallKind::Unary),
@@ -473,7 +473,7 @@ enum WatchState {
 
 fn next_watch_state(
     handle: ActivityHandle<()>,
-    item: &Result<ActivityDescription, Error>,
+    item: &Result<ActivityDescription, CallError>,
 ) -> Option<WatchState> {
     let description = item.as_ref().ok()?;
     if description.status.is_closed() || description.long_poll_token.is_empty() {
@@ -489,7 +489,7 @@ fn next_watch_state(
 /// A stream of [`ActivityDescription`]s from [`ActivityHandle::watch`].
 #[must_use = "streams do nothing unless polled"]
 pub struct ActivityWatch {
-    stream: BoxStream<'static, Result<ActivityDescription, Error>>,
+    stream: BoxStream<'static, Result<ActivityDescription, CallError>>,
 }
 
 impl fmt::Debug for ActivityWatch {
@@ -499,176 +499,9 @@ impl fmt::Debug for ActivityWatch {
 }
 
 impl Stream for ActivityWatch {
-    type Item = Result<ActivityDescription, Error>;
+    type Item = Result<ActivityDescription, CallError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         self.stream.as_mut().poll_next(cx)
-    }
-}
-
-/// Turns a closed activity's outcome into its result or the matching outcome error.
-pub(crate) async fn outcome_to_result<O: DeserializeOwned>(
-    outcome: ActivityExecutionOutcome,
-    converter: &DataConverter,
-) -> Result<O, Error> {
-    let retry_state = RetryState::try_from(outcome.retry_state).unwrap_or_default();
-    match outcome.value {
-        Some(OutcomeValue::Result(payloads)) => {
-            Ok(converter.decode_value::<O>(Some(payloads)).await?)
-        }
-        Some(OutcomeValue::Failure(failure)) => {
-            Err(failure_to_error(failure, retry_state, converter).await)
-        }
-        None => Err(Error::Rejected(RpcError::new(
-            tonic::Code::Internal,
-            "the server reported an outcome with neither a result nor a failure",
-        ))),
-    }
-}
-
-/// Maps a terminal failure to the outcome error for its kind.
-pub(crate) async fn failure_to_error(
-    failure: Failure,
-    retry_state: RetryState,
-    converter: &DataConverter,
-) -> Error {
-    let failure = ActivityFailure::decode(failure, converter).await;
-    match &failure.kind {
-        FailureKind::Cancelled { details, .. } => Error::Cancelled {
-            details: details.clone(),
-            failure: Box::new(failure),
-        },
-        FailureKind::Terminated { identity } => Error::Terminated {
-            reason: failure.message.clone(),
-            identity: identity.clone(),
-        },
-        FailureKind::Timeout {
-            timeout_type,
-            last_heartbeat_details,
-        } => Error::TimedOut {
-            timeout_type: *timeout_type,
-            last_heartbeat_details: last_heartbeat_details.clone(),
-            failure: Box::new(failure),
-        },
-        _ => Error::Failed {
-            failure: Box::new(failure),
-            retry_state,
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::converter::to_payload;
-    use solo_proto::temporal::api::common::v1::Payloads;
-    use solo_proto::temporal::api::enums::v1::TimeoutType;
-    use solo_proto::temporal::api::failure::v1 as pb;
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    fn failed<O: DeserializeOwned + fmt::Debug>(info: pb::failure::FailureInfo) -> Error {
-        let outcome = ActivityExecutionOutcome {
-            retry_state: RetryState::NonRetryableFailure as i32,
-            value: Some(OutcomeValue::Failure(Failure {
-                message: "msg".into(),
-                failure_info: Some(info),
-                ..Default::default()
-            })),
-        };
-        block_on(outcome_to_result::<O>(outcome, &DataConverter::default())).unwrap_err()
-    }
-
-    #[test]
-    fn results_decode_including_empty_and_null() {
-        let dc = DataConverter::default();
-        let ok = |payloads: Vec<_>| ActivityExecutionOutcome {
-            retry_state: 0,
-            value: Some(OutcomeValue::Result(Payloads { payloads })),
-        };
-        let s: String =
-            block_on(outcome_to_result(ok(vec![to_payload("hi").unwrap()]), &dc)).unwrap();
-        assert_eq!(s, "hi");
-        block_on(outcome_to_result::<()>(ok(vec![]), &dc)).unwrap();
-        let none: Option<u8> =
-            block_on(outcome_to_result(ok(vec![to_payload(&()).unwrap()]), &dc)).unwrap();
-        assert_eq!(none, None);
-        let err = block_on(outcome_to_result::<u8>(
-            ok(vec![to_payload("x").unwrap()]),
-            &dc,
-        ))
-        .unwrap_err();
-        assert!(matches!(err, Error::Data(_)));
-    }
-
-    #[test]
-    fn failures_map_to_outcome_errors() {
-        let err = failed::<String>(pb::failure::FailureInfo::ApplicationFailureInfo(
-            pb::ApplicationFailureInfo {
-                r#type: "Boom".into(),
-                non_retryable: true,
-                ..Default::default()
-            },
-        ));
-        match &err {
-            Error::Failed {
-                failure,
-                retry_state,
-            } => {
-                assert_eq!(failure.error_type(), Some("Boom"));
-                assert_eq!(*retry_state, RetryState::NonRetryableFailure);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(err.is_activity_outcome());
-        assert!(err.to_string().contains("Boom: msg"), "{err}");
-
-        let err = failed::<String>(pb::failure::FailureInfo::TimeoutFailureInfo(
-            pb::TimeoutFailureInfo {
-                timeout_type: TimeoutType::Heartbeat as i32,
-                last_heartbeat_details: Some(Payloads {
-                    payloads: vec![to_payload(&5).unwrap()],
-                }),
-            },
-        ));
-        match &err {
-            Error::TimedOut {
-                timeout_type,
-                last_heartbeat_details,
-                ..
-            } => {
-                assert_eq!(*timeout_type, TimeoutType::Heartbeat);
-                assert_eq!(last_heartbeat_details.first::<i32>().unwrap(), Some(5));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(err.to_string().contains("Heartbeat"), "{err}");
-
-        let err = failed::<String>(pb::failure::FailureInfo::CanceledFailureInfo(
-            pb::CanceledFailureInfo {
-                details: Some(Payloads {
-                    payloads: vec![to_payload("why").unwrap()],
-                }),
-                identity: "me".into(),
-            },
-        ));
-        assert!(
-            matches!(&err, Error::Cancelled { details, .. } if details.first::<String>().unwrap().as_deref() == Some("why"))
-        );
-
-        let err = failed::<String>(pb::failure::FailureInfo::TerminatedFailureInfo(
-            pb::TerminatedFailureInfo {
-                identity: "ops".into(),
-            },
-        ));
-        assert!(
-            matches!(&err, Error::Terminated { reason, identity } if reason == "msg" && identity == "ops")
-        );
-        assert!(err.to_string().contains("terminated: msg"), "{err}");
     }
 }

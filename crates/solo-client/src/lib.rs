@@ -12,8 +12,9 @@
 //! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`.
 //! - [`ActivityOptions`]: id, task queue and a closing timeout up front; every other option a
 //!   chained setter.
-//! - [`Error`]: the activity's own outcome (failed, timed out, cancelled, terminated) apart
-//!   from problems with the call.
+//! - Errors per operation: [`StartError`] (starting), [`OutcomeError`] (waiting for the
+//!   result: the activity's own outcome — failed, timed out, cancelled, terminated — apart
+//!   from problems with the call) and [`CallError`] (every other call).
 //! - Tracing: every call runs in an INFO `activity_call` span with the fields `operation`,
 //!   `namespace`, `activity_id`, `run_id` (and `task_queue`, `activity_type` when starting)
 //!   and, once it ends, `outcome`; [`ClientInterceptor`]s run inside it. The client logs
@@ -36,7 +37,7 @@
 //!     fn name(&self) -> &str { "compose_greeting" }
 //! }
 //!
-//! # async fn run() -> Result<(), solo_client::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::connect_default().await?;
 //! let result = client
 //!     .execute_activity(
@@ -65,27 +66,31 @@
 pub mod activity;
 pub mod args;
 mod call;
+mod call_error;
 pub mod client;
 pub mod converter;
 pub mod description;
-pub mod error;
 pub mod failure;
 pub mod handle;
 pub mod interceptor;
 pub mod list;
 mod long_poll;
 pub mod options;
+mod outcome;
+mod outcome_error;
 mod rpc;
+mod rpc_error;
 pub mod search_attributes;
+mod start_error;
 mod status;
 mod telemetry;
 
 pub use activity::Activity;
 pub use args::ActivityArgs;
+pub use call_error::CallError;
 pub use client::{Client, ClientOptions};
 pub use converter::{DataConverter, DataError, PayloadCodec};
 pub use description::{ActivityDescription, ActivityOutcome, ActivityRunState, ActivityStatus};
-pub use error::{Error, RpcError};
 pub use failure::{
     ActivityError, ActivityFailure, ApplicationError, Cancelled, Details, FailureKind,
 };
@@ -95,8 +100,11 @@ pub use list::{
     ActivityExecution, ActivityExecutionCount, ActivityExecutionCountGroup, ListActivities,
 };
 pub use options::{ActivityOptions, IdConflictPolicy, IdReusePolicy, Priority, RetryPolicy};
+pub use outcome_error::OutcomeError;
+pub use rpc_error::RpcError;
 pub use search_attributes::SearchAttributeValue;
 pub use solo_connect::{ClientConfig, Connection, ConnectionOptions};
+pub use start_error::StartError;
 
 /// What solo's own crates (`solo-worker`) need from the client. Not public API: it may change
 /// in any release.

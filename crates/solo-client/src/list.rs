@@ -26,8 +26,8 @@ use solo_proto::temporal::api::workflowservice::v1::{
 use solo_proto::wkt;
 
 use crate::call::{CallCore, CallKind};
+use crate::call_error::CallError;
 use crate::description::ActivityStatus;
-use crate::error::Error;
 use crate::rpc::LIST_ACTIVITY_EXECUTIONS;
 use crate::search_attributes::{SearchAttributeValue, decode_search_attributes};
 use crate::status::Target;
@@ -147,7 +147,7 @@ impl ActivityExecutionCount {
 /// ```no_run
 /// use futures::TryStreamExt;
 ///
-/// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+/// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
 /// let mut activities = client
 ///     .list_activities("TaskQueue = 'my-standalone-activity-task-queue'")
 ///     .page_size(100)
@@ -164,7 +164,7 @@ pub struct ListActivities {
     query: String,
     page_size: u32,
     limit: Option<usize>,
-    stream: Option<BoxStream<'static, Result<ActivityExecution, Error>>>,
+    stream: Option<BoxStream<'static, Result<ActivityExecution, CallError>>>,
 }
 
 impl fmt::Debug for ListActivities {
@@ -204,7 +204,7 @@ impl ListActivities {
         self
     }
 
-    fn start(&self) -> BoxStream<'static, Result<ActivityExecution, Error>> {
+    fn start(&self) -> BoxStream<'static, Result<ActivityExecution, CallError>> {
         let core = self.core.clone();
         let query = self.query.clone();
         let fetch = move |token: Bytes, page_size: u32| {
@@ -217,7 +217,7 @@ impl ListActivities {
 }
 
 impl Stream for ListActivities {
-    type Item = Result<ActivityExecution, Error>;
+    type Item = Result<ActivityExecution, CallError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -237,7 +237,7 @@ async fn list_page(
     query: String,
     token: Bytes,
     page_size: u32,
-) -> Result<(Vec<ActivityExecution>, Bytes), Error> {
+) -> Result<(Vec<ActivityExecution>, Bytes), CallError> {
     let message = ListActivityExecutionsRequest {
         namespace: core.namespace().to_owned(),
         page_size: i32::try_from(page_size).unwrap_or(i32::MAX),
@@ -276,10 +276,10 @@ pub(crate) fn paginate<T, F, Fut>(
     fetch: F,
     page_size: u32,
     limit: Option<usize>,
-) -> impl Stream<Item = Result<T, Error>>
+) -> impl Stream<Item = Result<T, CallError>>
 where
     F: FnMut(Bytes, u32) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Bytes), Error>>,
+    Fut: Future<Output = Result<(Vec<T>, Bytes), CallError>>,
 {
     let pager = Pager {
         fetch,
@@ -329,7 +329,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     type Calls = Arc<Mutex<Vec<(Vec<u8>, u32)>>>;
-    type Page = futures_util::future::Ready<Result<(Vec<u32>, Bytes), Error>>;
+    type Page = futures_util::future::Ready<Result<(Vec<u32>, Bytes), CallError>>;
 
     /// A fake server holding `total` numbered items, answering pages of the requested size.
     fn fake(total: u32, fail_on_call: Option<usize>) -> (Calls, impl FnMut(Bytes, u32) -> Page) {
@@ -339,7 +339,7 @@ mod tests {
             let mut log = log.lock().unwrap();
             log.push((token.to_vec(), size));
             if fail_on_call == Some(log.len()) {
-                return futures_util::future::ready(Err(Error::InvalidQuery {
+                return futures_util::future::ready(Err(CallError::InvalidQuery {
                     query: "q".into(),
                     message: "boom".into(),
                 }));
@@ -361,7 +361,7 @@ mod tests {
         (calls, fetch)
     }
 
-    fn collect<T>(s: impl Stream<Item = Result<T, Error>>) -> Vec<Result<T, Error>> {
+    fn collect<T>(s: impl Stream<Item = Result<T, CallError>>) -> Vec<Result<T, CallError>> {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
@@ -404,7 +404,7 @@ mod tests {
         let items = collect(paginate(fetch, 4, None));
         assert_eq!(items.len(), 5);
         assert!(items[..4].iter().all(Result::is_ok));
-        assert!(matches!(items[4], Err(Error::InvalidQuery { .. })));
+        assert!(matches!(items[4], Err(CallError::InvalidQuery { .. })));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionReques
 use solo_proto::wkt;
 
 use crate::converter::{DataConverter, to_payload};
-use crate::error::Error;
 use crate::search_attributes::{SearchAttributeValue, encode_search_attributes};
+use crate::start_error::StartError;
 
 /// What the server does when the activity id belongs to a *closed* activity.
 ///
@@ -54,7 +54,7 @@ impl IdReusePolicy {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum IdConflictPolicy {
-    /// Refuse the start with [`Error::AlreadyStarted`].
+    /// Refuse the start with [`StartError::AlreadyStarted`](crate::StartError::AlreadyStarted).
     #[default]
     Fail,
     /// Return a handle to the running activity instead of starting a new one.
@@ -217,10 +217,10 @@ impl Priority {
         self
     }
 
-    fn to_proto(&self) -> Result<common::Priority, Error> {
+    fn to_proto(&self) -> Result<common::Priority, StartError> {
         let priority_key = match self.priority_key {
             Some(k) => i32::try_from(k).map_err(|_| {
-                Error::InvalidOptions(format!(
+                StartError::InvalidOptions(format!(
                     "priority key {k} is too large; use a value up to {}",
                     i32::MAX
                 ))
@@ -415,7 +415,7 @@ impl ActivityOptions {
     /// Delays the first attempt by `delay` (default none; retries are not delayed).
     ///
     /// Needs a namespace with the `standalone_activity_start_delay` capability (Temporal
-    /// Server 1.32+); elsewhere the start fails with [`Error::StartDelayUnsupported`] rather
+    /// Server 1.32+); elsewhere the start fails with [`StartError::StartDelayUnsupported`](crate::StartError::StartDelayUnsupported) rather
     /// than silently running at once.
     pub fn start_delay(mut self, delay: Duration) -> Self {
         self.start_delay = Some(delay);
@@ -453,30 +453,30 @@ impl ActivityOptions {
     }
 
     /// Checks what can be checked without the server.
-    pub(crate) fn validate(&self, activity_type: &str) -> Result<(), Error> {
+    pub(crate) fn validate(&self, activity_type: &str) -> Result<(), StartError> {
         if let Some(problem) = &self.invalid {
-            return Err(Error::InvalidOptions(problem.clone()));
+            return Err(StartError::InvalidOptions(problem.clone()));
         }
         if self.id.is_empty() {
-            return Err(Error::InvalidOptions(
+            return Err(StartError::InvalidOptions(
                 "the activity id is empty; give every activity an id, unique among the running \
                  activities of the namespace"
                     .into(),
             ));
         }
         if self.task_queue.is_empty() {
-            return Err(Error::InvalidOptions(
+            return Err(StartError::InvalidOptions(
                 "the task queue is empty; use the task queue your workers poll".into(),
             ));
         }
         if activity_type.is_empty() {
-            return Err(Error::InvalidOptions(
+            return Err(StartError::InvalidOptions(
                 "the activity type name is empty; use the name the worker registered".into(),
             ));
         }
         let positive = |d: Option<Duration>| d.is_some_and(|d| !d.is_zero());
         if !positive(self.start_to_close_timeout) && !positive(self.schedule_to_close_timeout) {
-            return Err(Error::InvalidOptions(
+            return Err(StartError::InvalidOptions(
                 "the start-to-close and schedule-to-close timeouts are both zero; set at least \
                  one of them to a positive duration"
                     .into(),
@@ -494,7 +494,7 @@ impl ActivityOptions {
         activity_type: &str,
         input: Vec<Payload>,
         converter: &DataConverter,
-    ) -> Result<StartActivityExecutionRequest, Error> {
+    ) -> Result<StartActivityExecutionRequest, StartError> {
         self.validate(activity_type)?;
         let duration = |d: Option<Duration>| d.filter(|d| !d.is_zero()).map(wkt::duration_to_proto);
         let user_metadata = self.user_metadata(converter).await?;
@@ -550,15 +550,15 @@ impl ActivityOptions {
     async fn user_metadata(
         &self,
         converter: &DataConverter,
-    ) -> Result<Option<UserMetadata>, Error> {
+    ) -> Result<Option<UserMetadata>, StartError> {
         if self.summary.is_none() && self.details.is_none() {
             return Ok(None);
         }
-        let encode = |text: &Option<String>| -> Result<Option<Payload>, Error> {
+        let encode = |text: &Option<String>| -> Result<Option<Payload>, StartError> {
             text.as_deref()
                 .map(to_payload)
                 .transpose()
-                .map_err(Error::from)
+                .map_err(StartError::from)
         };
         let mut metadata = UserMetadata {
             summary: encode(&self.summary)?,
@@ -588,7 +588,7 @@ mod tests {
             .block_on(f)
     }
 
-    fn build(options: &ActivityOptions) -> Result<StartActivityExecutionRequest, Error> {
+    fn build(options: &ActivityOptions) -> Result<StartActivityExecutionRequest, StartError> {
         block_on(options.to_request(
             "ns",
             "123@host",
@@ -698,7 +698,7 @@ mod tests {
     fn invalid_options_are_refused_before_sending() {
         let zero = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::ZERO);
         let err = build(&zero).unwrap_err();
-        assert!(matches!(err, Error::InvalidOptions(_)));
+        assert!(matches!(err, StartError::InvalidOptions(_)));
         assert!(err.to_string().contains("timeout"), "{err}");
         let no_id = ActivityOptions::with_start_to_close_timeout("", "tq", Duration::from_secs(1));
         assert!(build(&no_id).unwrap_err().to_string().contains("id"));
@@ -718,7 +718,7 @@ mod tests {
         assert!(err.to_string().contains("header `h`"), "{err}");
         let big = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(1))
             .priority(Priority::new().priority_key(u32::MAX));
-        assert!(matches!(build(&big), Err(Error::InvalidOptions(_))));
+        assert!(matches!(build(&big), Err(StartError::InvalidOptions(_))));
     }
 
     #[test]

@@ -8,10 +8,12 @@ use solo_proto::temporal::api::errordetails::v1::{
 };
 use tonic::Code;
 
-use crate::error::{Error, RpcError};
+use crate::call_error::CallError;
+use crate::rpc_error::RpcError;
+use crate::start_error::StartError;
 
-/// What a failed RPC was about (besides its namespace), so its status can become the most
-/// specific [`Error`].
+/// What a failed call was about (besides its namespace), so its status can become the most
+/// specific [`CallError`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Target<'a> {
     /// A namespace-level call (describe namespace).
@@ -55,37 +57,26 @@ fn find_detail<M: Message + Default>(details: &[prost_types::Any], type_name: &s
         .and_then(|any| M::decode(any.value.as_slice()).ok())
 }
 
-/// Turns a gRPC status into the most specific [`Error`] for what the call was about.
-pub(crate) fn from_status(status: tonic::Status, namespace: &str, target: Target<'_>) -> Error {
-    let details = status_details(&status);
+/// Turns a failed call's status into the most specific [`CallError`] for what it was about.
+pub(crate) fn call_error(status: tonic::Status, namespace: &str, target: Target<'_>) -> CallError {
     match (status.code(), target) {
-        (Code::AlreadyExists, Target::Activity { activity_id, .. }) => {
-            let existing: Option<ActivityExecutionAlreadyStartedFailure> =
-                find_detail(&details, ALREADY_STARTED_TYPE);
-            if let Some(existing) = existing {
-                return Error::AlreadyStarted {
-                    activity_id: activity_id.to_owned(),
-                    run_id: Some(existing.run_id).filter(|r| !r.is_empty()),
-                };
-            }
-        }
         (Code::NotFound, _) => {
             let missing_ns: Option<NamespaceNotFoundFailure> =
-                find_detail(&details, NAMESPACE_NOT_FOUND_TYPE);
+                find_detail(&status_details(&status), NAMESPACE_NOT_FOUND_TYPE);
             if let Some(missing) = missing_ns {
                 let namespace = if missing.namespace.is_empty() {
                     namespace.to_owned()
                 } else {
                     missing.namespace
                 };
-                return Error::NamespaceNotFound { namespace };
+                return CallError::NamespaceNotFound { namespace };
             }
             match target {
                 Target::Activity {
                     activity_id,
                     run_id,
                 } => {
-                    return Error::NotFound {
+                    return CallError::NotFound {
                         namespace: namespace.to_owned(),
                         activity_id: activity_id.to_owned(),
                         run_id: run_id.map(str::to_owned),
@@ -93,15 +84,15 @@ pub(crate) fn from_status(status: tonic::Status, namespace: &str, target: Target
                     };
                 }
                 Target::Namespace => {
-                    return Error::NamespaceNotFound {
+                    return CallError::NamespaceNotFound {
                         namespace: namespace.to_owned(),
                     };
                 }
                 Target::Query { .. } => {}
             }
         }
-        (Code::InvalidArgument, Target::Query { query, .. }) => {
-            return Error::InvalidQuery {
+        (Code::InvalidArgument, Target::Query { query }) => {
+            return CallError::InvalidQuery {
                 query: query.to_owned(),
                 message: status.message().to_owned(),
             };
@@ -110,10 +101,29 @@ pub(crate) fn from_status(status: tonic::Status, namespace: &str, target: Target
     }
     let rpc = RpcError::from_status(&status);
     if solo_connect::is_incomplete(&status) {
-        Error::Transport(rpc)
+        CallError::Transport(rpc)
     } else {
-        Error::Rejected(rpc)
+        CallError::Rejected(rpc)
     }
+}
+
+/// Turns a failed start's status into a [`StartError`]: the id is taken, or the call failed.
+pub(crate) fn start_error(status: tonic::Status, namespace: &str, activity_id: &str) -> StartError {
+    if status.code() == Code::AlreadyExists {
+        let existing: Option<ActivityExecutionAlreadyStartedFailure> =
+            find_detail(&status_details(&status), ALREADY_STARTED_TYPE);
+        if let Some(existing) = existing {
+            return StartError::AlreadyStarted {
+                activity_id: activity_id.to_owned(),
+                run_id: Some(existing.run_id).filter(|r| !r.is_empty()),
+            };
+        }
+    }
+    let target = Target::Activity {
+        activity_id,
+        run_id: None,
+    };
+    StartError::Call(call_error(status, namespace, target))
 }
 
 #[cfg(test)]
@@ -154,9 +164,9 @@ mod tests {
             "activity execution already started",
             vec![any(ALREADY_STARTED_TYPE, &detail)],
         );
-        let err = from_status(status, NS, ACT);
+        let err = start_error(status, NS, "a-1");
         match &err {
-            Error::AlreadyStarted {
+            StartError::AlreadyStarted {
                 activity_id,
                 run_id,
             } => {
@@ -173,18 +183,20 @@ mod tests {
 
     #[test]
     fn already_exists_without_detail_is_a_rejection() {
-        let err = from_status(tonic::Status::already_exists("exists"), NS, ACT);
-        assert!(matches!(&err, Error::Rejected(e) if e.code() == Code::AlreadyExists));
+        let err = start_error(tonic::Status::already_exists("exists"), NS, "a-1");
+        assert!(
+            matches!(&err, StartError::Call(CallError::Rejected(e)) if e.code() == Code::AlreadyExists)
+        );
     }
 
     #[test]
     fn not_found_names_activity_or_namespace() {
-        let err = from_status(
+        let err = call_error(
             tonic::Status::not_found("activity not found for ID: a-1"),
             NS,
             ACT,
         );
-        assert!(matches!(err, Error::NotFound { ref activity_id, .. } if activity_id == "a-1"));
+        assert!(matches!(err, CallError::NotFound { ref activity_id, .. } if activity_id == "a-1"));
         assert!(err.is_not_found());
         assert!(
             err.to_string().contains("activity not found for ID"),
@@ -199,8 +211,10 @@ mod tests {
             "Namespace nope is not found.",
             vec![any(NAMESPACE_NOT_FOUND_TYPE, &detail)],
         );
-        let err = from_status(status, NS, ACT);
-        assert!(matches!(err, Error::NamespaceNotFound { ref namespace } if namespace == "nope"));
+        let err = call_error(status, NS, ACT);
+        assert!(
+            matches!(err, CallError::NamespaceNotFound { ref namespace } if namespace == "nope")
+        );
     }
 
     #[test]
@@ -208,39 +222,38 @@ mod tests {
         let target = Target::Query {
             query: "Status = 'Running'",
         };
-        let err = from_status(
+        let err = call_error(
             tonic::Status::invalid_argument("invalid query: unknown field Status"),
             NS,
             target,
         );
         let text = err.to_string();
-        assert!(matches!(err, Error::InvalidQuery { .. }));
+        assert!(matches!(err, CallError::InvalidQuery { .. }));
         assert!(text.contains("unknown field Status"), "{text}");
         assert!(text.contains("ExecutionStatus"), "{text}");
         let ok = Target::Query {
             query: "ExecutionStatus = 'Bogus'",
         };
-        let text = from_status(tonic::Status::invalid_argument("bad value"), NS, ok).to_string();
+        let text = call_error(tonic::Status::invalid_argument("bad value"), NS, ok).to_string();
         assert!(!text.contains("not `Status`"), "{text}");
     }
 
     #[test]
     fn transport_and_rejections_are_told_apart_without_status_debug_text() {
-        let err = from_status(tonic::Status::unavailable("connection refused"), NS, ACT);
-        assert!(matches!(err, Error::Transport(_)));
+        let err = call_error(tonic::Status::unavailable("connection refused"), NS, ACT);
+        assert!(matches!(err, CallError::Transport(_)));
         assert!(err.is_retryable());
-        let err = from_status(
+        let err = call_error(
             tonic::Status::unimplemented("Standalone activity is disabled"),
             NS,
             ACT,
         );
         let text = err.to_string();
-        assert!(matches!(err, Error::Rejected(ref e) if e.code() == Code::Unimplemented));
+        assert!(matches!(err, CallError::Rejected(ref e) if e.code() == Code::Unimplemented));
         assert!(text.contains("UNIMPLEMENTED"), "{text}");
         assert!(text.contains("activity.enableStandalone"), "{text}");
         assert!(!text.contains("Status {"), "{text}");
         assert!(!err.is_retryable());
-        assert!(!err.is_activity_outcome());
     }
 
     #[test]
@@ -250,6 +263,9 @@ mod tests {
             "exists",
             bytes::Bytes::from_static(b"\xff\xff\xff"),
         );
-        assert!(matches!(from_status(status, NS, ACT), Error::Rejected(_)));
+        assert!(matches!(
+            start_error(status, NS, "a-1"),
+            StartError::Call(CallError::Rejected(_))
+        ));
     }
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use prost::Message;
 use solo_client::converter::{CodecFuture, encoding_of, from_payload, to_payload};
 use solo_client::{
-    ActivityOptions, ClientOptions, DataConverter, Error, PayloadCodec, RetryPolicy,
+    ActivityOptions, ClientOptions, DataConverter, OutcomeError, PayloadCodec, RetryPolicy,
 };
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use support::{Reply, application_failure, client_with, eventually, start_worker, unique, within};
@@ -111,7 +111,7 @@ async fn everything_the_codec_covers_travels_encoded() {
         .result()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Data(_)), "{err:?}");
+    assert!(matches!(err, OutcomeError::Data(_)), "{err:?}");
     assert!(err.to_string().contains("PayloadCodec"), "{err}");
 
     // Failure details go through the codec too; `with_output` re-types a handle.

@@ -7,7 +7,7 @@ mod support;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use solo_client::{ActivityHandle, ActivityOptions, ActivityStatus, Client, Error};
+use solo_client::{ActivityHandle, ActivityOptions, ActivityStatus, CallError, Client};
 use support::{client, eventually, unique, within};
 
 /// Starts `n` activities on `task_queue` (no worker polls it, so they stay running).
@@ -131,7 +131,7 @@ async fn a_rejected_query_is_a_clear_error_with_the_servers_message() {
     // The seed page's query: the field is `ExecutionStatus`, not `Status`.
     let query = "ActivityType = 'MyActivity' AND Status = 'Running'";
     let err = client.count_activities(query).await.unwrap_err();
-    let Error::InvalidQuery { query: q, message } = &err else {
+    let CallError::InvalidQuery { query: q, message } = &err else {
         panic!("expected InvalidQuery, got {err:?}");
     };
     assert_eq!(q, query);
@@ -142,6 +142,6 @@ async fn a_rejected_query_is_a_clear_error_with_the_servers_message() {
 
     let mut list = client.list_activities(query);
     let err = within("list", list.try_next()).await.unwrap_err();
-    assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
+    assert!(matches!(err, CallError::InvalidQuery { .. }), "{err:?}");
     assert!(within("the end", list.try_next()).await.unwrap().is_none());
 }

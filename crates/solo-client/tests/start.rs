@@ -13,8 +13,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use solo_client::converter::{encoding_of, from_payload};
 use solo_client::{
-    Activity, ActivityOptions, ClientInterceptor, ClientOptions, Error, IdConflictPolicy,
-    IdReusePolicy, Priority, RetryPolicy,
+    Activity, ActivityOptions, CallError, ClientInterceptor, ClientOptions, IdConflictPolicy,
+    IdReusePolicy, Priority, RetryPolicy, StartError,
 };
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use support::{Reply, client, client_with, start_worker, unique, within};
@@ -196,7 +196,7 @@ async fn a_running_id_is_already_started_unless_use_existing() {
         .await
         .unwrap_err();
     match &err {
-        Error::AlreadyStarted {
+        StartError::AlreadyStarted {
             activity_id,
             run_id,
         } => {
@@ -206,7 +206,6 @@ async fn a_running_id_is_already_started_unless_use_existing() {
         other => panic!("expected AlreadyStarted, got {other:?}"),
     }
     assert!(err.is_already_started());
-    assert!(!err.is_activity_outcome());
 
     let attached = client
         .start_activity(
@@ -241,7 +240,7 @@ async fn a_closed_id_is_reused_unless_reject_duplicate() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::AlreadyStarted { run_id, .. } if run_id.as_deref() == first.run_id()),
+        matches!(&err, StartError::AlreadyStarted { run_id, .. } if run_id.as_deref() == first.run_id()),
         "{err:?}"
     );
 
@@ -401,20 +400,20 @@ async fn invalid_options_fail_before_any_call() {
         .start_activity(ComposeGreeting, hello(), zero)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidOptions(_)), "{err:?}");
+    assert!(matches!(err, StartError::InvalidOptions(_)), "{err:?}");
     assert!(err.to_string().contains("timeout"), "{err}");
     let err = client
         .start_activity_by_name::<()>("", (), options("id", "tq"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidOptions(_)), "{err:?}");
+    assert!(matches!(err, StartError::InvalidOptions(_)), "{err:?}");
     let mut bad: HashMap<Vec<u8>, u8> = HashMap::new();
     bad.insert(vec![1], 1);
     let err = client
         .start_activity_by_name::<()>("x", (bad,), options("id", "tq"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Data(_)), "{err:?}");
+    assert!(matches!(err, StartError::Data(_)), "{err:?}");
     assert!(recorder.methods.lock().unwrap().is_empty());
 }
 
@@ -428,7 +427,7 @@ async fn an_unknown_namespace_is_reported_as_such() {
         .await
         .unwrap_err();
     match &err {
-        Error::NamespaceNotFound { namespace } => assert_eq!(namespace, &ns),
+        StartError::Call(CallError::NamespaceNotFound { namespace }) => assert_eq!(namespace, &ns),
         other => panic!("expected NamespaceNotFound, got {other:?}"),
     }
     assert!(err.is_not_found());
@@ -448,7 +447,7 @@ async fn a_refused_start_carries_the_code_and_the_servers_message() {
     let rpc = err
         .rpc()
         .unwrap_or_else(|| panic!("expected Rejected, got {err:?}"));
-    assert!(matches!(err, Error::Rejected(_)));
+    assert!(matches!(err, StartError::Call(CallError::Rejected(_))));
     assert_eq!(rpc.code(), tonic::Code::InvalidArgument);
     assert!(rpc.message().contains("NoSuchAttribute"), "{rpc}");
     let text = err.to_string();

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use solo_client::{ActivityError, ApplicationError, Error, FailureKind};
+use solo_client::{ActivityError, ApplicationError, FailureKind, OutcomeError};
 use solo_worker::{ActivityContext, Worker};
 use support::{Running, activity, client, one_attempt, options, unique, within};
 
@@ -63,7 +63,7 @@ async fn application_errors_keep_type_details_and_non_retryable() {
         .await
         .unwrap();
     let err = within("charge result", handle.result()).await.unwrap_err();
-    let Error::Failed { failure, .. } = &err else {
+    let OutcomeError::Failed { failure, .. } = &err else {
         panic!("expected a failure, got {err}");
     };
     assert_eq!(failure.message, "card declined for 42");
@@ -205,7 +205,7 @@ async fn an_unrequested_cancellation_is_reported_as_a_failure() {
     )
     .await
     .unwrap_err();
-    let Error::Failed { failure, .. } = &err else {
+    let OutcomeError::Failed { failure, .. } = &err else {
         panic!("expected a failure, got {err}");
     };
     assert_eq!(failure.message, "activity cancelled");

@@ -114,8 +114,8 @@ pub mod prelude {
     #[cfg(feature = "client")]
     pub use solo_client::{
         Activity, ActivityError, ActivityFailure, ActivityHandle, ActivityOptions,
-        ApplicationError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
-        Error as ClientError, FailureKind, IdConflictPolicy, IdReusePolicy, RetryPolicy,
+        ApplicationError, CallError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
+        FailureKind, IdConflictPolicy, IdReusePolicy, OutcomeError, RetryPolicy, StartError,
     };
 
     /// `next()` / `try_next()` on the streams of `list_activities` and `watch`.
