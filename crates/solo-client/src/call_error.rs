@@ -1,7 +1,7 @@
 //! [`CallError`]: how a call that is neither a start nor a wait for an outcome can fail —
 //! describe, watch, cancel, terminate, delete, list, count and connecting.
 
-use crate::converter::DataError;
+use crate::data_error::DataError;
 use crate::rpc_error::RpcError;
 
 /// A call failed: the server refused it, could not be reached, or what it was about does not

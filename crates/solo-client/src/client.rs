@@ -2,113 +2,27 @@
 //! interceptors, with the calls that start, find, list and count activities.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use solo_connect::{ClientConfig, Connection};
 use solo_proto::temporal::api::common::v1::Payload;
-use solo_proto::temporal::api::workflowservice::v1::{
-    CountActivityExecutionsRequest, DescribeNamespaceRequest,
-};
-use tracing::Instrument;
+use solo_proto::temporal::api::workflowservice::v1::CountActivityExecutionsRequest;
 
 use crate::activity::Activity;
 use crate::args::ActivityArgs;
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
+use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
+use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
-use crate::interceptor::ClientInterceptor;
-use crate::list::{ActivityExecutionCount, ListActivities};
+use crate::list::ListActivities;
 use crate::options::ActivityOptions;
 use crate::outcome_error::OutcomeError;
-use crate::rpc::{COUNT_ACTIVITY_EXECUTIONS, DESCRIBE_NAMESPACE};
+use crate::rpc::COUNT_ACTIVITY_EXECUTIONS;
+use crate::start::{StartDelaySupport, start};
 use crate::start_error::StartError;
 use crate::status::Target;
-use crate::telemetry;
-
-/// Settings for [`Client::new`]: namespace, identity, data converter and interceptors.
-///
-/// ```
-/// use solo_client::{ClientOptions, DataConverter};
-///
-/// let options = ClientOptions::new()
-///     .namespace("orders")
-///     .identity("checkout-service")
-///     .data_converter(DataConverter::default());
-/// # let _ = options;
-/// ```
-#[derive(Clone, Default)]
-pub struct ClientOptions {
-    namespace: Option<String>,
-    identity: Option<String>,
-    data_converter: DataConverter,
-    interceptors: Vec<Arc<dyn ClientInterceptor>>,
-    long_poll_timeout: Option<Duration>,
-}
-
-impl fmt::Debug for ClientOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientOptions")
-            .field("namespace", &self.namespace)
-            .field("identity", &self.identity)
-            .field("data_converter", &self.data_converter)
-            .field("interceptors", &self.interceptors.len())
-            .field("long_poll_timeout", &self.long_poll_timeout)
-            .finish()
-    }
-}
-
-impl ClientOptions {
-    /// Options with every default.
-    pub fn new() -> Self {
-        ClientOptions::default()
-    }
-
-    /// Sets the namespace (default: the connection's namespace).
-    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
-        self
-    }
-
-    /// Sets the identity recorded with the calls that change an activity (default
-    /// `<pid>@<hostname>`, as the other SDKs do).
-    pub fn identity(mut self, identity: impl Into<String>) -> Self {
-        self.identity = Some(identity.into());
-        self
-    }
-
-    /// Sets the data converter for inputs, results and details (default: the standard
-    /// converter without codec).
-    pub fn data_converter(mut self, converter: DataConverter) -> Self {
-        self.data_converter = converter;
-        self
-    }
-
-    /// Adds an interceptor; interceptors run in the order they were added (default none).
-    pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
-        self.interceptors.push(Arc::new(interceptor));
-        self
-    }
-
-    /// Sets the deadline of each long-poll call made while waiting for a result or watching
-    /// an activity (default: the connection's long-poll timeout, 70 s unless configured).
-    /// Waiting itself has no limit: every expired long poll is simply sent again.
-    pub fn long_poll_timeout(mut self, timeout: Duration) -> Self {
-        self.long_poll_timeout = Some(timeout);
-        self
-    }
-}
-
-/// The default identity: `<pid>@<hostname>`.
-pub fn default_identity() -> String {
-    format!(
-        "{}@{}",
-        std::process::id(),
-        solo_connect::__private::hostname()
-    )
-}
 
 /// A Temporal client for Standalone Activities.
 ///
@@ -150,9 +64,7 @@ pub fn default_identity() -> String {
 #[derive(Clone)]
 pub struct Client {
     core: CallCore,
-    /// Whether the namespace honours `start_delay`: asked once, on the first start that
-    /// needs it, and shared by the clones.
-    start_delay_supported: Arc<tokio::sync::OnceCell<bool>>,
+    start_delay: StartDelaySupport,
 }
 
 impl fmt::Debug for Client {
@@ -235,7 +147,7 @@ impl Client {
                 options.interceptors,
                 options.long_poll_timeout,
             ),
-            start_delay_supported: Arc::default(),
+            start_delay: StartDelaySupport::default(),
         }
     }
 
@@ -422,89 +334,12 @@ impl Client {
         input: Vec<Payload>,
         options: &ActivityOptions,
     ) -> Result<ActivityHandle<O>, StartError> {
-        let span = telemetry::start_span(
-            self.namespace(),
-            options.task_queue(),
-            options.id(),
-            activity_type,
-        );
-        let result = self
-            .start_in_span(activity_type, input, options)
-            .instrument(span.clone())
-            .await;
-        if let Ok(handle) = &result {
-            span.record("run_id", handle.run_id().unwrap_or(""));
-        }
-        telemetry::record_result(&span, &result);
-        result
-    }
-
-    /// Starts the activity; runs inside the start span, so that interceptors can read it.
-    async fn start_in_span<O>(
-        &self,
-        activity_type: &str,
-        input: Vec<Payload>,
-        options: &ActivityOptions,
-    ) -> Result<ActivityHandle<O>, StartError> {
-        options.validate(activity_type)?;
-        if options.requested_start_delay().is_some() && !self.supports_start_delay().await? {
-            return Err(StartError::StartDelayUnsupported {
-                namespace: self.namespace().to_owned(),
-            });
-        }
-        let message = options
-            .to_request(
-                self.namespace(),
-                self.identity(),
-                activity_type,
-                input,
-                self.core.converter(),
-            )
-            .await?;
-        tracing::debug!(
-            activity_id = %message.activity_id,
-            activity_type,
-            task_queue = options.task_queue(),
-            "starting activity"
-        );
-        let activity_id = message.activity_id.clone();
-        let response = self.core.start(message).await?;
-        if !response.started {
-            tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
-        }
+        let started = start(&self.core, &self.start_delay, activity_type, input, options).await?;
         Ok(ActivityHandle::new(
             self.core.clone(),
-            activity_id,
-            Some(response.run_id).filter(|r| !r.is_empty()),
+            started.activity_id,
+            started.run_id,
         ))
-    }
-
-    /// Whether the namespace honours `start_delay`; asked once per client and cached.
-    async fn supports_start_delay(&self) -> Result<bool, CallError> {
-        let supported = self
-            .start_delay_supported
-            .get_or_try_init(|| async {
-                let message = DescribeNamespaceRequest {
-                    namespace: self.namespace().to_owned(),
-                    ..Default::default()
-                };
-                let response = self
-                    .core
-                    .call(
-                        DESCRIBE_NAMESPACE,
-                        message,
-                        Target::Namespace,
-                        CallKind::Unary,
-                    )
-                    .await?;
-                let supported = response
-                    .namespace_info
-                    .and_then(|info| info.capabilities)
-                    .is_some_and(|c| c.standalone_activity_start_delay);
-                Ok::<bool, CallError>(supported)
-            })
-            .await?;
-        Ok(*supported)
     }
 
     /// A handle to an activity that was started elsewhere, by id and optionally run id.
@@ -600,14 +435,6 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn default_identity_is_pid_at_host() {
-        let identity = default_identity();
-        let (pid, host) = identity.split_once('@').unwrap();
-        assert_eq!(pid, std::process::id().to_string());
-        assert!(!host.is_empty());
-    }
 
     #[test]
     fn client_and_handles_are_send_and_sync() {

@@ -3,68 +3,25 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use futures_util::Stream;
-use futures_util::stream::BoxStream;
 use serde::de::DeserializeOwned;
-use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
 use solo_proto::temporal::api::workflowservice::v1::{
-    DeleteActivityExecutionRequest, DescribeActivityExecutionRequest,
-    DescribeActivityExecutionResponse, PollActivityExecutionRequest,
+    DeleteActivityExecutionRequest, PollActivityExecutionRequest,
     RequestCancelActivityExecutionRequest, TerminateActivityExecutionRequest,
 };
 
+use crate::activity_ref::ActivityRef;
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
-use crate::converter::DataConverter;
-use crate::description::ActivityDescription;
+use crate::description::{ActivityDescription, DescribeOptions};
 use crate::outcome::outcome_to_result;
 use crate::outcome_error::OutcomeError;
 use crate::rpc::{
-    DELETE_ACTIVITY_EXECUTION, DESCRIBE_ACTIVITY_EXECUTION, POLL_ACTIVITY_EXECUTION,
-    REQUEST_CANCEL_ACTIVITY_EXECUTION, Rpc, TERMINATE_ACTIVITY_EXECUTION,
+    DELETE_ACTIVITY_EXECUTION, POLL_ACTIVITY_EXECUTION, REQUEST_CANCEL_ACTIVITY_EXECUTION, Rpc,
+    TERMINATE_ACTIVITY_EXECUTION,
 };
-use crate::rpc_error::RpcError;
-use crate::status::Target;
-
-/// What [`ActivityHandle::describe_with`] includes besides the always-present fields.
-///
-/// ```
-/// use solo_client::DescribeOptions;
-///
-/// let options = DescribeOptions::new().include_input(true).include_outcome(true);
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DescribeOptions {
-    /// Include the input arguments (default false).
-    pub include_input: bool,
-    /// Include the outcome once the activity has closed (default false).
-    pub include_outcome: bool,
-}
-
-impl DescribeOptions {
-    /// Nothing extra.
-    pub fn new() -> Self {
-        DescribeOptions::default()
-    }
-
-    /// Sets whether to include the input arguments (default false).
-    pub fn include_input(mut self, include: bool) -> Self {
-        self.include_input = include;
-        self
-    }
-
-    /// Sets whether to include the outcome of a closed activity (default false).
-    pub fn include_outcome(mut self, include: bool) -> Self {
-        self.include_outcome = include;
-        self
-    }
-}
+use crate::telemetry;
+use crate::watch::ActivityWatch;
 
 /// A handle to one activity execution, typed by the activity's output `O`.
 ///
@@ -72,18 +29,14 @@ impl DescribeOptions {
 /// [`Client::get_activity_handle`](crate::Client::get_activity_handle). A handle without a run
 /// id targets the latest run with its activity id. Cloning is cheap.
 pub struct ActivityHandle<O> {
-    core: CallCore,
-    activity_id: String,
-    run_id: Option<String>,
+    activity: ActivityRef,
     output: PhantomData<fn() -> O>,
 }
 
 impl<O> Clone for ActivityHandle<O> {
     fn clone(&self) -> Self {
         ActivityHandle {
-            core: self.core.clone(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone(),
+            activity: self.activity.clone(),
             output: PhantomData,
         }
     }
@@ -92,8 +45,8 @@ impl<O> Clone for ActivityHandle<O> {
 impl<O> fmt::Debug for ActivityHandle<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivityHandle")
-            .field("activity_id", &self.activity_id)
-            .field("run_id", &self.run_id)
+            .field("activity_id", &self.activity.activity_id)
+            .field("run_id", &self.activity.run_id)
             .field("output", &std::any::type_name::<O>())
             .finish()
     }
@@ -102,21 +55,13 @@ impl<O> fmt::Debug for ActivityHandle<O> {
 impl<O> ActivityHandle<O> {
     pub(crate) fn new(core: CallCore, activity_id: String, run_id: Option<String>) -> Self {
         ActivityHandle {
-            core,
-            activity_id,
-            run_id,
+            activity: ActivityRef {
+                core,
+                activity_id,
+                run_id,
+            },
             output: PhantomData,
         }
-    }
-
-    /// The span a call on this handle runs in.
-    fn span(&self, operation: &'static str) -> tracing::Span {
-        crate::telemetry::call_span(
-            operation,
-            self.core.namespace(),
-            &self.activity_id,
-            self.run_id.as_deref().unwrap_or(""),
-        )
     }
 
     /// The activity id.
@@ -128,7 +73,7 @@ impl<O> ActivityHandle<O> {
     /// # }
     /// ```
     pub fn id(&self) -> &str {
-        &self.activity_id
+        &self.activity.activity_id
     }
 
     /// The run id, when the handle is bound to one run (always after a start).
@@ -140,23 +85,15 @@ impl<O> ActivityHandle<O> {
     /// # }
     /// ```
     pub fn run_id(&self) -> Option<&str> {
-        self.run_id.as_deref()
+        self.activity.run_id.as_deref()
     }
 
     /// The same handle with another output type (for example `serde_json::Value`).
     pub fn with_output<T>(self) -> ActivityHandle<T> {
-        ActivityHandle::new(self.core, self.activity_id, self.run_id)
-    }
-
-    fn target(&self) -> Target<'_> {
-        Target::Activity {
-            activity_id: &self.activity_id,
-            run_id: self.run_id.as_deref(),
+        ActivityHandle {
+            activity: self.activity,
+            output: PhantomData,
         }
-    }
-
-    fn converter(&self) -> &DataConverter {
-        self.core.converter()
     }
 
     /// Waits for the activity to close and returns its result.
@@ -190,24 +127,22 @@ impl<O> ActivityHandle<O> {
     where
         O: DeserializeOwned,
     {
-        crate::telemetry::traced(self.span("PollActivityExecution"), async {
-            let outcome = self.poll_outcome().await?;
-            outcome_to_result(outcome, self.converter()).await
+        let activity = &self.activity;
+        telemetry::traced(activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
+            let message = PollActivityExecutionRequest {
+                namespace: activity.core.namespace().to_owned(),
+                activity_id: activity.activity_id.clone(),
+                run_id: activity.run_id.clone().unwrap_or_default(),
+            };
+            let outcome = activity
+                .core
+                .long_poll(POLL_ACTIVITY_EXECUTION, &message, activity.target(), |r| {
+                    r.outcome
+                })
+                .await?;
+            outcome_to_result(outcome, activity.core.converter()).await
         })
         .await
-    }
-
-    async fn poll_outcome(&self) -> Result<ActivityExecutionOutcome, CallError> {
-        let message = PollActivityExecutionRequest {
-            namespace: self.core.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
-        };
-        self.core
-            .long_poll(POLL_ACTIVITY_EXECUTION, &message, self.target(), |r| {
-                r.outcome
-            })
-            .await
     }
 
     /// Describes the activity: status, run state, attempt, timestamps, timeouts, retry
@@ -255,52 +190,7 @@ impl<O> ActivityHandle<O> {
         &self,
         options: DescribeOptions,
     ) -> Result<ActivityDescription, CallError> {
-        crate::telemetry::traced(self.span("DescribeActivityExecution"), async {
-            let message = self.describe_request(options, Bytes::new(), self.run_id.clone());
-            let response = self
-                .core
-                .call(
-                    DESCRIBE_ACTIVITY_EXECUTION,
-                    message,
-                    self.target(),
-                    CallKind::Unary,
-                )
-                .await?;
-            self.decode_description(response).await
-        })
-        .await
-    }
-
-    fn describe_request(
-        &self,
-        options: DescribeOptions,
-        long_poll_token: Bytes,
-        run_id: Option<String>,
-    ) -> DescribeActivityExecutionRequest {
-        DescribeActivityExecutionRequest {
-            namespace: self.core.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: run_id.unwrap_or_default(),
-            include_input: options.include_input,
-            include_outcome: options.include_outcome,
-            long_poll_token,
-            include_heartbeat_details: true,
-            include_last_failure: true,
-        }
-    }
-
-    async fn decode_description(
-        &self,
-        response: DescribeActivityExecutionResponse,
-    ) -> Result<ActivityDescription, CallError> {
-        ActivityDescription::decode(response, self.converter())
-            .await
-            .ok_or_else(|| {
-                CallError::Rejected(RpcError::new(
-                    tonic::Code::Internal,
-                    "the server described the activity without any information",
-                ))
-            })
+        self.activity.describe(options).await
     }
 
     /// Watches the activity: a stream of descriptions, the current one first and then one
@@ -324,48 +214,7 @@ impl<O> ActivityHandle<O> {
     /// # }
     /// ```
     pub fn watch(&self) -> ActivityWatch {
-        let handle = self.clone().with_output::<()>();
-        let stream =
-            futures_util::stream::unfold(Some(WatchState::Start(handle)), |state| async move {
-                match state? {
-                    WatchState::Start(handle) => {
-                        let item = handle.describe().await;
-                        let next = next_watch_state(handle, &item);
-                        Some((item, next))
-                    }
-                    WatchState::Follow {
-                        handle,
-                        run_id,
-                        token,
-                    } => {
-                        let item = handle.describe_after(run_id, token).await;
-                        let next = next_watch_state(handle, &item);
-                        Some((item, next))
-                    }
-                }
-            });
-        ActivityWatch {
-            stream: Box::pin(stream),
-        }
-    }
-
-    /// Long-polls for the first description that differs from the state in `token`.
-    async fn describe_after(
-        &self,
-        run_id: String,
-        token: Bytes,
-    ) -> Result<ActivityDescription, CallError> {
-        let message = self.describe_request(DescribeOptions::default(), token, Some(run_id));
-        let response = self
-            .core
-            .long_poll(
-                DESCRIBE_ACTIVITY_EXECUTION,
-                &message,
-                self.target(),
-                |response| response.info.is_some().then_some(response),
-            )
-            .await?;
-        self.decode_description(response).await
+        ActivityWatch::new(self.activity.clone())
     }
 
     /// Requests cancellation of the activity.
@@ -388,10 +237,10 @@ impl<O> ActivityHandle<O> {
     /// activity is already closed; and the other call errors.
     pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), CallError> {
         let message = RequestCancelActivityExecutionRequest {
-            namespace: self.core.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
-            identity: self.core.identity().to_owned(),
+            namespace: self.activity.core.namespace().to_owned(),
+            activity_id: self.activity.activity_id.clone(),
+            run_id: self.activity.run_id.clone().unwrap_or_default(),
+            identity: self.activity.core.identity().to_owned(),
             request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
@@ -416,10 +265,10 @@ impl<O> ActivityHandle<O> {
     /// activity is already closed; and the other call errors.
     pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), CallError> {
         let message = TerminateActivityExecutionRequest {
-            namespace: self.core.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
-            identity: self.core.identity().to_owned(),
+            namespace: self.activity.core.namespace().to_owned(),
+            activity_id: self.activity.activity_id.clone(),
+            run_id: self.activity.run_id.clone().unwrap_or_default(),
+            identity: self.activity.core.identity().to_owned(),
             request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
@@ -443,9 +292,9 @@ impl<O> ActivityHandle<O> {
     /// [`CallError::NotFound`] and the other call errors.
     pub async fn delete(&self) -> Result<(), CallError> {
         let message = DeleteActivityExecutionRequest {
-            namespace: self.core.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
+            namespace: self.activity.core.namespace().to_owned(),
+            activity_id: self.activity.activity_id.clone(),
+            run_id: self.activity.run_id.clone().unwrap_or_default(),
         };
         self.call(DELETE_ACTIVITY_EXECUTION, message)
             .await
@@ -454,54 +303,13 @@ impl<O> ActivityHandle<O> {
 
     /// Sends one unary call about this activity in its span.
     async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
-        crate::telemetry::traced(
-            self.span(rpc.name()),
-            self.core.call(rpc, message, self.target(), CallKind::Unary),
+        let activity = &self.activity;
+        telemetry::traced(
+            activity.span(rpc.name()),
+            activity
+                .core
+                .call(rpc, message, activity.target(), CallKind::Unary),
         )
         .await
-    }
-}
-
-enum WatchState {
-    Start(ActivityHandle<()>),
-    Follow {
-        handle: ActivityHandle<()>,
-        run_id: String,
-        token: Bytes,
-    },
-}
-
-fn next_watch_state(
-    handle: ActivityHandle<()>,
-    item: &Result<ActivityDescription, CallError>,
-) -> Option<WatchState> {
-    let description = item.as_ref().ok()?;
-    if description.status.is_closed() || description.long_poll_token.is_empty() {
-        return None;
-    }
-    Some(WatchState::Follow {
-        handle,
-        run_id: description.run_id.clone(),
-        token: description.long_poll_token.clone(),
-    })
-}
-
-/// A stream of [`ActivityDescription`]s from [`ActivityHandle::watch`].
-#[must_use = "streams do nothing unless polled"]
-pub struct ActivityWatch {
-    stream: BoxStream<'static, Result<ActivityDescription, CallError>>,
-}
-
-impl fmt::Debug for ActivityWatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActivityWatch").finish_non_exhaustive()
-    }
-}
-
-impl Stream for ActivityWatch {
-    type Item = Result<ActivityDescription, CallError>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.stream.as_mut().poll_next(cx)
     }
 }

@@ -24,7 +24,7 @@ use tonic::metadata::MetadataMap;
 ///     }
 ///
 ///     fn on_start_activity(&self, request: &mut StartActivityExecutionRequest, _metadata: &mut MetadataMap) {
-///         if let Ok(payload) = solo_client::converter::to_payload(self.0) {
+///         if let Ok(payload) = solo_client::to_payload(self.0) {
 ///             request.header.get_or_insert_default().fields.insert("tenant".into(), payload);
 ///         }
 ///     }

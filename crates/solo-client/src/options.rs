@@ -1,4 +1,4 @@
-//! How to start an activity: [`ActivityOptions`] and the policies it holds.
+//! How to start an activity: [`ActivityOptions`], and the start request built from them.
 //!
 //! The activity id, the task queue and one of the two closing timeouts are required, so they
 //! are constructor arguments ([`ActivityOptions::with_start_to_close_timeout`],
@@ -9,7 +9,6 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use solo_proto::temporal::api::common::v1 as common;
 use solo_proto::temporal::api::common::v1::{ActivityType, Header, Payload, Payloads};
 use solo_proto::temporal::api::enums::v1 as enums;
 use solo_proto::temporal::api::sdk::v1::UserMetadata;
@@ -17,231 +16,13 @@ use solo_proto::temporal::api::taskqueue::v1::TaskQueue;
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use solo_proto::wkt;
 
-use crate::converter::{DataConverter, to_payload};
+use crate::converter::DataConverter;
+use crate::id_policy::{IdConflictPolicy, IdReusePolicy};
+use crate::payload::to_payload;
+use crate::priority::Priority;
+use crate::retry_policy::RetryPolicy;
 use crate::search_attributes::{SearchAttributeValue, encode_search_attributes};
 use crate::start_error::StartError;
-
-/// What the server does when the activity id belongs to a *closed* activity.
-///
-/// The default is [`IdReusePolicy::AllowDuplicate`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdReusePolicy {
-    /// Start a new run whatever way the previous one closed.
-    #[default]
-    AllowDuplicate,
-    /// Start a new run only if the previous one failed, was cancelled, terminated or timed out.
-    AllowDuplicateFailedOnly,
-    /// Never reuse the id.
-    RejectDuplicate,
-}
-
-impl IdReusePolicy {
-    fn to_proto(self) -> enums::ActivityIdReusePolicy {
-        match self {
-            IdReusePolicy::AllowDuplicate => enums::ActivityIdReusePolicy::AllowDuplicate,
-            IdReusePolicy::AllowDuplicateFailedOnly => {
-                enums::ActivityIdReusePolicy::AllowDuplicateFailedOnly
-            }
-            IdReusePolicy::RejectDuplicate => enums::ActivityIdReusePolicy::RejectDuplicate,
-        }
-    }
-}
-
-/// What the server does when the activity id belongs to a *running* activity.
-///
-/// The default is [`IdConflictPolicy::Fail`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdConflictPolicy {
-    /// Refuse the start with [`StartError::AlreadyStarted`](crate::StartError::AlreadyStarted).
-    #[default]
-    Fail,
-    /// Return a handle to the running activity instead of starting a new one.
-    UseExisting,
-}
-
-impl IdConflictPolicy {
-    fn to_proto(self) -> enums::ActivityIdConflictPolicy {
-        match self {
-            IdConflictPolicy::Fail => enums::ActivityIdConflictPolicy::Fail,
-            IdConflictPolicy::UseExisting => enums::ActivityIdConflictPolicy::UseExisting,
-        }
-    }
-}
-
-/// How the server retries a failed attempt.
-///
-/// Unset fields take the server's defaults: 1 s initial interval, backoff coefficient 2.0,
-/// maximum interval 100 × the initial interval, and **unlimited attempts** — an activity that
-/// keeps failing with only a start-to-close timeout is retried until its schedule-to-close
-/// timeout (infinite by default). Set [`RetryPolicy::maximum_attempts`] to bound it.
-///
-/// ```
-/// use solo_client::RetryPolicy;
-/// use std::time::Duration;
-///
-/// let policy = RetryPolicy::new()
-///     .initial_interval(Duration::from_millis(200))
-///     .maximum_attempts(5)
-///     .non_retryable_error_type("PaymentDeclined");
-/// assert_eq!(policy.maximum_attempts, Some(5));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Delay before the first retry.
-    pub initial_interval: Option<Duration>,
-    /// Factor by which the delay grows after each retry.
-    pub backoff_coefficient: Option<f64>,
-    /// Upper bound for the delay between retries.
-    pub maximum_interval: Option<Duration>,
-    /// Total number of attempts, the first included (`1` means no retries); `None` is
-    /// unlimited.
-    pub maximum_attempts: Option<u32>,
-    /// Application error types that are never retried.
-    pub non_retryable_error_types: Vec<String>,
-}
-
-impl RetryPolicy {
-    /// A policy with every field at the server's default.
-    pub fn new() -> Self {
-        RetryPolicy::default()
-    }
-
-    /// A policy that allows a single attempt.
-    pub fn no_retries() -> Self {
-        RetryPolicy::new().maximum_attempts(1)
-    }
-
-    /// Sets the delay before the first retry (server default 1 s).
-    pub fn initial_interval(mut self, interval: Duration) -> Self {
-        self.initial_interval = Some(interval);
-        self
-    }
-
-    /// Sets the growth factor of the delay (server default 2.0; must be at least 1).
-    pub fn backoff_coefficient(mut self, coefficient: f64) -> Self {
-        self.backoff_coefficient = Some(coefficient);
-        self
-    }
-
-    /// Sets the maximum delay between retries (server default 100 × the initial interval).
-    pub fn maximum_interval(mut self, interval: Duration) -> Self {
-        self.maximum_interval = Some(interval);
-        self
-    }
-
-    /// Sets the total number of attempts (default unlimited).
-    pub fn maximum_attempts(mut self, attempts: u32) -> Self {
-        self.maximum_attempts = Some(attempts);
-        self
-    }
-
-    /// Adds an application error type that must not be retried (default none).
-    pub fn non_retryable_error_type(mut self, error_type: impl Into<String>) -> Self {
-        self.non_retryable_error_types.push(error_type.into());
-        self
-    }
-
-    pub(crate) fn to_proto(&self) -> common::RetryPolicy {
-        common::RetryPolicy {
-            initial_interval: self.initial_interval.map(wkt::duration_to_proto),
-            backoff_coefficient: self.backoff_coefficient.unwrap_or(0.0),
-            maximum_interval: self.maximum_interval.map(wkt::duration_to_proto),
-            maximum_attempts: self
-                .maximum_attempts
-                .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
-                .unwrap_or(0),
-            non_retryable_error_types: self.non_retryable_error_types.clone(),
-        }
-    }
-
-    pub(crate) fn from_proto(p: common::RetryPolicy) -> Self {
-        RetryPolicy {
-            initial_interval: p
-                .initial_interval
-                .as_ref()
-                .and_then(wkt::duration_from_proto),
-            backoff_coefficient: Some(p.backoff_coefficient).filter(|c| *c != 0.0),
-            maximum_interval: p
-                .maximum_interval
-                .as_ref()
-                .and_then(wkt::duration_from_proto),
-            maximum_attempts: u32::try_from(p.maximum_attempts).ok().filter(|n| *n > 0),
-            non_retryable_error_types: p.non_retryable_error_types,
-        }
-    }
-}
-
-/// Dispatch priority and fairness for an activity's tasks.
-///
-/// ```
-/// use solo_client::Priority;
-///
-/// let p = Priority::new().priority_key(1).fairness_key("tenant-a").fairness_weight(2.0);
-/// assert_eq!(p.priority_key, Some(1));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct Priority {
-    /// Lower numbers are dispatched first; `None` is the server's default level.
-    pub priority_key: Option<u32>,
-    /// Tasks with the same fairness key share dispatch capacity fairly with other keys.
-    pub fairness_key: Option<String>,
-    /// The relative weight of the fairness key.
-    pub fairness_weight: Option<f32>,
-}
-
-impl Priority {
-    /// The default priority.
-    pub fn new() -> Self {
-        Priority::default()
-    }
-
-    /// Sets the priority key (default: the server's default level).
-    pub fn priority_key(mut self, key: u32) -> Self {
-        self.priority_key = Some(key);
-        self
-    }
-
-    /// Sets the fairness key (default none).
-    pub fn fairness_key(mut self, key: impl Into<String>) -> Self {
-        self.fairness_key = Some(key.into());
-        self
-    }
-
-    /// Sets the fairness weight (default 1.0 on the server).
-    pub fn fairness_weight(mut self, weight: f32) -> Self {
-        self.fairness_weight = Some(weight);
-        self
-    }
-
-    fn to_proto(&self) -> Result<common::Priority, StartError> {
-        let priority_key = match self.priority_key {
-            Some(k) => i32::try_from(k).map_err(|_| {
-                StartError::InvalidOptions(format!(
-                    "priority key {k} is too large; use a value up to {}",
-                    i32::MAX
-                ))
-            })?,
-            None => 0,
-        };
-        Ok(common::Priority {
-            priority_key,
-            fairness_key: self.fairness_key.clone().unwrap_or_default(),
-            fairness_weight: self.fairness_weight.unwrap_or(0.0),
-        })
-    }
-
-    pub(crate) fn from_proto(p: common::Priority) -> Self {
-        Priority {
-            priority_key: u32::try_from(p.priority_key).ok().filter(|k| *k > 0),
-            fairness_key: Some(p.fairness_key).filter(|k| !k.is_empty()),
-            fairness_weight: Some(p.fairness_weight).filter(|w| *w != 0.0),
-        }
-    }
-}
 
 /// Options for starting one activity.
 ///
@@ -541,7 +322,12 @@ impl ActivityOptions {
                 })
             },
             user_metadata,
-            priority: self.priority.as_ref().map(Priority::to_proto).transpose()?,
+            priority: self
+                .priority
+                .as_ref()
+                .map(Priority::to_proto)
+                .transpose()
+                .map_err(StartError::InvalidOptions)?,
             start_delay: duration(self.requested_start_delay()),
             ..Default::default()
         })
@@ -579,7 +365,7 @@ impl ActivityOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::converter::{encoding_of, from_payload};
+    use crate::payload::{encoding_of, from_payload};
 
     fn block_on<F: std::future::Future>(f: F) -> F::Output {
         tokio::runtime::Builder::new_current_thread()
@@ -719,21 +505,5 @@ mod tests {
         let big = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(1))
             .priority(Priority::new().priority_key(u32::MAX));
         assert!(matches!(build(&big), Err(StartError::InvalidOptions(_))));
-    }
-
-    #[test]
-    fn retry_policy_round_trips() {
-        let p = RetryPolicy::new()
-            .initial_interval(Duration::from_secs(1))
-            .backoff_coefficient(2.0)
-            .maximum_interval(Duration::from_secs(9))
-            .maximum_attempts(3)
-            .non_retryable_error_type("X");
-        assert_eq!(RetryPolicy::from_proto(p.to_proto()), p);
-        assert_eq!(
-            RetryPolicy::from_proto(RetryPolicy::new().to_proto()),
-            RetryPolicy::new()
-        );
-        assert_eq!(RetryPolicy::no_retries().to_proto().maximum_attempts, 1);
     }
 }

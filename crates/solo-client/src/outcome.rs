@@ -7,9 +7,9 @@ use solo_proto::temporal::api::activity::v1::activity_execution_outcome::Value a
 use solo_proto::temporal::api::enums::v1::RetryState;
 use solo_proto::temporal::api::failure::v1::Failure;
 
+use crate::activity_failure::{ActivityFailure, FailureKind};
 use crate::call_error::CallError;
 use crate::converter::DataConverter;
-use crate::failure::{ActivityFailure, FailureKind};
 use crate::outcome_error::OutcomeError;
 use crate::rpc_error::RpcError;
 
@@ -67,7 +67,7 @@ async fn failure_to_error(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::converter::to_payload;
+    use crate::payload::to_payload;
     use solo_proto::temporal::api::common::v1::Payloads;
     use solo_proto::temporal::api::enums::v1::TimeoutType;
     use solo_proto::temporal::api::failure::v1 as pb;

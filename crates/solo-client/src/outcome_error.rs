@@ -3,9 +3,10 @@
 
 use solo_proto::temporal::api::enums::v1::{RetryState, TimeoutType};
 
+use crate::activity_failure::ActivityFailure;
 use crate::call_error::CallError;
-use crate::converter::DataError;
-use crate::failure::{ActivityFailure, Details};
+use crate::data_error::DataError;
+use crate::details::Details;
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
 

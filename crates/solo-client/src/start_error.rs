@@ -1,7 +1,7 @@
 //! [`StartError`]: how starting an activity can fail.
 
 use crate::call_error::{CallError, run_suffix};
-use crate::converter::DataError;
+use crate::data_error::DataError;
 use crate::rpc_error::RpcError;
 
 /// Starting an activity failed; nothing is running because of this call.

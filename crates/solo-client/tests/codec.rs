@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use prost::Message;
-use solo_client::converter::{CodecFuture, encoding_of, from_payload, to_payload};
 use solo_client::{
     ActivityOptions, ClientOptions, DataConverter, OutcomeError, PayloadCodec, RetryPolicy,
 };
+use solo_client::{CodecFuture, encoding_of, from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use support::{Reply, application_failure, client_with, eventually, start_worker, unique, within};
 

@@ -8,7 +8,7 @@ mod support;
 use std::collections::HashMap;
 use std::process::Command;
 
-use solo_client::{CallError, Client, ClientConfig, client::default_identity};
+use solo_client::{__private::default_identity, CallError, Client, ClientConfig};
 use support::{unique, within};
 
 fn env_config(vars: &[(&str, &str)]) -> ClientConfig {

@@ -8,7 +8,7 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use solo_client::converter::to_payload;
+use solo_client::to_payload;
 use solo_client::{
     ActivityOptions, CallError, ClientInterceptor, ClientOptions, FailureKind, OutcomeError,
     RetryPolicy,

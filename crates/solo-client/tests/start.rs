@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use solo_client::converter::{encoding_of, from_payload};
 use solo_client::{
     Activity, ActivityOptions, CallError, ClientInterceptor, ClientOptions, IdConflictPolicy,
     IdReusePolicy, Priority, RetryPolicy, StartError,
 };
+use solo_client::{encoding_of, from_payload};
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use support::{Reply, client, client_with, start_worker, unique, within};
 use tonic::metadata::MetadataMap;
@@ -349,7 +349,7 @@ impl ClientInterceptor for Recorder {
         request: &mut StartActivityExecutionRequest,
         _metadata: &mut MetadataMap,
     ) {
-        let payload = solo_client::converter::to_payload("from-interceptor").unwrap();
+        let payload = solo_client::to_payload("from-interceptor").unwrap();
         request
             .header
             .get_or_insert_default()

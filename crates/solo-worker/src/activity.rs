@@ -6,8 +6,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use solo_client::converter::{from_missing, from_payload, to_payload};
+use solo_client::__private::from_missing;
 use solo_client::{Activity, ActivityError, ApplicationError};
+use solo_client::{from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::Payload;
 use tower::Service;
 use tower::util::BoxCloneSyncService;

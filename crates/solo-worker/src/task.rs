@@ -499,7 +499,7 @@ async fn respond(
             tracing::warn!(error = %e, "the server refused the {what}; reporting a failure instead");
             let failure = Failure {
                 message: format!("the server refused the activity's {what}: {e}"),
-                source: solo_client::failure::FAILURE_SOURCE.into(),
+                source: solo_client::__private::FAILURE_SOURCE.into(),
                 failure_info: Some(FailureInfo::ApplicationFailureInfo(
                     solo_proto::temporal::api::failure::v1::ApplicationFailureInfo {
                         r#type: REPORT_REFUSED_ERROR_TYPE.into(),

@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use solo_client::converter::{from_payload, to_payload};
 use solo_client::{Client, ClientOptions, Connection, ConnectionOptions};
+use solo_client::{from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use solo_proto::temporal::api::enums::v1::TaskQueueKind;
 use solo_proto::temporal::api::failure::v1::Failure;
