@@ -29,11 +29,11 @@ pub const FAILURE_SOURCE: &str = "RustSDK";
 /// use std::time::Duration;
 ///
 /// let err = ApplicationError::new("card declined")
-///     .with_type("PaymentDeclined")
+///     .error_type("PaymentDeclined")
 ///     .non_retryable()
-///     .with_detail(&serde_json::json!({"code": 51}))
-///     .with_next_retry_delay(Duration::from_secs(5));
-/// assert_eq!(err.error_type(), "PaymentDeclined");
+///     .detail(&serde_json::json!({"code": 51}))
+///     .next_retry_delay(Duration::from_secs(5));
+/// assert_eq!(err.get_error_type(), "PaymentDeclined");
 /// assert!(err.is_non_retryable());
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -57,7 +57,7 @@ impl ApplicationError {
     }
 
     /// Sets the error type (matched against the retry policy's non-retryable error types).
-    pub fn with_type(mut self, error_type: impl Into<String>) -> Self {
+    pub fn error_type(mut self, error_type: impl Into<String>) -> Self {
         self.error_type = error_type.into();
         self
     }
@@ -70,7 +70,7 @@ impl ApplicationError {
 
     /// Attaches one detail value, encoded with the standard payload converter. An encoding
     /// failure is not lost: it is reported in the failure's message.
-    pub fn with_detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+    pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match to_payload(value) {
             Ok(p) => self.details.push(p),
             Err(e) => self.detail_error = Some(e.to_string()),
@@ -79,13 +79,13 @@ impl ApplicationError {
     }
 
     /// Attaches already-encoded detail payloads.
-    pub fn with_detail_payloads(mut self, payloads: impl IntoIterator<Item = Payload>) -> Self {
+    pub fn detail_payloads(mut self, payloads: impl IntoIterator<Item = Payload>) -> Self {
         self.details.extend(payloads);
         self
     }
 
     /// Overrides the delay before the next attempt.
-    pub fn with_next_retry_delay(mut self, delay: Duration) -> Self {
+    pub fn next_retry_delay(mut self, delay: Duration) -> Self {
         self.next_retry_delay = Some(delay);
         self
     }
@@ -97,12 +97,12 @@ impl ApplicationError {
     }
 
     /// The message.
-    pub fn message(&self) -> &str {
+    pub fn get_message(&self) -> &str {
         &self.message
     }
 
     /// The error type (may be empty).
-    pub fn error_type(&self) -> &str {
+    pub fn get_error_type(&self) -> &str {
         &self.error_type
     }
 
@@ -112,12 +112,12 @@ impl ApplicationError {
     }
 
     /// The requested next retry delay.
-    pub fn next_retry_delay(&self) -> Option<Duration> {
+    pub fn get_next_retry_delay(&self) -> Option<Duration> {
         self.next_retry_delay
     }
 
     /// The detail payloads (not yet through a codec).
-    pub fn detail_payloads(&self) -> &[Payload] {
+    pub fn get_detail_payloads(&self) -> &[Payload] {
         &self.details
     }
 }
@@ -147,7 +147,7 @@ impl Cancelled {
     }
 
     /// Attaches a detail value (encoding errors drop nothing: they become a string detail).
-    pub fn with_detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+    pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match to_payload(value) {
             Ok(p) => self.details.push(p),
             Err(e) => {
@@ -232,7 +232,7 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ActivityError {
 
 impl ActivityError {
     /// An application failure from a message (retryable, no type).
-    pub fn message(message: impl Into<String>) -> Self {
+    pub fn from_message(message: impl Into<String>) -> Self {
         ActivityError::Application(ApplicationError::new(message))
     }
 
@@ -347,10 +347,10 @@ mod tests {
     fn application_errors_keep_their_attributes() {
         let dc = DataConverter::default();
         let err: ActivityError = ApplicationError::new("declined")
-            .with_type("PaymentDeclined")
+            .error_type("PaymentDeclined")
             .non_retryable()
-            .with_detail(&42)
-            .with_next_retry_delay(Duration::from_secs(3))
+            .detail(&42)
+            .next_retry_delay(Duration::from_secs(3))
             .into();
         let failure = block_on(err.into_failure(&dc));
         assert_eq!(failure.message, "declined");
@@ -398,7 +398,7 @@ mod tests {
     #[test]
     fn cancelled_becomes_a_canceled_failure() {
         let dc = DataConverter::default();
-        let err: ActivityError = Cancelled::new().with_detail("stopped").into();
+        let err: ActivityError = Cancelled::new().detail("stopped").into();
         let failure = block_on(err.into_failure(&dc));
         let decoded = block_on(ActivityFailure::decode(failure, &dc));
         match &decoded.kind {

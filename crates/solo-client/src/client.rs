@@ -50,11 +50,10 @@ use crate::status::Target;
 ///     .execute_activity(
 ///         ComposeGreeting,
 ///         ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
-///         ActivityOptions::with_start_to_close_timeout(
-///             "my-standalone-activity-id",
-///             "my-standalone-activity-task-queue",
-///             Duration::from_secs(10),
-///         ),
+///         ActivityOptions::new()
+///             .id("my-standalone-activity-id")
+///             .task_queue("my-standalone-activity-task-queue")
+///             .start_to_close_timeout(Duration::from_secs(10)),
 ///     )
 ///     .await?;
 /// println!("Activity result: {greeting}");
@@ -198,7 +197,10 @@ impl Client {
     ///     .start_activity(
     ///         ComposeGreeting,
     ///         "World".to_owned(),
-    ///         ActivityOptions::with_start_to_close_timeout("greet-1", "greetings", Duration::from_secs(10)),
+    ///         ActivityOptions::new()
+    ///             .id("greet-1")
+    ///             .task_queue("greetings")
+    ///             .start_to_close_timeout(Duration::from_secs(10)),
     ///     )
     ///     .await?;
     /// println!("started run {:?}", handle.run_id());
@@ -239,7 +241,10 @@ impl Client {
     /// }
     ///
     /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
-    /// let options = ActivityOptions::with_start_to_close_timeout("charge-42", "payments", Duration::from_secs(30))
+    /// let options = ActivityOptions::new()
+    ///     .id("charge-42")
+    ///     .task_queue("payments")
+    ///     .start_to_close_timeout(Duration::from_secs(30))
     ///     .retry_policy(RetryPolicy::new().maximum_attempts(3));
     /// match client.execute_activity(Charge, 4200, options).await {
     ///     Ok(receipt) => println!("charged: {receipt}"),
@@ -274,7 +279,10 @@ impl Client {
     /// use std::time::Duration;
     ///
     /// # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
-    /// let options = ActivityOptions::with_start_to_close_timeout("greet-2", "greetings", Duration::from_secs(10));
+    /// let options = ActivityOptions::new()
+    ///     .id("greet-2")
+    ///     .task_queue("greetings")
+    ///     .start_to_close_timeout(Duration::from_secs(10));
     /// let handle: ActivityHandle<String> = client
     ///     .start_activity_by_name(
     ///         "compose_greeting",
@@ -307,7 +315,10 @@ impl Client {
     /// use std::time::Duration;
     ///
     /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
-    /// let options = ActivityOptions::with_start_to_close_timeout("sum-1", "math", Duration::from_secs(10));
+    /// let options = ActivityOptions::new()
+    ///     .id("sum-1")
+    ///     .task_queue("math")
+    ///     .start_to_close_timeout(Duration::from_secs(10));
     /// let total: i64 = client.execute_activity_by_name("add", (2, 3), options).await?;
     /// assert_eq!(total, 5);
     /// # Ok(())

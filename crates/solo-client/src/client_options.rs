@@ -65,7 +65,20 @@ impl ClientOptions {
         self
     }
 
-    /// Adds an interceptor; interceptors run in the order they were added (default none).
+    /// Adds an interceptor: an owned one or a shared one (`Arc<I>`, `Arc<dyn
+    /// ClientInterceptor>`). Interceptors run in the order they were added (default none).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use solo_client::{ClientInterceptor, ClientOptions};
+    ///
+    /// struct Audit;
+    /// impl ClientInterceptor for Audit {}
+    ///
+    /// let shared: Arc<dyn ClientInterceptor> = Arc::new(Audit);
+    /// let options = ClientOptions::new().interceptor(Audit).interceptor(shared.clone());
+    /// # let _ = options;
+    /// ```
     pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
         self.interceptors.push(Arc::new(interceptor));
         self

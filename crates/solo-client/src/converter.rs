@@ -47,7 +47,7 @@ impl fmt::Debug for DataConverter {
 
 impl DataConverter {
     /// A converter that runs `codec` over every payload it encodes and decodes.
-    pub fn with_codec(codec: impl PayloadCodec) -> Self {
+    pub fn from_codec(codec: impl PayloadCodec) -> Self {
         DataConverter {
             codec: Some(Arc::new(codec)),
         }
@@ -206,7 +206,7 @@ mod tests {
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
-        let dc = DataConverter::with_codec(Reverse);
+        let dc = DataConverter::from_codec(Reverse);
         rt.block_on(async {
             let p = dc.encode_value(&"abc").await.unwrap();
             assert_eq!(encoding_of(&p.payloads[0]), "binary/reversed");

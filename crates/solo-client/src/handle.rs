@@ -89,7 +89,16 @@ impl<O> ActivityHandle<O> {
     }
 
     /// The same handle with another output type (for example `serde_json::Value`).
-    pub fn with_output<T>(self) -> ActivityHandle<T> {
+    ///
+    /// ```no_run
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::OutcomeError> {
+    /// let handle = client.get_activity_handle::<String>("greet-1", None);
+    /// let raw: serde_json::Value = handle.into_output::<serde_json::Value>().result().await?;
+    /// # let _ = raw;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_output<T>(self) -> ActivityHandle<T> {
         ActivityHandle {
             activity: self.activity,
             output: PhantomData,

@@ -10,8 +10,8 @@
 //!   [`execute_activity`], their `_by_name` forms for activities written in other languages,
 //!   [`get_activity_handle`], [`list_activities`] and [`count_activities`].
 //! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`.
-//! - [`ActivityOptions`]: id, task queue and a closing timeout up front; every other option a
-//!   chained setter.
+//! - [`ActivityOptions`]: one named setter per option; the id, the task queue and a closing
+//!   timeout are required.
 //! - Errors per operation: [`StartError`] (starting), [`OutcomeError`] (waiting for the
 //!   result: the activity's own outcome — failed, timed out, cancelled, terminated — apart
 //!   from problems with the call) and [`CallError`] (every other call).
@@ -43,11 +43,10 @@
 //!     .execute_activity(
 //!         ComposeGreeting,
 //!         ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
-//!         ActivityOptions::with_start_to_close_timeout(
-//!             "my-standalone-activity-id",
-//!             "my-standalone-activity-task-queue",
-//!             Duration::from_secs(10),
-//!         ),
+//!         ActivityOptions::new()
+//!             .id("my-standalone-activity-id")
+//!             .task_queue("my-standalone-activity-task-queue")
+//!             .start_to_close_timeout(Duration::from_secs(10)),
 //!     )
 //!     .await?;
 //! println!("Activity result: {result}");

@@ -1,9 +1,9 @@
 //! How to start an activity: [`ActivityOptions`], and the start request built from them.
 //!
-//! The activity id, the task queue and one of the two closing timeouts are required, so they
-//! are constructor arguments ([`ActivityOptions::with_start_to_close_timeout`],
-//! [`ActivityOptions::with_schedule_to_close_timeout`]); everything else is a chained setter
-//! whose documentation states the default.
+//! Every option is a named, chained setter whose documentation states the default. The
+//! activity id, the task queue and one of the two closing timeouts are required: a start
+//! without them fails with [`StartError::InvalidOptions`] naming the setter to call, before
+//! anything is sent.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -26,26 +26,28 @@ use crate::start_error::StartError;
 
 /// Options for starting one activity.
 ///
-/// The constructors take what every start needs: the activity id (unique among running
-/// activities of the namespace), the task queue the workers poll, and one of the two timeouts
-/// that bound the activity — so forgetting a timeout is a compile error, not a server error.
+/// Every start needs an [`id`](Self::id) (unique among the running activities of the
+/// namespace), the [`task_queue`](Self::task_queue) the workers poll, and one of the two
+/// timeouts that bound the activity ([`start_to_close_timeout`](Self::start_to_close_timeout)
+/// or [`schedule_to_close_timeout`](Self::schedule_to_close_timeout)). They are named setters
+/// like every other option, so the id and the task queue cannot be swapped by accident; a
+/// start without one of them fails with [`StartError::InvalidOptions`] and sends nothing.
 ///
 /// ```
 /// use solo_client::{ActivityOptions, IdConflictPolicy, RetryPolicy};
 /// use std::time::Duration;
 ///
-/// let options = ActivityOptions::with_start_to_close_timeout(
-///     "my-standalone-activity-id",
-///     "my-standalone-activity-task-queue",
-///     Duration::from_secs(10),
-/// )
-/// .heartbeat_timeout(Duration::from_secs(2))
-/// .retry_policy(RetryPolicy::new().maximum_attempts(3))
-/// .id_conflict_policy(IdConflictPolicy::UseExisting)
-/// .summary("greets the world");
-/// assert_eq!(options.id(), "my-standalone-activity-id");
+/// let options = ActivityOptions::new()
+///     .id("my-standalone-activity-id")
+///     .task_queue("my-standalone-activity-task-queue")
+///     .start_to_close_timeout(Duration::from_secs(10))
+///     .heartbeat_timeout(Duration::from_secs(2))
+///     .retry_policy(RetryPolicy::new().maximum_attempts(3))
+///     .id_conflict_policy(IdConflictPolicy::UseExisting)
+///     .summary("greets the world");
+/// assert_eq!(options.get_id(), "my-standalone-activity-id");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ActivityOptions {
     id: String,
     task_queue: String,
@@ -67,64 +69,43 @@ pub struct ActivityOptions {
 }
 
 impl ActivityOptions {
-    fn new(id: String, task_queue: String) -> Self {
-        ActivityOptions {
-            id,
-            task_queue,
-            schedule_to_close_timeout: None,
-            schedule_to_start_timeout: None,
-            start_to_close_timeout: None,
-            heartbeat_timeout: None,
-            retry_policy: None,
-            id_reuse_policy: IdReusePolicy::default(),
-            id_conflict_policy: IdConflictPolicy::default(),
-            search_attributes: BTreeMap::new(),
-            summary: None,
-            details: None,
-            priority: None,
-            start_delay: None,
-            headers: BTreeMap::new(),
-            invalid: None,
-        }
+    /// Options with nothing set: set at least the id, the task queue and a closing timeout.
+    pub fn new() -> Self {
+        ActivityOptions::default()
     }
 
-    /// Options bounded by a per-attempt timeout: each attempt must finish within `timeout`
-    /// of starting on a worker.
-    pub fn with_start_to_close_timeout(
-        id: impl Into<String>,
-        task_queue: impl Into<String>,
-        timeout: Duration,
-    ) -> Self {
-        Self::new(id.into(), task_queue.into()).start_to_close_timeout(timeout)
+    /// Sets the activity id (required), unique among the running activities of the
+    /// namespace; the [id policies](Self::id_reuse_policy) say what happens when it is taken.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
     }
 
-    /// Options bounded by an overall timeout: the activity, retries included, must finish
-    /// within `timeout` of being scheduled.
-    pub fn with_schedule_to_close_timeout(
-        id: impl Into<String>,
-        task_queue: impl Into<String>,
-        timeout: Duration,
-    ) -> Self {
-        Self::new(id.into(), task_queue.into()).schedule_to_close_timeout(timeout)
+    /// Sets the task queue (required): the one the workers that run the activity poll.
+    pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
+        self.task_queue = task_queue.into();
+        self
     }
 
-    /// The activity id.
-    pub fn id(&self) -> &str {
+    /// The activity id (empty until set).
+    pub fn get_id(&self) -> &str {
         &self.id
     }
 
-    /// The task queue.
-    pub fn task_queue(&self) -> &str {
+    /// The task queue (empty until set).
+    pub fn get_task_queue(&self) -> &str {
         &self.task_queue
     }
 
-    /// Sets the per-attempt timeout (default: the schedule-to-close timeout).
+    /// Sets the per-attempt timeout: each attempt must finish within `timeout` of starting on
+    /// a worker (default: the schedule-to-close timeout; one of the two is required).
     pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
         self.start_to_close_timeout = Some(timeout);
         self
     }
 
-    /// Sets the overall timeout, retries included (default: unlimited).
+    /// Sets the overall timeout: the activity, retries included, must finish within `timeout`
+    /// of being scheduled (default: unlimited; it or the start-to-close timeout is required).
     pub fn schedule_to_close_timeout(mut self, timeout: Duration) -> Self {
         self.schedule_to_close_timeout = Some(timeout);
         self
@@ -240,14 +221,16 @@ impl ActivityOptions {
         }
         if self.id.is_empty() {
             return Err(StartError::InvalidOptions(
-                "the activity id is empty; give every activity an id, unique among the running \
-                 activities of the namespace"
+                "the activity id is not set; call ActivityOptions::id with an id unique among \
+                 the running activities of the namespace"
                     .into(),
             ));
         }
         if self.task_queue.is_empty() {
             return Err(StartError::InvalidOptions(
-                "the task queue is empty; use the task queue your workers poll".into(),
+                "the task queue is not set; call ActivityOptions::task_queue with the task \
+                 queue your workers poll"
+                    .into(),
             ));
         }
         if activity_type.is_empty() {
@@ -258,8 +241,10 @@ impl ActivityOptions {
         let positive = |d: Option<Duration>| d.is_some_and(|d| !d.is_zero());
         if !positive(self.start_to_close_timeout) && !positive(self.schedule_to_close_timeout) {
             return Err(StartError::InvalidOptions(
-                "the start-to-close and schedule-to-close timeouts are both zero; set at least \
-                 one of them to a positive duration"
+                "no closing timeout is set (or it is zero); call \
+                 ActivityOptions::start_to_close_timeout (a bound per attempt) or \
+                 ActivityOptions::schedule_to_close_timeout (a bound for the whole activity) \
+                 with a positive duration"
                     .into(),
             ));
         }
@@ -386,27 +371,29 @@ mod tests {
 
     #[test]
     fn every_option_reaches_the_request() {
-        let options =
-            ActivityOptions::with_start_to_close_timeout("id-1", "tq", Duration::from_secs(10))
-                .schedule_to_close_timeout(Duration::from_secs(60))
-                .schedule_to_start_timeout(Duration::from_secs(5))
-                .heartbeat_timeout(Duration::from_millis(1500))
-                .retry_policy(
-                    RetryPolicy::new()
-                        .initial_interval(Duration::from_millis(100))
-                        .backoff_coefficient(1.5)
-                        .maximum_interval(Duration::from_secs(3))
-                        .maximum_attempts(4)
-                        .non_retryable_error_type("Fatal"),
-                )
-                .id_reuse_policy(IdReusePolicy::RejectDuplicate)
-                .id_conflict_policy(IdConflictPolicy::UseExisting)
-                .search_attribute("CustomKeywordField", "blue")
-                .summary("sum")
-                .details("longer")
-                .priority(Priority::new().priority_key(2).fairness_key("k"))
-                .start_delay(Duration::from_secs(3))
-                .header("trace", &"abc");
+        let options = ActivityOptions::new()
+            .id("id-1")
+            .task_queue("tq")
+            .start_to_close_timeout(Duration::from_secs(10))
+            .schedule_to_close_timeout(Duration::from_secs(60))
+            .schedule_to_start_timeout(Duration::from_secs(5))
+            .heartbeat_timeout(Duration::from_millis(1500))
+            .retry_policy(
+                RetryPolicy::new()
+                    .initial_interval(Duration::from_millis(100))
+                    .backoff_coefficient(1.5)
+                    .maximum_interval(Duration::from_secs(3))
+                    .maximum_attempts(4)
+                    .non_retryable_error_type("Fatal"),
+            )
+            .id_reuse_policy(IdReusePolicy::RejectDuplicate)
+            .id_conflict_policy(IdConflictPolicy::UseExisting)
+            .search_attribute("CustomKeywordField", "blue")
+            .summary("sum")
+            .details("longer")
+            .priority(Priority::new().priority_key(2).fairness_key("k"))
+            .start_delay(Duration::from_secs(3))
+            .header("trace", &"abc");
         let r = build(&options).unwrap();
         assert_eq!(r.namespace, "ns");
         assert_eq!(r.identity, "123@host");
@@ -450,8 +437,10 @@ mod tests {
 
     #[test]
     fn defaults_are_allow_duplicate_and_fail_and_nothing_optional_is_sent() {
-        let options =
-            ActivityOptions::with_schedule_to_close_timeout("id", "tq", Duration::from_secs(5));
+        let options = ActivityOptions::new()
+            .id("id")
+            .task_queue("tq")
+            .schedule_to_close_timeout(Duration::from_secs(5));
         let r = build(&options).unwrap();
         assert_eq!(
             r.id_reuse_policy,
@@ -472,8 +461,10 @@ mod tests {
 
     #[test]
     fn each_start_gets_a_new_request_id() {
-        let options =
-            ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(5));
+        let options = ActivityOptions::new()
+            .id("id")
+            .task_queue("tq")
+            .start_to_close_timeout(Duration::from_secs(5));
         assert_ne!(
             build(&options).unwrap().request_id,
             build(&options).unwrap().request_id
@@ -481,14 +472,47 @@ mod tests {
     }
 
     #[test]
+    fn missing_required_options_name_their_setter() {
+        let err = build(&ActivityOptions::new()).unwrap_err().to_string();
+        assert!(err.contains("ActivityOptions::id"), "{err}");
+        let err = build(&ActivityOptions::new().id("id"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ActivityOptions::task_queue"), "{err}");
+        let err = build(&ActivityOptions::new().id("id").task_queue("tq"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ActivityOptions::start_to_close_timeout"),
+            "{err}"
+        );
+        let options = ActivityOptions::new()
+            .task_queue("tq")
+            .id("id")
+            .schedule_to_close_timeout(Duration::from_secs(1));
+        assert_eq!(options.get_id(), "id");
+        assert_eq!(options.get_task_queue(), "tq");
+        assert!(build(&options).is_ok());
+    }
+
+    #[test]
     fn invalid_options_are_refused_before_sending() {
-        let zero = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::ZERO);
+        let zero = ActivityOptions::new()
+            .id("id")
+            .task_queue("tq")
+            .start_to_close_timeout(Duration::ZERO);
         let err = build(&zero).unwrap_err();
         assert!(matches!(err, StartError::InvalidOptions(_)));
         assert!(err.to_string().contains("timeout"), "{err}");
-        let no_id = ActivityOptions::with_start_to_close_timeout("", "tq", Duration::from_secs(1));
+        let no_id = ActivityOptions::new()
+            .id("")
+            .task_queue("tq")
+            .start_to_close_timeout(Duration::from_secs(1));
         assert!(build(&no_id).unwrap_err().to_string().contains("id"));
-        let no_tq = ActivityOptions::with_start_to_close_timeout("id", "", Duration::from_secs(1));
+        let no_tq = ActivityOptions::new()
+            .id("id")
+            .task_queue("")
+            .start_to_close_timeout(Duration::from_secs(1));
         assert!(
             build(&no_tq)
                 .unwrap_err()
@@ -497,12 +521,17 @@ mod tests {
         );
         let mut map = std::collections::HashMap::new();
         map.insert(vec![1u8], 1);
-        let bad_header =
-            ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(1))
-                .header("h", &map);
+        let bad_header = ActivityOptions::new()
+            .id("id")
+            .task_queue("tq")
+            .start_to_close_timeout(Duration::from_secs(1))
+            .header("h", &map);
         let err = build(&bad_header).unwrap_err();
         assert!(err.to_string().contains("header `h`"), "{err}");
-        let big = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(1))
+        let big = ActivityOptions::new()
+            .id("id")
+            .task_queue("tq")
+            .start_to_close_timeout(Duration::from_secs(1))
             .priority(Priority::new().priority_key(u32::MAX));
         assert!(matches!(build(&big), Err(StartError::InvalidOptions(_))));
     }

@@ -65,8 +65,8 @@ pub(crate) async fn start(
 ) -> Result<Started, StartError> {
     let span = telemetry::start_span(
         core.namespace(),
-        options.task_queue(),
-        options.id(),
+        options.get_task_queue(),
+        options.get_id(),
         activity_type,
     );
     let result = start_in_span(core, start_delay, activity_type, input, options)
@@ -105,7 +105,7 @@ async fn start_in_span(
     tracing::debug!(
         activity_id = %message.activity_id,
         activity_type,
-        task_queue = options.task_queue(),
+        task_queue = options.get_task_queue(),
         "starting activity"
     );
     let activity_id = message.activity_id.clone();

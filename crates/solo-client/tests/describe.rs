@@ -21,7 +21,10 @@ struct Progress {
 }
 
 fn options(task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+    ActivityOptions::new()
+        .id(unique("act"))
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(30))
         .heartbeat_timeout(Duration::from_secs(10))
 }
 

@@ -14,11 +14,10 @@ use support::{client, eventually, unique, within};
 async fn start_many(client: &Client, task_queue: &str, n: usize) -> Vec<ActivityHandle<()>> {
     let mut handles = Vec::new();
     for _ in 0..n {
-        let options = ActivityOptions::with_start_to_close_timeout(
-            unique("listed"),
-            task_queue,
-            Duration::from_secs(30),
-        );
+        let options = ActivityOptions::new()
+            .id(unique("listed"))
+            .task_queue(task_queue)
+            .start_to_close_timeout(Duration::from_secs(30));
         handles.push(
             client
                 .start_activity_by_name::<()>("listed_type", (), options)

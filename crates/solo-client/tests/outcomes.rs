@@ -18,7 +18,10 @@ use support::{Reply, application_failure, client, client_with, start_worker, uni
 use tonic::metadata::MetadataMap;
 
 fn options(task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+    ActivityOptions::new()
+        .id(unique("act"))
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(30))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,9 +159,11 @@ async fn a_slow_attempt_is_timed_out_start_to_close() {
     let client = client().await;
     let tq = unique("tq");
     let _worker = start_worker(&tq, |_task| async { Reply::Nothing }).await;
-    let opts =
-        ActivityOptions::with_start_to_close_timeout(unique("slow"), &tq, Duration::from_secs(1))
-            .retry_policy(RetryPolicy::no_retries());
+    let opts = ActivityOptions::new()
+        .id(unique("slow"))
+        .task_queue(&tq)
+        .start_to_close_timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::no_retries());
     let err = within(
         "execute",
         client.execute_activity_by_name::<()>("slow", (), opts),

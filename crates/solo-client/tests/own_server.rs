@@ -35,7 +35,10 @@ async fn client_on(address: &str, options: ClientOptions) -> Client {
 }
 
 fn options(task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+    ActivityOptions::new()
+        .id(unique("act"))
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(30))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -55,7 +55,10 @@ fn hello() -> ComposeGreetingInput {
 }
 
 fn options(id: &str, task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10))
+    ActivityOptions::new()
+        .id(id)
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(10))
 }
 
 /// Serves `compose_greeting` (checking that the input is the JSON a Python dataclass makes),
@@ -267,7 +270,10 @@ async fn every_option_reaches_the_server() {
     let client = client().await;
     let tq = unique("no-worker");
     let id = unique("opts");
-    let opts = ActivityOptions::with_schedule_to_close_timeout(&id, &tq, Duration::from_secs(300))
+    let opts = ActivityOptions::new()
+        .id(&id)
+        .task_queue(&tq)
+        .schedule_to_close_timeout(Duration::from_secs(300))
         .start_to_close_timeout(Duration::from_secs(20))
         .schedule_to_start_timeout(Duration::from_secs(200))
         .heartbeat_timeout(Duration::from_secs(7))
@@ -395,7 +401,10 @@ async fn headers_and_interceptors_reach_the_worker() {
 async fn invalid_options_fail_before_any_call() {
     let recorder = Recorder::default();
     let client = client_with(ClientOptions::new().interceptor(recorder.clone())).await;
-    let zero = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::ZERO);
+    let zero = ActivityOptions::new()
+        .id("id")
+        .task_queue("tq")
+        .start_to_close_timeout(Duration::ZERO);
     let err = client
         .start_activity(ComposeGreeting, hello(), zero)
         .await

@@ -46,11 +46,10 @@ where
 }
 
 fn options(prefix: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(
-        unique(prefix),
-        PyWorker::shared().task_queue(),
-        Duration::from_secs(10),
-    )
+    ActivityOptions::new()
+        .id(unique(prefix))
+        .task_queue(PyWorker::shared().task_queue())
+        .start_to_close_timeout(Duration::from_secs(10))
 }
 
 /// The error of an activity expected to end badly.
@@ -503,7 +502,7 @@ async fn python_sees_a_standalone_activity_with_the_options_solo_set() {
     let options = options("solo2py-info")
         .start_to_close_timeout(Duration::from_secs(7))
         .heartbeat_timeout(Duration::from_secs(3));
-    let id = options.id().to_owned();
+    let id = options.get_id().to_owned();
     let info: Value = client
         .execute_activity(Remote::<(), Value>::new("activity_info"), (), options)
         .await

@@ -141,12 +141,11 @@ impl Recorded {
     /// Runs one activity that succeeds and one that fails, one attempt each.
     async fn greet_and_refuse(&self) {
         let options = |prefix: &str| {
-            ActivityOptions::with_start_to_close_timeout(
-                unique(prefix),
-                &self.task_queue,
-                Duration::from_secs(10),
-            )
-            .retry_policy(RetryPolicy::new().maximum_attempts(1))
+            ActivityOptions::new()
+                .id(unique(prefix))
+                .task_queue(&self.task_queue)
+                .start_to_close_timeout(Duration::from_secs(10))
+                .retry_policy(RetryPolicy::new().maximum_attempts(1))
         };
         let greeting: String = self
             .client

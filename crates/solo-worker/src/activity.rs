@@ -127,7 +127,7 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
             let output = run.await?;
             to_payload(&output).map_err(|e| {
                 ApplicationError::new(format!("the activity's result could not be encoded: {e}"))
-                    .with_type(RESULT_ENCODE_ERROR_TYPE)
+                    .error_type(RESULT_ENCODE_ERROR_TYPE)
                     .non_retryable()
                     .into()
             })
@@ -146,7 +146,7 @@ fn decode_input<T: serde::de::DeserializeOwned>(
     let takes_nothing = std::any::type_name::<T>() == "()";
     let mismatch = |message: String| -> ActivityError {
         ApplicationError::new(message)
-            .with_type(INPUT_DECODE_ERROR_TYPE)
+            .error_type(INPUT_DECODE_ERROR_TYPE)
             .into()
     };
     let decoded = match payloads {

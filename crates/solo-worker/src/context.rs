@@ -97,7 +97,7 @@ struct Inner {
 ///     while done < total {
 ///         tokio::select! {
 ///             chunk = fetch_chunk(&url, done) => done += chunk?,
-///             _ = ctx.cancelled() => return Err(Cancelled::new().with_detail(&done).into()),
+///             _ = ctx.cancelled() => return Err(Cancelled::new().detail(&done).into()),
 ///         }
 ///         ctx.heartbeat(&done);
 ///     }

@@ -148,7 +148,7 @@ async fn prepare(
             "activity type `{}` is not registered on this worker for task queue `{}`; registered: {}",
             info.activity_type, shared.task_queue, shared.registered
         ))
-        .with_type(NOT_REGISTERED_ERROR_TYPE);
+        .error_type(NOT_REGISTERED_ERROR_TYPE);
         tracing::warn!(%error, "failing the task");
         fail_unstarted(shared, span, &info, token, error, started).await;
         return None;
@@ -163,7 +163,7 @@ async fn prepare(
                     "the input of activity `{}` could not be decoded by the codec: {e}",
                     info.activity_type
                 ))
-                .with_type(crate::activity::INPUT_DECODE_ERROR_TYPE);
+                .error_type(crate::activity::INPUT_DECODE_ERROR_TYPE);
                 fail_unstarted(shared, span, &info, token, error, started).await;
                 return None;
             }
@@ -379,7 +379,7 @@ fn local_deadline(info: &ActivityInfo) -> Option<Instant> {
 
 fn shutdown_failure() -> ActivityError {
     ApplicationError::new("the worker shut down before the activity finished")
-        .with_type(WORKER_SHUTDOWN_ERROR_TYPE)
+        .error_type(WORKER_SHUTDOWN_ERROR_TYPE)
         .into()
 }
 
@@ -403,7 +403,7 @@ async fn decide(
             return match converter.encode_payloads(vec![payload]).await {
                 Ok(mut p) if p.len() == 1 => Report::Complete(p.remove(0)),
                 Ok(p) => Report::Fail(
-                    ActivityError::message(format!(
+                    ActivityError::from_message(format!(
                         "the payload codec turned one result into {} payloads",
                         p.len()
                     ))
@@ -415,7 +415,7 @@ async fn decide(
                         ApplicationError::new(format!(
                             "the result could not be encoded by the codec: {e}"
                         ))
-                        .with_type(crate::activity::RESULT_ENCODE_ERROR_TYPE),
+                        .error_type(crate::activity::RESULT_ENCODE_ERROR_TYPE),
                     )
                     .into_failure(converter)
                     .await,

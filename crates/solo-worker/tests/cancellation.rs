@@ -33,7 +33,7 @@ fn heartbeat_until_cancelled(
                 }
             }
             reasons.send(ctx.cancellation_reason()).unwrap();
-            Err::<String, ActivityError>(Cancelled::new().with_detail("stopped cleanly").into())
+            Err::<String, ActivityError>(Cancelled::new().detail("stopped cleanly").into())
         }
     })
 }

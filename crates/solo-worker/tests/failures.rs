@@ -16,10 +16,10 @@ use support::{Running, activity, client, one_attempt, options, unique, within};
 #[solo_macros::activity(crate = "solo_worker")]
 async fn charge(amount: u64) -> Result<String, ApplicationError> {
     Err(ApplicationError::new(format!("card declined for {amount}"))
-        .with_type("PaymentDeclined")
+        .error_type("PaymentDeclined")
         .non_retryable()
-        .with_detail(&json!({"code": 51}))
-        .with_next_retry_delay(Duration::from_secs(3)))
+        .detail(&json!({"code": 51}))
+        .next_retry_delay(Duration::from_secs(3)))
 }
 
 /// Fails with an ordinary error type, retryable.
@@ -110,7 +110,7 @@ async fn a_retry_resumes_from_the_previous_attempts_heartbeat() {
         let done: u32 = ctx.heartbeat_details()?.unwrap_or(0);
         if ctx.info().attempt == 1 {
             ctx.heartbeat(&(items / 2));
-            return Err(ActivityError::message("lost the connection halfway"));
+            return Err(ActivityError::from_message("lost the connection halfway"));
         }
         Ok(format!(
             "attempt {} resumed at {done} of {items}",
@@ -231,12 +231,11 @@ async fn an_oversized_result_fails_the_activity_instead_of_timing_out() {
     );
     // The attempt timeout is longer than the test's patience: the activity must end because
     // the result was reported (and refused), not because the attempt timed out.
-    let options = solo_client::ActivityOptions::with_start_to_close_timeout(
-        unique("huge"),
-        &queue,
-        Duration::from_secs(600),
-    )
-    .retry_policy(solo_client::RetryPolicy::new().maximum_attempts(1));
+    let options = solo_client::ActivityOptions::new()
+        .id(unique("huge"))
+        .task_queue(&queue)
+        .start_to_close_timeout(Duration::from_secs(600))
+        .retry_policy(solo_client::RetryPolicy::new().maximum_attempts(1));
     let err = within("result", client.execute_activity(huge, (), options))
         .await
         .unwrap_err();

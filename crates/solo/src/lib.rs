@@ -31,7 +31,10 @@
 //!         .execute_activity(
 //!             compose_greeting,
 //!             ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
-//!             ActivityOptions::with_start_to_close_timeout("greet-1", "greetings", Duration::from_secs(10)),
+//!             ActivityOptions::new()
+//!                 .id("greet-1")
+//!                 .task_queue("greetings")
+//!                 .start_to_close_timeout(Duration::from_secs(10)),
 //!         )
 //!         .await?;
 //!     assert_eq!(greeting, "Hello, World!");

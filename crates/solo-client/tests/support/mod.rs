@@ -148,7 +148,10 @@ impl Task {
 
     /// Records a heartbeat; returns whether cancellation was requested, or the error (for
     /// example NOT_FOUND after termination).
-    pub(crate) async fn heartbeat<T: serde::Serialize>(&self, details: &T) -> Result<bool, tonic::Status> {
+    pub(crate) async fn heartbeat<T: serde::Serialize>(
+        &self,
+        details: &T,
+    ) -> Result<bool, tonic::Status> {
         let mut service = self.service.clone();
         let response = service
             .record_activity_task_heartbeat(ws::RecordActivityTaskHeartbeatRequest {
