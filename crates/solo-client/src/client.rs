@@ -16,7 +16,8 @@ use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
 use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
-use crate::list::ListActivities;
+use crate::list::ActivityList;
+use crate::list_options::ListOptions;
 use crate::options::ActivityOptions;
 use crate::outcome_error::OutcomeError;
 use crate::rpc::COUNT_ACTIVITY_EXECUTIONS;
@@ -382,24 +383,31 @@ impl Client {
     }
 
     /// Lists the standalone activity executions that match a List Filter query, as a lazy
-    /// stream that fetches pages as it is consumed. An empty query lists everything.
+    /// stream that fetches pages as it is consumed. Takes a [`ListOptions`] (query, page size,
+    /// limit) or just the query; an empty query lists everything.
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
+    /// use solo_client::ListOptions;
     ///
     /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let mut activities = client.list_activities("TaskQueue = 'my-standalone-activity-task-queue'");
     /// while let Some(info) = activities.try_next().await? {
     ///     println!("ActivityID: {}, Type: {}, Status: {}", info.activity_id, info.activity_type, info.status);
     /// }
+    ///
+    /// // The first ten, a page of ten at a time.
+    /// let first = client.list_activities(ListOptions::new("").page_size(10).limit(10));
+    /// let first: Vec<_> = first.try_collect().await?;
+    /// # let _ = first;
     /// # Ok(())
     /// # }
     /// ```
     ///
     /// Items are `Err` with [`CallError::InvalidQuery`] when the server rejects the query (the
     /// stream ends after an error).
-    pub fn list_activities(&self, query: impl Into<String>) -> ListActivities {
-        ListActivities::new(self.core.clone(), query.into())
+    pub fn list_activities(&self, options: impl Into<ListOptions>) -> ActivityList {
+        ActivityList::new(self.core.clone(), options.into())
     }
 
     /// Counts the standalone activity executions that match a List Filter query; with
@@ -455,7 +463,7 @@ mod tests {
         assert_send_sync::<ClientOptions>();
         assert_send_sync::<ActivityOptions>();
         fn assert_send<T: Send>() {}
-        assert_send::<ListActivities>();
+        assert_send::<ActivityList>();
         assert_send::<crate::ActivityWatch>();
         assert_send::<CallError>();
         assert_send::<StartError>();

@@ -95,6 +95,7 @@ mod client;
 mod client_options;
 mod handle;
 mod list;
+mod list_options;
 mod long_poll;
 mod outcome;
 mod rpc;
@@ -119,7 +120,8 @@ pub use execution::{ActivityExecution, ActivityExecutionCount, ActivityExecution
 pub use handle::ActivityHandle;
 pub use id_policy::{IdConflictPolicy, IdReusePolicy};
 pub use interceptor::ClientInterceptor;
-pub use list::{DEFAULT_PAGE_SIZE, ListActivities};
+pub use list::ActivityList;
+pub use list_options::ListOptions;
 pub use options::ActivityOptions;
 pub use outcome_error::OutcomeError;
 pub use payload::{

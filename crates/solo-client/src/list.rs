@@ -1,11 +1,7 @@
-//! Listing activity executions: [`ListActivities`], a lazy stream over the pages of a query.
+//! Listing activity executions: [`ActivityList`], a lazy stream over the pages of a query.
 //!
-//! Queries use the List Filter syntax of Temporal visibility with the fields `ActivityId`,
-//! `ActivityType`, `ExecutionStatus`, `TaskQueue`, `ExecutionTime`, `StartTime`, `CloseTime`
-//! and custom search attributes, for example
-//! `ActivityType = 'compose_greeting' AND ExecutionStatus = 'Running'`. (The status field is
-//! `ExecutionStatus`; `Status` is rejected.) Visibility is eventually consistent: an activity
-//! started a moment ago may not be listed yet.
+//! Visibility is eventually consistent: an activity started a moment ago may not be listed
+//! yet.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -21,13 +17,11 @@ use solo_proto::temporal::api::workflowservice::v1::ListActivityExecutionsReques
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
 use crate::execution::ActivityExecution;
+use crate::list_options::ListOptions;
 use crate::rpc::LIST_ACTIVITY_EXECUTIONS;
 use crate::status::Target;
 
-/// The page size [`ListActivities`] asks for unless told otherwise.
-pub const DEFAULT_PAGE_SIZE: u32 = 1000;
-
-/// A lazy stream of the activity executions matching a query, from
+/// A lazy stream of the activity executions a [`ListOptions`] selects, from
 /// [`Client::list_activities`](crate::Client::list_activities).
 ///
 /// Nothing is sent until the stream is first polled; pages are fetched as they are consumed,
@@ -35,12 +29,14 @@ pub const DEFAULT_PAGE_SIZE: u32 = 1000;
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
+/// use solo_client::ListOptions;
 ///
 /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
-/// let mut activities = client
-///     .list_activities("TaskQueue = 'my-standalone-activity-task-queue'")
-///     .page_size(100)
-///     .limit(500);
+/// let mut activities = client.list_activities(
+///     ListOptions::new("TaskQueue = 'my-standalone-activity-task-queue'")
+///         .page_size(100)
+///         .limit(500),
+/// );
 /// while let Some(info) = activities.try_next().await? {
 ///     println!("{} {} {}", info.activity_id, info.activity_type, info.status);
 /// }
@@ -48,75 +44,42 @@ pub const DEFAULT_PAGE_SIZE: u32 = 1000;
 /// # }
 /// ```
 #[must_use = "streams do nothing unless polled"]
-pub struct ListActivities {
-    core: CallCore,
-    query: String,
-    page_size: u32,
-    limit: Option<usize>,
-    stream: Option<BoxStream<'static, Result<ActivityExecution, CallError>>>,
+pub struct ActivityList {
+    options: ListOptions,
+    stream: BoxStream<'static, Result<ActivityExecution, CallError>>,
 }
 
-impl fmt::Debug for ListActivities {
+impl fmt::Debug for ActivityList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListActivities")
-            .field("query", &self.query)
-            .field("page_size", &self.page_size)
-            .field("limit", &self.limit)
-            .field("started", &self.stream.is_some())
-            .finish()
+        f.debug_struct("ActivityList")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
-impl ListActivities {
-    pub(crate) fn new(core: CallCore, query: String) -> Self {
-        ListActivities {
-            core,
-            query,
-            page_size: DEFAULT_PAGE_SIZE,
-            limit: None,
-            stream: None,
-        }
-    }
-
-    /// Sets how many executions each page request asks for (default
-    /// [`DEFAULT_PAGE_SIZE`]; `0` lets the server choose its maximum). Has no effect once the
-    /// stream has been polled.
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
-
-    /// Stops after `limit` executions (default: all that match). Has no effect once the stream
-    /// has been polled.
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    fn start(&self) -> BoxStream<'static, Result<ActivityExecution, CallError>> {
-        let core = self.core.clone();
-        let query = self.query.clone();
+impl ActivityList {
+    /// The listing `options` select; nothing is sent until the stream is polled.
+    pub(crate) fn new(core: CallCore, options: ListOptions) -> Self {
+        let query = options.get_query().to_owned();
         let fetch = move |token: Bytes, page_size: u32| {
             let core = core.clone();
             let query = query.clone();
             async move { list_page(&core, query, token, page_size).await }
         };
-        Box::pin(paginate(fetch, self.page_size, self.limit))
+        let stream = Box::pin(paginate(
+            fetch,
+            options.get_page_size(),
+            options.get_limit(),
+        ));
+        ActivityList { options, stream }
     }
 }
 
-impl Stream for ListActivities {
+impl Stream for ActivityList {
     type Item = Result<ActivityExecution, CallError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.stream.is_none() {
-            this.stream = Some(this.start());
-        }
-        match this.stream.as_mut() {
-            Some(stream) => stream.as_mut().poll_next(cx),
-            None => Poll::Ready(None),
-        }
+        self.stream.as_mut().poll_next(cx)
     }
 }
 

@@ -7,7 +7,9 @@ mod support;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use solo_client::{ActivityHandle, ActivityOptions, ActivityStatus, CallError, Client};
+use solo_client::{
+    ActivityHandle, ActivityOptions, ActivityStatus, CallError, Client, ListOptions,
+};
 use support::{client, eventually, unique, within};
 
 /// Starts `n` activities on `task_queue` (no worker polls it, so they stay running).
@@ -36,8 +38,7 @@ async fn list_pages_through_every_match_and_honours_the_limit() {
     let query = format!("TaskQueue = '{tq}'");
     let all = eventually("all five are visible", || async {
         let all: Vec<_> = client
-            .list_activities(query.clone())
-            .page_size(2)
+            .list_activities(ListOptions::new(query.clone()).page_size(2))
             .try_collect()
             .await
             .unwrap();
@@ -61,9 +62,7 @@ async fn list_pages_through_every_match_and_honours_the_limit() {
     let limited: Vec<_> = within(
         "a limited list",
         client
-            .list_activities(query.clone())
-            .page_size(2)
-            .limit(3)
+            .list_activities(ListOptions::new(query.clone()).page_size(2).limit(3))
             .try_collect::<Vec<_>>(),
     )
     .await
