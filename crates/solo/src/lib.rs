@@ -118,7 +118,8 @@ pub mod prelude {
     pub use solo_client::{
         Activity, ActivityError, ActivityFailure, ActivityHandle, ActivityOptions,
         ApplicationError, CallError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
-        FailureKind, IdConflictPolicy, IdReusePolicy, OutcomeError, RetryPolicy, StartError,
+        FailureKind, IdConflictPolicy, IdReusePolicy, ListOptions, OutcomeError, RetryPolicy,
+        StartError,
     };
 
     /// `next()` / `try_next()` on the streams of `list_activities` and `watch`.
