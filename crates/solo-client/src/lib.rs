@@ -10,6 +10,7 @@
 //!   [`execute_activity`], their `_by_name` forms for activities written in other languages,
 //!   [`get_activity_handle`], [`list_activities`] and [`count_activities`].
 //! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`.
+//! - [`ListOptions`] (query, page size, limit) in, an [`ActivityList`] stream out.
 //! - [`ActivityOptions`]: one named setter per option; the id, the task queue and a closing
 //!   timeout are required.
 //! - Errors per operation: [`StartError`] (starting), [`OutcomeError`] (waiting for the
