@@ -71,11 +71,10 @@ pub async fn echo_client(mut args: Args) -> Result<Value> {
         let queue = Arc::clone(&queue);
         let id = activity_id(&prefix, i);
         async move {
-            let options = ActivityOptions::with_start_to_close_timeout(
-                id.as_str(),
-                &*queue,
-                Duration::from_secs(60),
-            );
+            let options = ActivityOptions::new()
+                .id(id.as_str())
+                .task_queue(&*queue)
+                .start_to_close_timeout(Duration::from_secs(60));
             let handle = client.start_activity(echo, id.clone(), options).await?;
             let output = handle.result().await?;
             if output != id {

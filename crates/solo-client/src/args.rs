@@ -9,7 +9,8 @@
 use serde::Serialize;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 
-use crate::converter::{DataError, to_payload};
+use crate::data_error::DataError;
+use crate::payload::to_payload;
 
 /// Zero or more activity arguments, each becoming one payload.
 ///
@@ -92,7 +93,7 @@ tuple_args!(A, B, C, D, E, F, G, H);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::converter::{encoding_of, from_payload};
+    use crate::payload::{encoding_of, from_payload};
 
     #[test]
     fn each_argument_is_one_payload() {

@@ -2,127 +2,28 @@
 //! interceptors, with the calls that start, find, list and count activities.
 
 use std::fmt;
-use std::sync::Arc;
-use std::time::Duration;
 
-use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use solo_connect::{ClientConfig, Connection};
 use solo_proto::temporal::api::common::v1::Payload;
-use solo_proto::temporal::api::workflowservice::v1::{
-    CountActivityExecutionsRequest, DescribeNamespaceRequest, ListActivityExecutionsRequest,
-};
-use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
-use tracing::Instrument;
+use solo_proto::temporal::api::workflowservice::v1::CountActivityExecutionsRequest;
 
 use crate::activity::Activity;
 use crate::args::ActivityArgs;
+use crate::call::{CallCore, CallKind};
+use crate::call_error::CallError;
+use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
-use crate::error::{Error, Target, from_status};
+use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
-use crate::interceptor::ClientInterceptor;
-use crate::list::{ActivityExecution, ActivityExecutionCount, ListActivities};
+use crate::list::ActivityList;
+use crate::list_options::ListOptions;
 use crate::options::ActivityOptions;
-use crate::rpc;
-use crate::telemetry;
-
-/// The gRPC metadata key Temporal routes namespaced calls by.
-const NAMESPACE_HEADER: &str = "temporal-namespace";
-
-/// Settings for [`Client::new`]: namespace, identity, data converter and interceptors.
-///
-/// ```
-/// use solo_client::{ClientOptions, DataConverter};
-///
-/// let options = ClientOptions::new()
-///     .namespace("orders")
-///     .identity("checkout-service")
-///     .data_converter(DataConverter::default());
-/// # let _ = options;
-/// ```
-#[derive(Clone, Default)]
-pub struct ClientOptions {
-    namespace: Option<String>,
-    identity: Option<String>,
-    data_converter: DataConverter,
-    interceptors: Vec<Arc<dyn ClientInterceptor>>,
-    long_poll_timeout: Option<Duration>,
-}
-
-impl fmt::Debug for ClientOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientOptions")
-            .field("namespace", &self.namespace)
-            .field("identity", &self.identity)
-            .field("data_converter", &self.data_converter)
-            .field("interceptors", &self.interceptors.len())
-            .field("long_poll_timeout", &self.long_poll_timeout)
-            .finish()
-    }
-}
-
-impl ClientOptions {
-    /// Options with every default.
-    pub fn new() -> Self {
-        ClientOptions::default()
-    }
-
-    /// Sets the namespace (default: the connection's namespace).
-    pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.namespace = Some(namespace.into());
-        self
-    }
-
-    /// Sets the identity recorded with the calls that change an activity (default
-    /// `<pid>@<hostname>`, as the other SDKs do).
-    pub fn identity(mut self, identity: impl Into<String>) -> Self {
-        self.identity = Some(identity.into());
-        self
-    }
-
-    /// Sets the data converter for inputs, results and details (default: the standard
-    /// converter without codec).
-    pub fn data_converter(mut self, converter: DataConverter) -> Self {
-        self.data_converter = converter;
-        self
-    }
-
-    /// Adds an interceptor; interceptors run in the order they were added (default none).
-    pub fn interceptor(mut self, interceptor: impl ClientInterceptor) -> Self {
-        self.interceptors.push(Arc::new(interceptor));
-        self
-    }
-
-    /// Sets the deadline of each long-poll call made while waiting for a result or watching
-    /// an activity (default: the connection's long-poll timeout, 70 s unless configured).
-    /// Waiting itself has no limit: every expired long poll is simply sent again.
-    pub fn long_poll_timeout(mut self, timeout: Duration) -> Self {
-        self.long_poll_timeout = Some(timeout);
-        self
-    }
-}
-
-/// The default identity: `<pid>@<hostname>`.
-pub fn default_identity() -> String {
-    format!(
-        "{}@{}",
-        std::process::id(),
-        solo_connect::__private::hostname()
-    )
-}
-
-struct ClientInner {
-    connection: Connection,
-    namespace: String,
-    /// The `temporal-namespace` header value, built once (`None` if the namespace cannot be a
-    /// header value; the connection's own header then applies).
-    namespace_header: Option<MetadataValue<Ascii>>,
-    identity: String,
-    converter: DataConverter,
-    interceptors: Vec<Arc<dyn ClientInterceptor>>,
-    long_poll_timeout: Option<Duration>,
-    start_delay_supported: tokio::sync::OnceCell<bool>,
-}
+use crate::outcome_error::OutcomeError;
+use crate::rpc::COUNT_ACTIVITY_EXECUTIONS;
+use crate::start::{StartDelaySupport, start};
+use crate::start_error::StartError;
+use crate::status::Target;
 
 /// A Temporal client for Standalone Activities.
 ///
@@ -144,17 +45,16 @@ struct ClientInner {
 ///     fn name(&self) -> &str { "compose_greeting" }
 /// }
 ///
-/// # async fn run() -> Result<(), solo_client::Error> {
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = Client::connect_default().await?;
 /// let greeting = client
 ///     .execute_activity(
 ///         ComposeGreeting,
 ///         ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
-///         ActivityOptions::with_start_to_close_timeout(
-///             "my-standalone-activity-id",
-///             "my-standalone-activity-task-queue",
-///             Duration::from_secs(10),
-///         ),
+///         ActivityOptions::new()
+///             .id("my-standalone-activity-id")
+///             .task_queue("my-standalone-activity-task-queue")
+///             .start_to_close_timeout(Duration::from_secs(10)),
 ///     )
 ///     .await?;
 /// println!("Activity result: {greeting}");
@@ -163,16 +63,17 @@ struct ClientInner {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    core: CallCore,
+    start_delay: StartDelaySupport,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("namespace", &self.inner.namespace)
-            .field("identity", &self.inner.identity)
-            .field("data_converter", &self.inner.converter)
-            .field("interceptors", &self.inner.interceptors.len())
+            .field("namespace", &self.core.namespace())
+            .field("identity", &self.core.identity())
+            .field("data_converter", self.core.converter())
+            .field("interceptors", &self.core.interceptor_count())
             .finish_non_exhaustive()
     }
 }
@@ -193,11 +94,11 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Connect`] when the server cannot be reached or refuses the connection.
-    pub async fn connect(config: ClientConfig) -> Result<Client, Error> {
+    /// [`CallError::Connect`] when the server cannot be reached or refuses the connection.
+    pub async fn connect(config: ClientConfig) -> Result<Client, CallError> {
         let connection = Connection::connect_config(&config)
             .await
-            .map_err(|e| Error::Connect(Box::new(e)))?;
+            .map_err(|e| CallError::Connect(Box::new(e)))?;
         Ok(Client::new(connection, ClientOptions::default()))
     }
 
@@ -205,7 +106,7 @@ impl Client {
     /// every Temporal SDK does) and connects with it: the seed's three lines of set-up in one.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), solo_client::Error> {
+    /// # async fn run() -> Result<(), solo_client::CallError> {
     /// let client = solo_client::Client::connect_default().await?;
     /// println!("connected to namespace {}", client.namespace());
     /// # Ok(())
@@ -213,10 +114,10 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::Config`] when the configuration cannot be loaded, [`Error::Connect`] when the
+    /// [`CallError::Config`] when the configuration cannot be loaded, [`CallError::Connect`] when the
     /// server cannot be reached.
-    pub async fn connect_default() -> Result<Client, Error> {
-        let config = ClientConfig::load().map_err(|e| Error::Config(Box::new(e)))?;
+    pub async fn connect_default() -> Result<Client, CallError> {
+        let config = ClientConfig::load().map_err(|e| CallError::Config(Box::new(e)))?;
         Client::connect(config).await
     }
 
@@ -238,57 +139,41 @@ impl Client {
             .namespace
             .unwrap_or_else(|| connection.namespace().to_owned());
         Client {
-            inner: Arc::new(ClientInner {
+            core: CallCore::new(
                 connection,
-                namespace_header: MetadataValue::try_from(namespace.as_str()).ok(),
                 namespace,
-                identity: options.identity.unwrap_or_else(default_identity),
-                converter: options.data_converter,
-                interceptors: options.interceptors,
-                long_poll_timeout: options.long_poll_timeout,
-                start_delay_supported: tokio::sync::OnceCell::new(),
-            }),
+                options.identity.unwrap_or_else(default_identity),
+                options.data_converter,
+                options.interceptors,
+                options.long_poll_timeout,
+            ),
+            start_delay: StartDelaySupport::default(),
         }
     }
 
     /// The underlying connection, for calls this client does not wrap.
     pub fn connection(&self) -> &Connection {
-        &self.inner.connection
+        self.core.connection()
     }
 
     /// The namespace every call of this client targets.
     pub fn namespace(&self) -> &str {
-        &self.inner.namespace
+        self.core.namespace()
     }
 
     /// The identity recorded with the calls that change an activity.
     pub fn identity(&self) -> &str {
-        &self.inner.identity
+        self.core.identity()
     }
 
     /// The data converter used for inputs, results and details.
     pub fn data_converter(&self) -> &DataConverter {
-        &self.inner.converter
+        self.core.converter()
     }
 
-    pub(crate) fn long_poll_timeout(&self) -> Option<Duration> {
-        self.inner.long_poll_timeout
-    }
-
-    /// Wraps a message in a request with the namespace header, after the interceptors' `on_call`.
-    pub(crate) fn request<T>(&self, method: &str, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        self.prepare(method, request.metadata_mut());
-        request
-    }
-
-    fn prepare(&self, method: &str, metadata: &mut MetadataMap) {
-        if let Some(value) = &self.inner.namespace_header {
-            metadata.insert(NAMESPACE_HEADER, value.clone());
-        }
-        for interceptor in &self.inner.interceptors {
-            interceptor.on_call(method, metadata);
-        }
+    /// The call core, for the worker's raw task API.
+    pub(crate) fn core(&self) -> &CallCore {
+        &self.core
     }
 
     /// Starts an activity and returns a handle to it, without waiting for it to run.
@@ -308,12 +193,15 @@ impl Client {
     ///     fn name(&self) -> &str { "compose_greeting" }
     /// }
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
     /// let handle = client
     ///     .start_activity(
     ///         ComposeGreeting,
     ///         "World".to_owned(),
-    ///         ActivityOptions::with_start_to_close_timeout("greet-1", "greetings", Duration::from_secs(10)),
+    ///         ActivityOptions::new()
+    ///             .id("greet-1")
+    ///             .task_queue("greetings")
+    ///             .start_to_close_timeout(Duration::from_secs(10)),
     ///     )
     ///     .await?;
     /// println!("started run {:?}", handle.run_id());
@@ -324,17 +212,17 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::AlreadyStarted`] when the id is taken, [`Error::InvalidOptions`] or
-    /// [`Error::StartDelayUnsupported`] before anything is sent, [`Error::Data`] when the input
-    /// does not encode, and the call errors ([`Error::Rejected`], [`Error::Transport`],
-    /// [`Error::NamespaceNotFound`]).
+    /// [`StartError::AlreadyStarted`] when the id is taken, [`StartError::InvalidOptions`] or
+    /// [`StartError::StartDelayUnsupported`] before anything is sent, [`StartError::Data`]
+    /// when the input does not encode, and [`StartError::Call`] when the call fails
+    /// ([`CallError::Rejected`], [`CallError::Transport`], [`CallError::NamespaceNotFound`]).
     pub async fn start_activity<A: Activity>(
         &self,
         activity: A,
         input: A::Input,
         options: ActivityOptions,
-    ) -> Result<ActivityHandle<A::Output>, Error> {
-        let payloads = self.inner.converter.encode_input(&input).await?;
+    ) -> Result<ActivityHandle<A::Output>, StartError> {
+        let payloads = self.core.converter().encode_input(&input).await?;
         self.start_encoded(activity.name(), payloads.payloads, &options)
             .await
     }
@@ -353,8 +241,11 @@ impl Client {
     ///     fn name(&self) -> &str { "charge" }
     /// }
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
-    /// let options = ActivityOptions::with_start_to_close_timeout("charge-42", "payments", Duration::from_secs(30))
+    /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
+    /// let options = ActivityOptions::new()
+    ///     .id("charge-42")
+    ///     .task_queue("payments")
+    ///     .start_to_close_timeout(Duration::from_secs(30))
     ///     .retry_policy(RetryPolicy::new().maximum_attempts(3));
     /// match client.execute_activity(Charge, 4200, options).await {
     ///     Ok(receipt) => println!("charged: {receipt}"),
@@ -366,13 +257,14 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// Those of [`start_activity`](Self::start_activity) and [`ActivityHandle::result`].
+    /// Those of [`ActivityHandle::result`], and [`OutcomeError::Start`] with those of
+    /// [`start_activity`](Self::start_activity).
     pub async fn execute_activity<A: Activity>(
         &self,
         activity: A,
         input: A::Input,
         options: ActivityOptions,
-    ) -> Result<A::Output, Error> {
+    ) -> Result<A::Output, OutcomeError> {
         self.start_activity(activity, input, options)
             .await?
             .result()
@@ -387,8 +279,11 @@ impl Client {
     /// use solo_client::{ActivityHandle, ActivityOptions, Client};
     /// use std::time::Duration;
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
-    /// let options = ActivityOptions::with_start_to_close_timeout("greet-2", "greetings", Duration::from_secs(10));
+    /// # async fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let options = ActivityOptions::new()
+    ///     .id("greet-2")
+    ///     .task_queue("greetings")
+    ///     .start_to_close_timeout(Duration::from_secs(10));
     /// let handle: ActivityHandle<String> = client
     ///     .start_activity_by_name(
     ///         "compose_greeting",
@@ -408,9 +303,9 @@ impl Client {
         activity_type: &str,
         args: impl ActivityArgs,
         options: ActivityOptions,
-    ) -> Result<ActivityHandle<O>, Error> {
+    ) -> Result<ActivityHandle<O>, StartError> {
         let payloads = args.into_payloads()?;
-        let payloads = self.inner.converter.encode_payloads(payloads).await?;
+        let payloads = self.core.converter().encode_payloads(payloads).await?;
         self.start_encoded(activity_type, payloads, &options).await
     }
 
@@ -420,8 +315,11 @@ impl Client {
     /// use solo_client::{ActivityOptions, Client};
     /// use std::time::Duration;
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
-    /// let options = ActivityOptions::with_start_to_close_timeout("sum-1", "math", Duration::from_secs(10));
+    /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
+    /// let options = ActivityOptions::new()
+    ///     .id("sum-1")
+    ///     .task_queue("math")
+    ///     .start_to_close_timeout(Duration::from_secs(10));
     /// let total: i64 = client.execute_activity_by_name("add", (2, 3), options).await?;
     /// assert_eq!(total, 5);
     /// # Ok(())
@@ -429,13 +327,13 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// As [`start_activity`](Self::start_activity) and [`ActivityHandle::result`].
+    /// As [`execute_activity`](Self::execute_activity).
     pub async fn execute_activity_by_name<O: DeserializeOwned>(
         &self,
         activity_type: &str,
         args: impl ActivityArgs,
         options: ActivityOptions,
-    ) -> Result<O, Error> {
+    ) -> Result<O, OutcomeError> {
         self.start_activity_by_name::<O>(activity_type, args, options)
             .await?
             .result()
@@ -447,112 +345,13 @@ impl Client {
         activity_type: &str,
         input: Vec<Payload>,
         options: &ActivityOptions,
-    ) -> Result<ActivityHandle<O>, Error> {
-        let span = telemetry::start_span(
-            self.namespace(),
-            options.task_queue(),
-            options.id(),
-            activity_type,
-        );
-        let result = self
-            .start_in_span(activity_type, input, options)
-            .instrument(span.clone())
-            .await;
-        if let Ok(handle) = &result {
-            span.record("run_id", handle.run_id().unwrap_or(""));
-        }
-        telemetry::record_result(&span, &result);
-        result
-    }
-
-    /// Starts the activity; runs inside the start span, so that interceptors can read it.
-    async fn start_in_span<O>(
-        &self,
-        activity_type: &str,
-        input: Vec<Payload>,
-        options: &ActivityOptions,
-    ) -> Result<ActivityHandle<O>, Error> {
-        options.validate(activity_type)?;
-        if options.requested_start_delay().is_some() && !self.supports_start_delay().await? {
-            return Err(Error::StartDelayUnsupported {
-                namespace: self.namespace().to_owned(),
-            });
-        }
-        let message = options
-            .to_request(
-                self.namespace(),
-                self.identity(),
-                activity_type,
-                input,
-                &self.inner.converter,
-            )
-            .await?;
-        let (mut metadata, extensions, mut message) = tonic::Request::new(message).into_parts();
-        for interceptor in &self.inner.interceptors {
-            interceptor.on_start_activity(&mut message, &mut metadata);
-        }
-        self.prepare("StartActivityExecution", &mut metadata);
-        let activity_id = message.activity_id.clone();
-        let request = tonic::Request::from_parts(metadata, extensions, message);
-        tracing::debug!(
-            activity_id = %activity_id,
-            activity_type,
-            task_queue = options.task_queue(),
-            "starting activity"
-        );
-        let response = rpc::start_activity_execution(&self.inner.connection, request)
-            .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    Target::Activity {
-                        namespace: self.namespace(),
-                        activity_id: &activity_id,
-                        run_id: None,
-                    },
-                )
-            })?;
-        if !response.started {
-            tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
-        }
+    ) -> Result<ActivityHandle<O>, StartError> {
+        let started = start(&self.core, &self.start_delay, activity_type, input, options).await?;
         Ok(ActivityHandle::new(
-            self.clone(),
-            activity_id,
-            Some(response.run_id).filter(|r| !r.is_empty()),
+            self.core.clone(),
+            started.activity_id,
+            started.run_id,
         ))
-    }
-
-    /// Whether the namespace honours `start_delay`; asked once per client and cached.
-    async fn supports_start_delay(&self) -> Result<bool, Error> {
-        let supported = self
-            .inner
-            .start_delay_supported
-            .get_or_try_init(|| async {
-                let request = self.request(
-                    "DescribeNamespace",
-                    DescribeNamespaceRequest {
-                        namespace: self.namespace().to_owned(),
-                        ..Default::default()
-                    },
-                );
-                let response = rpc::describe_namespace(&self.inner.connection, request)
-                    .await
-                    .map_err(|status| {
-                        from_status(
-                            status,
-                            Target::Namespace {
-                                namespace: self.namespace(),
-                            },
-                        )
-                    })?;
-                let supported = response
-                    .namespace_info
-                    .and_then(|info| info.capabilities)
-                    .is_some_and(|c| c.standalone_activity_start_delay);
-                Ok::<bool, Error>(supported)
-            })
-            .await?;
-        Ok(*supported)
     }
 
     /// A handle to an activity that was started elsewhere, by id and optionally run id.
@@ -563,7 +362,7 @@ impl Client {
     /// ```no_run
     /// use solo_client::{ActivityHandle, Client};
     ///
-    /// # async fn run(client: Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: Client) -> Result<(), solo_client::OutcomeError> {
     /// let handle: ActivityHandle<String> =
     ///     client.get_activity_handle("my-standalone-activity-id", None);
     /// let result = handle.result().await?;
@@ -577,72 +376,45 @@ impl Client {
         run_id: Option<String>,
     ) -> ActivityHandle<O> {
         ActivityHandle::new(
-            self.clone(),
+            self.core.clone(),
             activity_id.into(),
             run_id.filter(|r| !r.is_empty()),
         )
     }
 
     /// Lists the standalone activity executions that match a List Filter query, as a lazy
-    /// stream that fetches pages as it is consumed. An empty query lists everything.
+    /// stream that fetches pages as it is consumed. Takes a [`ListOptions`] (query, page size,
+    /// limit) or just the query; an empty query lists everything.
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
+    /// use solo_client::ListOptions;
     ///
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let mut activities = client.list_activities("TaskQueue = 'my-standalone-activity-task-queue'");
     /// while let Some(info) = activities.try_next().await? {
     ///     println!("ActivityID: {}, Type: {}, Status: {}", info.activity_id, info.activity_type, info.status);
     /// }
+    ///
+    /// // The first ten, a page of ten at a time.
+    /// let first = client.list_activities(ListOptions::new("").page_size(10).limit(10));
+    /// let first: Vec<_> = first.try_collect().await?;
+    /// # let _ = first;
     /// # Ok(())
     /// # }
     /// ```
     ///
-    /// Items are `Err` with [`Error::InvalidQuery`] when the server rejects the query (the
+    /// Items are `Err` with [`CallError::InvalidQuery`] when the server rejects the query (the
     /// stream ends after an error).
-    pub fn list_activities(&self, query: impl Into<String>) -> ListActivities {
-        ListActivities::new(self.clone(), query.into())
-    }
-
-    pub(crate) async fn list_page(
-        &self,
-        query: String,
-        token: Bytes,
-        page_size: u32,
-    ) -> Result<(Vec<ActivityExecution>, Bytes), Error> {
-        let request = self.request(
-            "ListActivityExecutions",
-            ListActivityExecutionsRequest {
-                namespace: self.namespace().to_owned(),
-                page_size: i32::try_from(page_size).unwrap_or(i32::MAX),
-                next_page_token: token,
-                query: query.clone(),
-            },
-        );
-        let response = rpc::list_activity_executions(&self.inner.connection, request)
-            .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    Target::Query {
-                        namespace: self.namespace(),
-                        query: &query,
-                    },
-                )
-            })?;
-        let items = response
-            .executions
-            .into_iter()
-            .map(ActivityExecution::from_proto)
-            .collect();
-        Ok((items, response.next_page_token))
+    pub fn list_activities(&self, options: impl Into<ListOptions>) -> ActivityList {
+        ActivityList::new(self.core.clone(), options.into())
     }
 
     /// Counts the standalone activity executions that match a List Filter query; with
     /// `GROUP BY ExecutionStatus` the count is also split by status.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let count = client
     ///     .count_activities("TaskQueue = 'my-standalone-activity-task-queue' GROUP BY ExecutionStatus")
     ///     .await?;
@@ -655,95 +427,29 @@ impl Client {
     /// ```
     ///
     /// # Errors
-    /// [`Error::InvalidQuery`] when the server rejects the query, and the call errors.
+    /// [`CallError::InvalidQuery`] when the server rejects the query, and the other call
+    /// errors.
     pub async fn count_activities(
         &self,
         query: impl Into<String>,
-    ) -> Result<ActivityExecutionCount, Error> {
+    ) -> Result<ActivityExecutionCount, CallError> {
         let query = query.into();
-        let request = self.request(
-            "CountActivityExecutions",
-            CountActivityExecutionsRequest {
-                namespace: self.namespace().to_owned(),
-                query: query.clone(),
-            },
-        );
-        let response = rpc::count_activity_executions(&self.inner.connection, request)
-            .await
-            .map_err(|status| {
-                from_status(
-                    status,
-                    Target::Query {
-                        namespace: self.namespace(),
-                        query: &query,
-                    },
-                )
-            })?;
+        let message = CountActivityExecutionsRequest {
+            namespace: self.namespace().to_owned(),
+            query: query.clone(),
+        };
+        let response = self
+            .core
+            .call(
+                COUNT_ACTIVITY_EXECUTIONS,
+                message,
+                Target::Query { query: &query },
+                CallKind::Unary,
+            )
+            .await?;
         Ok(ActivityExecutionCount::from_proto(response))
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_identity_is_pid_at_host() {
-        let identity = default_identity();
-        let (pid, host) = identity.split_once('@').unwrap();
-        assert_eq!(pid, std::process::id().to_string());
-        assert!(!host.is_empty());
-    }
-
-    #[test]
-    fn client_and_handles_are_send_and_sync() {
-        fn assert_send_sync<T: Send + Sync + Clone + 'static>() {}
-        assert_send_sync::<Client>();
-        assert_send_sync::<ActivityHandle<String>>();
-        assert_send_sync::<ClientOptions>();
-        assert_send_sync::<ActivityOptions>();
-        fn assert_send<T: Send>() {}
-        assert_send::<ListActivities>();
-        assert_send::<crate::ActivityWatch>();
-        assert_send::<Error>();
-    }
-
-    struct Greet;
-
-    impl Activity for Greet {
-        type Input = String;
-        type Output = String;
-        fn name(&self) -> &str {
-            "greet"
-        }
-    }
-
-    /// Type-checked, never run: every future the client hands out can be spawned.
-    #[allow(dead_code)]
-    fn futures_are_send(client: Client, handle: ActivityHandle<String>, options: ActivityOptions) {
-        fn spawnable<T: Send + 'static>(_: T) {}
-        let c = client.clone();
-        let o = options.clone();
-        spawnable(async move { c.execute_activity(Greet, "x".into(), o).await });
-        let c = client.clone();
-        let o = options.clone();
-        spawnable(async move {
-            c.execute_activity_by_name::<String>("greet", ("x",), o)
-                .await
-        });
-        let c = client.clone();
-        spawnable(async move { c.count_activities("").await });
-        let h = handle.clone();
-        spawnable(async move { h.result().await });
-        let h = handle.clone();
-        spawnable(async move { h.describe().await });
-        let h = handle.clone();
-        spawnable(async move { h.cancel("x").await });
-        let h = handle.clone();
-        spawnable(async move { h.terminate("x").await });
-        let h = handle.clone();
-        spawnable(async move { h.delete().await });
-        spawnable(client.list_activities(""));
-        spawnable(handle.watch());
-    }
-}
+mod tests;

@@ -13,9 +13,12 @@ use solo_proto::temporal::api::enums::v1 as enums;
 use solo_proto::temporal::api::workflowservice::v1::DescribeActivityExecutionResponse;
 use solo_proto::wkt;
 
-use crate::converter::{DataConverter, from_payload};
-use crate::failure::{ActivityFailure, Details};
-use crate::options::{Priority, RetryPolicy};
+use crate::activity_failure::ActivityFailure;
+use crate::converter::DataConverter;
+use crate::details::Details;
+use crate::payload::from_payload;
+use crate::priority::Priority;
+use crate::retry_policy::RetryPolicy;
 use crate::search_attributes::{SearchAttributeValue, decode_search_attributes};
 
 /// The status of an activity execution.
@@ -363,10 +366,46 @@ impl ActivityDescription {
     }
 }
 
+/// What [`ActivityHandle::describe_with`](crate::ActivityHandle::describe_with) includes besides the always-present fields.
+///
+/// ```
+/// use solo_client::DescribeOptions;
+///
+/// let options = DescribeOptions::new().include_input(true).include_outcome(true);
+/// # let _ = options;
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DescribeOptions {
+    /// Include the input arguments (default false).
+    pub include_input: bool,
+    /// Include the outcome once the activity has closed (default false).
+    pub include_outcome: bool,
+}
+
+impl DescribeOptions {
+    /// Nothing extra.
+    pub fn new() -> Self {
+        DescribeOptions::default()
+    }
+
+    /// Sets whether to include the input arguments (default false).
+    pub fn include_input(mut self, include: bool) -> Self {
+        self.include_input = include;
+        self
+    }
+
+    /// Sets whether to include the outcome of a closed activity (default false).
+    pub fn include_outcome(mut self, include: bool) -> Self {
+        self.include_outcome = include;
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::converter::to_payload;
+    use crate::payload::to_payload;
     use solo_proto::temporal::api::common::v1::ActivityType;
     use solo_proto::temporal::api::sdk::v1::UserMetadata;
 

@@ -3,86 +3,40 @@
 
 use std::fmt;
 use std::marker::PhantomData;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use bytes::Bytes;
-use futures_util::Stream;
-use futures_util::stream::BoxStream;
 use serde::de::DeserializeOwned;
-use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
-use solo_proto::temporal::api::activity::v1::activity_execution_outcome::Value as OutcomeValue;
-use solo_proto::temporal::api::enums::v1::RetryState;
-use solo_proto::temporal::api::failure::v1::Failure;
 use solo_proto::temporal::api::workflowservice::v1::{
-    DeleteActivityExecutionRequest, DescribeActivityExecutionRequest,
-    DescribeActivityExecutionResponse, PollActivityExecutionRequest,
+    DeleteActivityExecutionRequest, PollActivityExecutionRequest,
     RequestCancelActivityExecutionRequest, TerminateActivityExecutionRequest,
 };
 
-use crate::client::Client;
-use crate::converter::DataConverter;
-use crate::description::ActivityDescription;
-use crate::error::{Error, RpcError, Target, from_status};
-use crate::failure::{ActivityFailure, FailureKind};
-use crate::long_poll::long_poll;
-use crate::rpc;
-use solo_connect::Connection;
-
-/// What [`ActivityHandle::describe_with`] includes besides the always-present fields.
-///
-/// ```
-/// use solo_client::DescribeOptions;
-///
-/// let options = DescribeOptions::new().include_input(true).include_outcome(true);
-/// # let _ = options;
-/// ```
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DescribeOptions {
-    /// Include the input arguments (default false).
-    pub include_input: bool,
-    /// Include the outcome once the activity has closed (default false).
-    pub include_outcome: bool,
-}
-
-impl DescribeOptions {
-    /// Nothing extra.
-    pub fn new() -> Self {
-        DescribeOptions::default()
-    }
-
-    /// Sets whether to include the input arguments (default false).
-    pub fn include_input(mut self, include: bool) -> Self {
-        self.include_input = include;
-        self
-    }
-
-    /// Sets whether to include the outcome of a closed activity (default false).
-    pub fn include_outcome(mut self, include: bool) -> Self {
-        self.include_outcome = include;
-        self
-    }
-}
+use crate::activity_ref::ActivityRef;
+use crate::call::{CallCore, CallKind};
+use crate::call_error::CallError;
+use crate::description::{ActivityDescription, DescribeOptions};
+use crate::outcome::outcome_to_result;
+use crate::outcome_error::OutcomeError;
+use crate::rpc::{
+    DELETE_ACTIVITY_EXECUTION, POLL_ACTIVITY_EXECUTION, REQUEST_CANCEL_ACTIVITY_EXECUTION, Rpc,
+    TERMINATE_ACTIVITY_EXECUTION,
+};
+use crate::telemetry;
+use crate::watch::ActivityWatch;
 
 /// A handle to one activity execution, typed by the activity's output `O`.
 ///
-/// From [`Client::start_activity`] (which knows the run id) or
-/// [`Client::get_activity_handle`]. A handle without a run id targets the latest run with its
-/// activity id. Cloning is cheap.
+/// From [`Client::start_activity`](crate::Client::start_activity) (which knows the run id) or
+/// [`Client::get_activity_handle`](crate::Client::get_activity_handle). A handle without a run
+/// id targets the latest run with its activity id. Cloning is cheap.
 pub struct ActivityHandle<O> {
-    client: Client,
-    activity_id: String,
-    run_id: Option<String>,
+    activity: ActivityRef,
     output: PhantomData<fn() -> O>,
 }
 
 impl<O> Clone for ActivityHandle<O> {
     fn clone(&self) -> Self {
         ActivityHandle {
-            client: self.client.clone(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone(),
+            activity: self.activity.clone(),
             output: PhantomData,
         }
     }
@@ -91,31 +45,23 @@ impl<O> Clone for ActivityHandle<O> {
 impl<O> fmt::Debug for ActivityHandle<O> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ActivityHandle")
-            .field("activity_id", &self.activity_id)
-            .field("run_id", &self.run_id)
+            .field("activity_id", &self.activity.activity_id)
+            .field("run_id", &self.activity.run_id)
             .field("output", &std::any::type_name::<O>())
             .finish()
     }
 }
 
 impl<O> ActivityHandle<O> {
-    pub(crate) fn new(client: Client, activity_id: String, run_id: Option<String>) -> Self {
+    pub(crate) fn new(core: CallCore, activity_id: String, run_id: Option<String>) -> Self {
         ActivityHandle {
-            client,
-            activity_id,
-            run_id,
+            activity: ActivityRef {
+                core,
+                activity_id,
+                run_id,
+            },
             output: PhantomData,
         }
-    }
-
-    /// The span a call on this handle runs in.
-    fn span(&self, operation: &'static str) -> tracing::Span {
-        crate::telemetry::call_span(
-            operation,
-            self.client.namespace(),
-            &self.activity_id,
-            self.run_id.as_deref().unwrap_or(""),
-        )
     }
 
     /// The activity id.
@@ -127,7 +73,7 @@ impl<O> ActivityHandle<O> {
     /// # }
     /// ```
     pub fn id(&self) -> &str {
-        &self.activity_id
+        &self.activity.activity_id
     }
 
     /// The run id, when the handle is bound to one run (always after a start).
@@ -139,29 +85,24 @@ impl<O> ActivityHandle<O> {
     /// # }
     /// ```
     pub fn run_id(&self) -> Option<&str> {
-        self.run_id.as_deref()
-    }
-
-    /// The client this handle calls through.
-    pub fn client(&self) -> &Client {
-        &self.client
+        self.activity.run_id.as_deref()
     }
 
     /// The same handle with another output type (for example `serde_json::Value`).
-    pub fn with_output<T>(self) -> ActivityHandle<T> {
-        ActivityHandle::new(self.client, self.activity_id, self.run_id)
-    }
-
-    fn target(&self) -> Target<'_> {
-        Target::Activity {
-            namespace: self.client.namespace(),
-            activity_id: &self.activity_id,
-            run_id: self.run_id.as_deref(),
+    ///
+    /// ```no_run
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::OutcomeError> {
+    /// let handle = client.get_activity_handle::<String>("greet-1", None);
+    /// let raw: serde_json::Value = handle.into_output::<serde_json::Value>().result().await?;
+    /// # let _ = raw;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn into_output<T>(self) -> ActivityHandle<T> {
+        ActivityHandle {
+            activity: self.activity,
+            output: PhantomData,
         }
-    }
-
-    fn converter(&self) -> &DataConverter {
-        self.client.data_converter()
     }
 
     /// Waits for the activity to close and returns its result.
@@ -171,11 +112,11 @@ impl<O> ActivityHandle<O> {
     /// [`RetryPolicy`](crate::RetryPolicy) or a schedule-to-close timeout.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::OutcomeError> {
     /// let handle = client.get_activity_handle::<String>("my-standalone-activity-id", None);
     /// match handle.result().await {
     ///     Ok(greeting) => println!("Activity result: {greeting}"),
-    ///     Err(solo_client::Error::Failed { failure, .. }) => println!("failed: {failure}"),
+    ///     Err(solo_client::OutcomeError::Failed { failure, .. }) => println!("failed: {failure}"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(())
@@ -183,42 +124,34 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// The activity's outcome: [`Error::Failed`], [`Error::TimedOut`], [`Error::Cancelled`],
-    /// [`Error::Terminated`]; [`Error::Data`] when the result does not decode as `O`;
-    /// [`Error::NotFound`] and the call errors.
+    /// The activity's outcome: [`OutcomeError::Failed`], [`OutcomeError::TimedOut`],
+    /// [`OutcomeError::Cancelled`], [`OutcomeError::Terminated`]; [`OutcomeError::Data`] when
+    /// the result does not decode as `O`; [`OutcomeError::Call`] with [`CallError::NotFound`]
+    /// and the other call errors.
     ///
     /// # Cancel safety
     /// Cancel safe: dropping the future only stops waiting; the activity is unaffected and a
     /// later call picks up where this one left off.
-    pub async fn result(&self) -> Result<O, Error>
+    pub async fn result(&self) -> Result<O, OutcomeError>
     where
         O: DeserializeOwned,
     {
-        crate::telemetry::traced(self.span("PollActivityExecution"), async {
-            let outcome = self.poll_outcome().await?;
-            outcome_to_result(outcome, self.converter()).await
+        let activity = &self.activity;
+        telemetry::traced(activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
+            let message = PollActivityExecutionRequest {
+                namespace: activity.core.namespace().to_owned(),
+                activity_id: activity.activity_id.clone(),
+                run_id: activity.run_id.clone().unwrap_or_default(),
+            };
+            let outcome = activity
+                .core
+                .long_poll(POLL_ACTIVITY_EXECUTION, &message, activity.target(), |r| {
+                    r.outcome
+                })
+                .await?;
+            outcome_to_result(outcome, activity.core.converter()).await
         })
         .await
-    }
-
-    async fn poll_outcome(&self) -> Result<ActivityExecutionOutcome, Error> {
-        let message = PollActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
-        };
-        long_poll(|| {
-            let mut request = self
-                .client
-                .request("PollActivityExecution", message.clone());
-            if let Some(timeout) = self.client.long_poll_timeout() {
-                request.set_timeout(timeout);
-            }
-            let call = rpc::poll_activity_execution(self.client.connection(), request);
-            async move { Ok(call.await?.outcome) }
-        })
-        .await
-        .map_err(|status| from_status(status, self.target()))
     }
 
     /// Describes the activity: status, run state, attempt, timestamps, timeouts, retry
@@ -240,8 +173,8 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] and the call errors.
-    pub async fn describe(&self) -> Result<ActivityDescription, Error> {
+    /// [`CallError::NotFound`] and the other call errors.
+    pub async fn describe(&self) -> Result<ActivityDescription, CallError> {
         self.describe_with(DescribeOptions::default()).await
     }
 
@@ -261,63 +194,12 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] and the call errors.
+    /// [`CallError::NotFound`] and the other call errors.
     pub async fn describe_with(
         &self,
         options: DescribeOptions,
-    ) -> Result<ActivityDescription, Error> {
-        crate::telemetry::traced(self.span("DescribeActivityExecution"), async {
-            let message = self.describe_request(options, Bytes::new(), self.run_id.clone());
-            let response = self.send_describe(message, false).await?;
-            self.decode_description(response).await
-        })
-        .await
-    }
-
-    fn describe_request(
-        &self,
-        options: DescribeOptions,
-        long_poll_token: Bytes,
-        run_id: Option<String>,
-    ) -> DescribeActivityExecutionRequest {
-        DescribeActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: run_id.unwrap_or_default(),
-            include_input: options.include_input,
-            include_outcome: options.include_outcome,
-            long_poll_token,
-            include_heartbeat_details: true,
-            include_last_failure: true,
-        }
-    }
-
-    async fn send_describe(
-        &self,
-        message: DescribeActivityExecutionRequest,
-        long_poll: bool,
-    ) -> Result<DescribeActivityExecutionResponse, Error> {
-        let mut request = self.client.request("DescribeActivityExecution", message);
-        if long_poll && let Some(timeout) = self.client.long_poll_timeout() {
-            request.set_timeout(timeout);
-        }
-        rpc::describe_activity_execution(self.client.connection(), request)
-            .await
-            .map_err(|status| from_status(status, self.target()))
-    }
-
-    async fn decode_description(
-        &self,
-        response: DescribeActivityExecutionResponse,
-    ) -> Result<ActivityDescription, Error> {
-        ActivityDescription::decode(response, self.converter())
-            .await
-            .ok_or_else(|| {
-                Error::Rejected(RpcError::new(
-                    tonic::Code::Internal,
-                    "the server described the activity without any information",
-                ))
-            })
+    ) -> Result<ActivityDescription, CallError> {
+        self.activity.describe(options).await
     }
 
     /// Watches the activity: a stream of descriptions, the current one first and then one
@@ -341,54 +223,7 @@ impl<O> ActivityHandle<O> {
     /// # }
     /// ```
     pub fn watch(&self) -> ActivityWatch {
-        let handle = self.clone().with_output::<()>();
-        let stream =
-            futures_util::stream::unfold(Some(WatchState::Start(handle)), |state| async move {
-                match state? {
-                    WatchState::Start(handle) => {
-                        let item = handle.describe().await;
-                        let next = next_watch_state(handle, &item);
-                        Some((item, next))
-                    }
-                    WatchState::Follow {
-                        handle,
-                        run_id,
-                        token,
-                    } => {
-                        let item = handle.describe_after(run_id, token).await;
-                        let next = next_watch_state(handle, &item);
-                        Some((item, next))
-                    }
-                }
-            });
-        ActivityWatch {
-            stream: Box::pin(stream),
-        }
-    }
-
-    /// Long-polls for the first description that differs from the state in `token`.
-    async fn describe_after(
-        &self,
-        run_id: String,
-        token: Bytes,
-    ) -> Result<ActivityDescription, Error> {
-        let message = self.describe_request(DescribeOptions::default(), token, Some(run_id));
-        let response = long_poll(|| {
-            let mut request = self
-                .client
-                .request("DescribeActivityExecution", message.clone());
-            if let Some(timeout) = self.client.long_poll_timeout() {
-                request.set_timeout(timeout);
-            }
-            let call = rpc::describe_activity_execution(self.client.connection(), request);
-            async move {
-                let response = call.await?;
-                Ok(response.info.is_some().then_some(response))
-            }
-        })
-        .await
-        .map_err(|status| from_status(status, self.target()))?;
-        self.decode_description(response).await
+        ActivityWatch::new(self.activity.clone())
     }
 
     /// Requests cancellation of the activity.
@@ -399,7 +234,7 @@ impl<O> ActivityHandle<O> {
     /// and shown by [`describe`](Self::describe).
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let handle = client.get_activity_handle::<()>("import-42", None);
     /// handle.cancel("the user closed the page").await?;
     /// # Ok(())
@@ -407,31 +242,27 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
-    /// is already closed; and the call errors.
-    pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), Error> {
+    /// [`CallError::NotFound`]; [`CallError::Rejected`] with `FAILED_PRECONDITION` when the
+    /// activity is already closed; and the other call errors.
+    pub async fn cancel(&self, reason: impl Into<String>) -> Result<(), CallError> {
         let message = RequestCancelActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
-            identity: self.client.identity().to_owned(),
+            namespace: self.activity.core.namespace().to_owned(),
+            activity_id: self.activity.activity_id.clone(),
+            run_id: self.activity.run_id.clone().unwrap_or_default(),
+            identity: self.activity.core.identity().to_owned(),
             request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
-        self.call(
-            "RequestCancelActivityExecution",
-            message,
-            rpc::request_cancel_activity_execution,
-        )
-        .await
-        .map(drop)
+        self.call(REQUEST_CANCEL_ACTIVITY_EXECUTION, message)
+            .await
+            .map(drop)
     }
 
     /// Terminates the activity immediately. The worker is not told; its later heartbeats and
     /// completion are refused.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let handle = client.get_activity_handle::<()>("import-42", None);
     /// handle.terminate("stuck on a bad record").await?;
     /// # Ok(())
@@ -439,31 +270,27 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`]; [`Error::Rejected`] with `FAILED_PRECONDITION` when the activity
-    /// is already closed; and the call errors.
-    pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), Error> {
+    /// [`CallError::NotFound`]; [`CallError::Rejected`] with `FAILED_PRECONDITION` when the
+    /// activity is already closed; and the other call errors.
+    pub async fn terminate(&self, reason: impl Into<String>) -> Result<(), CallError> {
         let message = TerminateActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
-            identity: self.client.identity().to_owned(),
+            namespace: self.activity.core.namespace().to_owned(),
+            activity_id: self.activity.activity_id.clone(),
+            run_id: self.activity.run_id.clone().unwrap_or_default(),
+            identity: self.activity.core.identity().to_owned(),
             request_id: solo_connect::__private::random_uuid(),
             reason: reason.into(),
         };
-        self.call(
-            "TerminateActivityExecution",
-            message,
-            rpc::terminate_activity_execution,
-        )
-        .await
-        .map(drop)
+        self.call(TERMINATE_ACTIVITY_EXECUTION, message)
+            .await
+            .map(drop)
     }
 
     /// Deletes the activity execution (terminating it first if it is running). Deletion
     /// completes asynchronously on the server.
     ///
     /// ```no_run
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
     /// let handle = client.get_activity_handle::<()>("import-42", None);
     /// handle.delete().await?;
     /// # Ok(())
@@ -471,247 +298,27 @@ impl<O> ActivityHandle<O> {
     /// ```
     ///
     /// # Errors
-    /// [`Error::NotFound`] and the call errors.
-    pub async fn delete(&self) -> Result<(), Error> {
+    /// [`CallError::NotFound`] and the other call errors.
+    pub async fn delete(&self) -> Result<(), CallError> {
         let message = DeleteActivityExecutionRequest {
-            namespace: self.client.namespace().to_owned(),
-            activity_id: self.activity_id.clone(),
-            run_id: self.run_id.clone().unwrap_or_default(),
+            namespace: self.activity.core.namespace().to_owned(),
+            activity_id: self.activity.activity_id.clone(),
+            run_id: self.activity.run_id.clone().unwrap_or_default(),
         };
-        self.call(
-            "DeleteActivityExecution",
-            message,
-            rpc::delete_activity_execution,
+        self.call(DELETE_ACTIVITY_EXECUTION, message)
+            .await
+            .map(drop)
+    }
+
+    /// Sends one unary call about this activity in its span.
+    async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
+        let activity = &self.activity;
+        telemetry::traced(
+            activity.span(rpc.name()),
+            activity
+                .core
+                .call(rpc, message, activity.target(), CallKind::Unary),
         )
         .await
-        .map(drop)
-    }
-
-    /// Sends one unary call about this activity in its span: the client's headers and
-    /// interceptors, then `send`, with a failed status turned into the matching [`Error`].
-    async fn call<'a, M, R>(
-        &'a self,
-        operation: &'static str,
-        message: M,
-        send: fn(&'a Connection, tonic::Request<M>) -> rpc::RpcFuture<R>,
-    ) -> Result<R, Error> {
-        crate::telemetry::traced(self.span(operation), async {
-            let request = self.client.request(operation, message);
-            send(self.client.connection(), request)
-                .await
-                .map_err(|status| from_status(status, self.target()))
-        })
-        .await
-    }
-}
-
-enum WatchState {
-    Start(ActivityHandle<()>),
-    Follow {
-        handle: ActivityHandle<()>,
-        run_id: String,
-        token: Bytes,
-    },
-}
-
-fn next_watch_state(
-    handle: ActivityHandle<()>,
-    item: &Result<ActivityDescription, Error>,
-) -> Option<WatchState> {
-    let description = item.as_ref().ok()?;
-    if description.status.is_closed() || description.long_poll_token.is_empty() {
-        return None;
-    }
-    Some(WatchState::Follow {
-        handle,
-        run_id: description.run_id.clone(),
-        token: description.long_poll_token.clone(),
-    })
-}
-
-/// A stream of [`ActivityDescription`]s from [`ActivityHandle::watch`].
-#[must_use = "streams do nothing unless polled"]
-pub struct ActivityWatch {
-    stream: BoxStream<'static, Result<ActivityDescription, Error>>,
-}
-
-impl fmt::Debug for ActivityWatch {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ActivityWatch").finish_non_exhaustive()
-    }
-}
-
-impl Stream for ActivityWatch {
-    type Item = Result<ActivityDescription, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.stream.as_mut().poll_next(cx)
-    }
-}
-
-/// Turns a closed activity's outcome into its result or the matching outcome error.
-pub(crate) async fn outcome_to_result<O: DeserializeOwned>(
-    outcome: ActivityExecutionOutcome,
-    converter: &DataConverter,
-) -> Result<O, Error> {
-    let retry_state = RetryState::try_from(outcome.retry_state).unwrap_or_default();
-    match outcome.value {
-        Some(OutcomeValue::Result(payloads)) => {
-            Ok(converter.decode_value::<O>(Some(payloads)).await?)
-        }
-        Some(OutcomeValue::Failure(failure)) => {
-            Err(failure_to_error(failure, retry_state, converter).await)
-        }
-        None => Err(Error::Rejected(RpcError::new(
-            tonic::Code::Internal,
-            "the server reported an outcome with neither a result nor a failure",
-        ))),
-    }
-}
-
-/// Maps a terminal failure to the outcome error for its kind.
-pub(crate) async fn failure_to_error(
-    failure: Failure,
-    retry_state: RetryState,
-    converter: &DataConverter,
-) -> Error {
-    let failure = ActivityFailure::decode(failure, converter).await;
-    match &failure.kind {
-        FailureKind::Cancelled { details, .. } => Error::Cancelled {
-            details: details.clone(),
-            failure: Box::new(failure),
-        },
-        FailureKind::Terminated { identity } => Error::Terminated {
-            reason: failure.message.clone(),
-            identity: identity.clone(),
-        },
-        FailureKind::Timeout {
-            timeout_type,
-            last_heartbeat_details,
-        } => Error::TimedOut {
-            timeout_type: *timeout_type,
-            last_heartbeat_details: last_heartbeat_details.clone(),
-            failure: Box::new(failure),
-        },
-        _ => Error::Failed {
-            failure: Box::new(failure),
-            retry_state,
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::converter::to_payload;
-    use solo_proto::temporal::api::common::v1::Payloads;
-    use solo_proto::temporal::api::enums::v1::TimeoutType;
-    use solo_proto::temporal::api::failure::v1 as pb;
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    fn failed<O: DeserializeOwned + fmt::Debug>(info: pb::failure::FailureInfo) -> Error {
-        let outcome = ActivityExecutionOutcome {
-            retry_state: RetryState::NonRetryableFailure as i32,
-            value: Some(OutcomeValue::Failure(Failure {
-                message: "msg".into(),
-                failure_info: Some(info),
-                ..Default::default()
-            })),
-        };
-        block_on(outcome_to_result::<O>(outcome, &DataConverter::default())).unwrap_err()
-    }
-
-    #[test]
-    fn results_decode_including_empty_and_null() {
-        let dc = DataConverter::default();
-        let ok = |payloads: Vec<_>| ActivityExecutionOutcome {
-            retry_state: 0,
-            value: Some(OutcomeValue::Result(Payloads { payloads })),
-        };
-        let s: String =
-            block_on(outcome_to_result(ok(vec![to_payload("hi").unwrap()]), &dc)).unwrap();
-        assert_eq!(s, "hi");
-        block_on(outcome_to_result::<()>(ok(vec![]), &dc)).unwrap();
-        let none: Option<u8> =
-            block_on(outcome_to_result(ok(vec![to_payload(&()).unwrap()]), &dc)).unwrap();
-        assert_eq!(none, None);
-        let err = block_on(outcome_to_result::<u8>(
-            ok(vec![to_payload("x").unwrap()]),
-            &dc,
-        ))
-        .unwrap_err();
-        assert!(matches!(err, Error::Data(_)));
-    }
-
-    #[test]
-    fn failures_map_to_outcome_errors() {
-        let err = failed::<String>(pb::failure::FailureInfo::ApplicationFailureInfo(
-            pb::ApplicationFailureInfo {
-                r#type: "Boom".into(),
-                non_retryable: true,
-                ..Default::default()
-            },
-        ));
-        match &err {
-            Error::Failed {
-                failure,
-                retry_state,
-            } => {
-                assert_eq!(failure.error_type(), Some("Boom"));
-                assert_eq!(*retry_state, RetryState::NonRetryableFailure);
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(err.is_activity_outcome());
-        assert!(err.to_string().contains("Boom: msg"), "{err}");
-
-        let err = failed::<String>(pb::failure::FailureInfo::TimeoutFailureInfo(
-            pb::TimeoutFailureInfo {
-                timeout_type: TimeoutType::Heartbeat as i32,
-                last_heartbeat_details: Some(Payloads {
-                    payloads: vec![to_payload(&5).unwrap()],
-                }),
-            },
-        ));
-        match &err {
-            Error::TimedOut {
-                timeout_type,
-                last_heartbeat_details,
-                ..
-            } => {
-                assert_eq!(*timeout_type, TimeoutType::Heartbeat);
-                assert_eq!(last_heartbeat_details.first::<i32>().unwrap(), Some(5));
-            }
-            other => panic!("{other:?}"),
-        }
-        assert!(err.to_string().contains("Heartbeat"), "{err}");
-
-        let err = failed::<String>(pb::failure::FailureInfo::CanceledFailureInfo(
-            pb::CanceledFailureInfo {
-                details: Some(Payloads {
-                    payloads: vec![to_payload("why").unwrap()],
-                }),
-                identity: "me".into(),
-            },
-        ));
-        assert!(
-            matches!(&err, Error::Cancelled { details, .. } if details.first::<String>().unwrap().as_deref() == Some("why"))
-        );
-
-        let err = failed::<String>(pb::failure::FailureInfo::TerminatedFailureInfo(
-            pb::TerminatedFailureInfo {
-                identity: "ops".into(),
-            },
-        ));
-        assert!(
-            matches!(&err, Error::Terminated { reason, identity } if reason == "msg" && identity == "ops")
-        );
-        assert!(err.to_string().contains("terminated: msg"), "{err}");
     }
 }

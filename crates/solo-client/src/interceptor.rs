@@ -5,6 +5,8 @@
 //! gRPC metadata (an auth token from a vault, a tenant id) and propagating context to the
 //! worker through activity headers (trace ids).
 
+use std::sync::Arc;
+
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use tonic::metadata::MetadataMap;
 
@@ -24,7 +26,7 @@ use tonic::metadata::MetadataMap;
 ///     }
 ///
 ///     fn on_start_activity(&self, request: &mut StartActivityExecutionRequest, _metadata: &mut MetadataMap) {
-///         if let Ok(payload) = solo_client::converter::to_payload(self.0) {
+///         if let Ok(payload) = solo_client::to_payload(self.0) {
 ///             request.header.get_or_insert_default().fields.insert("tenant".into(), payload);
 ///         }
 ///     }
@@ -48,5 +50,22 @@ pub trait ClientInterceptor: Send + Sync + 'static {
         metadata: &mut MetadataMap,
     ) {
         let _ = (request, metadata);
+    }
+}
+
+/// A shared interceptor is an interceptor, so
+/// [`ClientOptions::interceptor`](crate::ClientOptions::interceptor) takes an `Arc<I>` or an
+/// `Arc<dyn ClientInterceptor>` as well as an owned one.
+impl<T: ClientInterceptor + ?Sized> ClientInterceptor for Arc<T> {
+    fn on_call(&self, method: &str, metadata: &mut MetadataMap) {
+        (**self).on_call(method, metadata);
+    }
+
+    fn on_start_activity(
+        &self,
+        request: &mut StartActivityExecutionRequest,
+        metadata: &mut MetadataMap,
+    ) {
+        (**self).on_start_activity(request, metadata);
     }
 }

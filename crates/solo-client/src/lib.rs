@@ -10,10 +10,12 @@
 //!   [`execute_activity`], their `_by_name` forms for activities written in other languages,
 //!   [`get_activity_handle`], [`list_activities`] and [`count_activities`].
 //! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`.
-//! - [`ActivityOptions`]: id, task queue and a closing timeout up front; every other option a
-//!   chained setter.
-//! - [`Error`]: the activity's own outcome (failed, timed out, cancelled, terminated) apart
-//!   from problems with the call.
+//! - [`ListOptions`] (query, page size, limit) in, an [`ActivityList`] stream out.
+//! - [`ActivityOptions`]: one named setter per option; the id, the task queue and a closing
+//!   timeout are required.
+//! - Errors per operation: [`StartError`] (starting), [`OutcomeError`] (waiting for the
+//!   result: the activity's own outcome — failed, timed out, cancelled, terminated — apart
+//!   from problems with the call) and [`CallError`] (every other call).
 //! - Tracing: every call runs in an INFO `activity_call` span with the fields `operation`,
 //!   `namespace`, `activity_id`, `run_id` (and `task_queue`, `activity_type` when starting)
 //!   and, once it ends, `outcome`; [`ClientInterceptor`]s run inside it. The client logs
@@ -36,17 +38,16 @@
 //!     fn name(&self) -> &str { "compose_greeting" }
 //! }
 //!
-//! # async fn run() -> Result<(), solo_client::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::connect_default().await?;
 //! let result = client
 //!     .execute_activity(
 //!         ComposeGreeting,
 //!         ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
-//!         ActivityOptions::with_start_to_close_timeout(
-//!             "my-standalone-activity-id",
-//!             "my-standalone-activity-task-queue",
-//!             Duration::from_secs(10),
-//!         ),
+//!         ActivityOptions::new()
+//!             .id("my-standalone-activity-id")
+//!             .task_queue("my-standalone-activity-task-queue")
+//!             .start_to_close_timeout(Duration::from_secs(10)),
 //!     )
 //!     .await?;
 //! println!("Activity result: {result}");
@@ -62,36 +63,97 @@
 
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
-pub mod activity;
-pub mod args;
-pub mod client;
-pub mod converter;
-pub mod description;
-pub mod error;
-pub mod failure;
-pub mod handle;
-pub mod interceptor;
-pub mod list;
-mod long_poll;
-pub mod options;
-mod rpc;
-pub mod search_attributes;
+// Leaves first: payloads and data, failures, options and their policies, errors.
+mod activity;
+mod activity_error;
+mod activity_failure;
+mod args;
+mod converter;
+mod data_error;
+mod description;
+mod details;
+mod execution;
+mod id_policy;
+mod interceptor;
+mod options;
+mod payload;
+mod priority;
+mod retry_policy;
+mod rfc3339;
+mod search_attributes;
+
+mod call_error;
+mod outcome_error;
+mod rpc_error;
+mod start_error;
+mod status;
 mod telemetry;
 
+// The call core, and what is built on it.
+mod activity_ref;
+mod call;
+mod client;
+mod client_options;
+mod handle;
+mod list;
+mod list_options;
+mod long_poll;
+mod outcome;
+mod rpc;
+mod start;
+mod watch;
+
 pub use activity::Activity;
+pub use activity_error::{ActivityError, ApplicationError, Cancelled};
+pub use activity_failure::{ActivityFailure, FailureKind};
 pub use args::ActivityArgs;
-pub use client::{Client, ClientOptions};
-pub use converter::{DataConverter, DataError, PayloadCodec};
-pub use description::{ActivityDescription, ActivityOutcome, ActivityRunState, ActivityStatus};
-pub use error::{Error, RpcError};
-pub use failure::{
-    ActivityError, ActivityFailure, ApplicationError, Cancelled, Details, FailureKind,
+pub use call_error::CallError;
+pub use client::Client;
+pub use client_options::ClientOptions;
+pub use converter::{CodecFuture, DataConverter, PayloadCodec};
+pub use data_error::DataError;
+pub use description::{
+    ActivityDescription, ActivityOutcome, ActivityRunState, ActivityStatus, DescribeOptions,
+    UnknownStatus,
 };
-pub use handle::{ActivityHandle, ActivityWatch, DescribeOptions};
+pub use details::Details;
+pub use execution::{ActivityExecution, ActivityExecutionCount, ActivityExecutionCountGroup};
+pub use handle::ActivityHandle;
+pub use id_policy::{IdConflictPolicy, IdReusePolicy};
 pub use interceptor::ClientInterceptor;
-pub use list::{
-    ActivityExecution, ActivityExecutionCount, ActivityExecutionCountGroup, ListActivities,
+pub use list::ActivityList;
+pub use list_options::ListOptions;
+pub use options::ActivityOptions;
+pub use outcome_error::OutcomeError;
+pub use payload::{
+    ENCODING_BINARY, ENCODING_JSON, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON,
+    METADATA_ENCODING, encoding_of, from_payload, to_payload,
 };
-pub use options::{ActivityOptions, IdConflictPolicy, IdReusePolicy, Priority, RetryPolicy};
+pub use priority::Priority;
+pub use retry_policy::RetryPolicy;
+pub use rpc_error::RpcError;
 pub use search_attributes::SearchAttributeValue;
 pub use solo_connect::{ClientConfig, Connection, ConnectionOptions};
+pub use start_error::StartError;
+pub use watch::ActivityWatch;
+
+/// What solo's own crates (`solo-worker`, `solo-testing`) need from the client. Not public
+/// API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::activity_error::FAILURE_SOURCE;
+    pub use crate::call::CallCore;
+    pub use crate::client_options::default_identity;
+    pub use crate::outcome_error::timeout_name;
+    pub use crate::payload::from_missing;
+    pub use crate::rfc3339::{format_rfc3339, parse_rfc3339};
+    pub use crate::rpc::{
+        POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT, RESPOND_ACTIVITY_TASK_CANCELED,
+        RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED, Rpc,
+    };
+
+    /// The call core of `client`, for the worker's raw task API.
+    pub fn call_core(client: &crate::Client) -> CallCore {
+        client.core().clone()
+    }
+}

@@ -1,154 +1,42 @@
-//! Listing and counting activity executions: [`ListActivities`], [`ActivityExecution`] and
-//! [`ActivityExecutionCount`].
+//! Listing activity executions: [`ActivityList`], a lazy stream over the pages of a query.
 //!
-//! Queries use the List Filter syntax of Temporal visibility with the fields `ActivityId`,
-//! `ActivityType`, `ExecutionStatus`, `TaskQueue`, `ExecutionTime`, `StartTime`, `CloseTime`
-//! and custom search attributes, for example
-//! `ActivityType = 'compose_greeting' AND ExecutionStatus = 'Running'`. (The status field is
-//! `ExecutionStatus`; `Status` is rejected.) Visibility is eventually consistent: an activity
-//! started a moment ago may not be listed yet.
+//! Visibility is eventually consistent: an activity started a moment ago may not be listed
+//! yet.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use futures_util::Stream;
 use futures_util::stream::BoxStream;
-use solo_proto::temporal::api::activity::v1::ActivityExecutionListInfo;
-use solo_proto::temporal::api::workflowservice::v1::{
-    CountActivityExecutionsResponse, count_activity_executions_response::AggregationGroup,
-};
-use solo_proto::wkt;
+use solo_proto::temporal::api::workflowservice::v1::ListActivityExecutionsRequest;
 
-use crate::client::Client;
-use crate::description::ActivityStatus;
-use crate::error::Error;
-use crate::search_attributes::{SearchAttributeValue, decode_search_attributes};
+use crate::call::{CallCore, CallKind};
+use crate::call_error::CallError;
+use crate::execution::ActivityExecution;
+use crate::list_options::ListOptions;
+use crate::rpc::LIST_ACTIVITY_EXECUTIONS;
+use crate::status::Target;
 
-/// The page size [`ListActivities`] asks for unless told otherwise.
-pub const DEFAULT_PAGE_SIZE: u32 = 1000;
-
-/// One activity execution, as a listing returns it.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ActivityExecution {
-    /// The activity id.
-    pub activity_id: String,
-    /// The run id.
-    pub run_id: String,
-    /// The activity type name.
-    pub activity_type: String,
-    /// The status.
-    pub status: ActivityStatus,
-    /// The task queue.
-    pub task_queue: String,
-    /// When it was scheduled.
-    pub schedule_time: Option<SystemTime>,
-    /// When the first attempt became available to workers (Server 1.32+).
-    pub execution_time: Option<SystemTime>,
-    /// When it closed, if it has.
-    pub close_time: Option<SystemTime>,
-    /// From schedule to close, once closed.
-    pub execution_duration: Option<Duration>,
-    /// How many state transitions it went through.
-    pub state_transition_count: u64,
-    /// Its search attributes.
-    pub search_attributes: BTreeMap<String, SearchAttributeValue>,
-}
-
-impl ActivityExecution {
-    pub(crate) fn from_proto(info: ActivityExecutionListInfo) -> Self {
-        let time =
-            |t: Option<prost_types::Timestamp>| t.as_ref().and_then(wkt::timestamp_from_proto);
-        ActivityExecution {
-            activity_id: info.activity_id,
-            run_id: info.run_id,
-            activity_type: info.activity_type.map(|t| t.name).unwrap_or_default(),
-            status: ActivityStatus::from_proto(info.status),
-            task_queue: info.task_queue,
-            schedule_time: time(info.schedule_time),
-            execution_time: time(info.execution_time),
-            close_time: time(info.close_time),
-            execution_duration: info
-                .execution_duration
-                .as_ref()
-                .and_then(wkt::duration_from_proto),
-            state_transition_count: u64::try_from(info.state_transition_count).unwrap_or(0),
-            search_attributes: decode_search_attributes(info.search_attributes),
-        }
-    }
-}
-
-/// The result of [`Client::count_activities`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ActivityExecutionCount {
-    /// How many executions match (approximate on some visibility stores).
-    pub count: u64,
-    /// One group per distinct value, when the query ends with `GROUP BY ExecutionStatus`.
-    pub groups: Vec<ActivityExecutionCountGroup>,
-}
-
-/// One `GROUP BY` group of an [`ActivityExecutionCount`].
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub struct ActivityExecutionCountGroup {
-    /// The values that define the group (for `GROUP BY ExecutionStatus`, one `Keyword` such
-    /// as `Running`).
-    pub values: Vec<SearchAttributeValue>,
-    /// How many executions are in the group.
-    pub count: u64,
-}
-
-impl ActivityExecutionCountGroup {
-    /// The group's status, for `GROUP BY ExecutionStatus` counts.
-    pub fn status(&self) -> Option<ActivityStatus> {
-        self.values.first()?.as_str()?.parse().ok()
-    }
-
-    fn from_proto(group: AggregationGroup) -> Self {
-        ActivityExecutionCountGroup {
-            values: group
-                .group_values
-                .iter()
-                .map(SearchAttributeValue::from_payload)
-                .collect(),
-            count: u64::try_from(group.count).unwrap_or(0),
-        }
-    }
-}
-
-impl ActivityExecutionCount {
-    pub(crate) fn from_proto(response: CountActivityExecutionsResponse) -> Self {
-        ActivityExecutionCount {
-            count: u64::try_from(response.count).unwrap_or(0),
-            groups: response
-                .groups
-                .into_iter()
-                .map(ActivityExecutionCountGroup::from_proto)
-                .collect(),
-        }
-    }
-}
-
-/// A lazy stream of the activity executions matching a query, from
-/// [`Client::list_activities`].
+/// A lazy stream of the activity executions a [`ListOptions`] selects, from
+/// [`Client::list_activities`](crate::Client::list_activities).
 ///
 /// Nothing is sent until the stream is first polled; pages are fetched as they are consumed,
 /// in the server's order. After an error the stream ends.
 ///
 /// ```no_run
 /// use futures::TryStreamExt;
+/// use solo_client::ListOptions;
 ///
-/// # async fn run(client: solo_client::Client) -> Result<(), solo_client::Error> {
-/// let mut activities = client
-///     .list_activities("TaskQueue = 'my-standalone-activity-task-queue'")
-///     .page_size(100)
-///     .limit(500);
+/// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
+/// let mut activities = client.list_activities(
+///     ListOptions::new("TaskQueue = 'my-standalone-activity-task-queue'")
+///         .page_size(100)
+///         .limit(500),
+/// );
 /// while let Some(info) = activities.try_next().await? {
 ///     println!("{} {} {}", info.activity_id, info.activity_type, info.status);
 /// }
@@ -156,76 +44,72 @@ impl ActivityExecutionCount {
 /// # }
 /// ```
 #[must_use = "streams do nothing unless polled"]
-pub struct ListActivities {
-    client: Client,
-    query: String,
-    page_size: u32,
-    limit: Option<usize>,
-    stream: Option<BoxStream<'static, Result<ActivityExecution, Error>>>,
+pub struct ActivityList {
+    options: ListOptions,
+    stream: BoxStream<'static, Result<ActivityExecution, CallError>>,
 }
 
-impl fmt::Debug for ListActivities {
+impl fmt::Debug for ActivityList {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ListActivities")
-            .field("query", &self.query)
-            .field("page_size", &self.page_size)
-            .field("limit", &self.limit)
-            .field("started", &self.stream.is_some())
-            .finish()
+        f.debug_struct("ActivityList")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
     }
 }
 
-impl ListActivities {
-    pub(crate) fn new(client: Client, query: String) -> Self {
-        ListActivities {
-            client,
-            query,
-            page_size: DEFAULT_PAGE_SIZE,
-            limit: None,
-            stream: None,
-        }
-    }
-
-    /// Sets how many executions each page request asks for (default
-    /// [`DEFAULT_PAGE_SIZE`]; `0` lets the server choose its maximum). Has no effect once the
-    /// stream has been polled.
-    pub fn page_size(mut self, page_size: u32) -> Self {
-        self.page_size = page_size;
-        self
-    }
-
-    /// Stops after `limit` executions (default: all that match). Has no effect once the stream
-    /// has been polled.
-    pub fn limit(mut self, limit: usize) -> Self {
-        self.limit = Some(limit);
-        self
-    }
-
-    fn start(&self) -> BoxStream<'static, Result<ActivityExecution, Error>> {
-        let client = self.client.clone();
-        let query = self.query.clone();
+impl ActivityList {
+    /// The listing `options` select; nothing is sent until the stream is polled.
+    pub(crate) fn new(core: CallCore, options: ListOptions) -> Self {
+        let query = options.get_query().to_owned();
         let fetch = move |token: Bytes, page_size: u32| {
-            let client = client.clone();
+            let core = core.clone();
             let query = query.clone();
-            async move { client.list_page(query, token, page_size).await }
+            async move { list_page(&core, query, token, page_size).await }
         };
-        Box::pin(paginate(fetch, self.page_size, self.limit))
+        let stream = Box::pin(paginate(
+            fetch,
+            options.get_page_size(),
+            options.get_limit(),
+        ));
+        ActivityList { options, stream }
     }
 }
 
-impl Stream for ListActivities {
-    type Item = Result<ActivityExecution, Error>;
+impl Stream for ActivityList {
+    type Item = Result<ActivityExecution, CallError>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.stream.is_none() {
-            this.stream = Some(this.start());
-        }
-        match this.stream.as_mut() {
-            Some(stream) => stream.as_mut().poll_next(cx),
-            None => Poll::Ready(None),
-        }
+        self.stream.as_mut().poll_next(cx)
     }
+}
+
+/// Fetches one page of a listing: its executions and the next page token.
+async fn list_page(
+    core: &CallCore,
+    query: String,
+    token: Bytes,
+    page_size: u32,
+) -> Result<(Vec<ActivityExecution>, Bytes), CallError> {
+    let message = ListActivityExecutionsRequest {
+        namespace: core.namespace().to_owned(),
+        page_size: i32::try_from(page_size).unwrap_or(i32::MAX),
+        next_page_token: token,
+        query: query.clone(),
+    };
+    let response = core
+        .call(
+            LIST_ACTIVITY_EXECUTIONS,
+            message,
+            Target::Query { query: &query },
+            CallKind::Unary,
+        )
+        .await?;
+    let items = response
+        .executions
+        .into_iter()
+        .map(ActivityExecution::from_proto)
+        .collect();
+    Ok((items, response.next_page_token))
 }
 
 struct Pager<T, F> {
@@ -244,10 +128,10 @@ pub(crate) fn paginate<T, F, Fut>(
     fetch: F,
     page_size: u32,
     limit: Option<usize>,
-) -> impl Stream<Item = Result<T, Error>>
+) -> impl Stream<Item = Result<T, CallError>>
 where
     F: FnMut(Bytes, u32) -> Fut,
-    Fut: Future<Output = Result<(Vec<T>, Bytes), Error>>,
+    Fut: Future<Output = Result<(Vec<T>, Bytes), CallError>>,
 {
     let pager = Pager {
         fetch,
@@ -297,7 +181,7 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     type Calls = Arc<Mutex<Vec<(Vec<u8>, u32)>>>;
-    type Page = futures_util::future::Ready<Result<(Vec<u32>, Bytes), Error>>;
+    type Page = futures_util::future::Ready<Result<(Vec<u32>, Bytes), CallError>>;
 
     /// A fake server holding `total` numbered items, answering pages of the requested size.
     fn fake(total: u32, fail_on_call: Option<usize>) -> (Calls, impl FnMut(Bytes, u32) -> Page) {
@@ -307,7 +191,7 @@ mod tests {
             let mut log = log.lock().unwrap();
             log.push((token.to_vec(), size));
             if fail_on_call == Some(log.len()) {
-                return futures_util::future::ready(Err(Error::InvalidQuery {
+                return futures_util::future::ready(Err(CallError::InvalidQuery {
                     query: "q".into(),
                     message: "boom".into(),
                 }));
@@ -329,7 +213,7 @@ mod tests {
         (calls, fetch)
     }
 
-    fn collect<T>(s: impl Stream<Item = Result<T, Error>>) -> Vec<Result<T, Error>> {
+    fn collect<T>(s: impl Stream<Item = Result<T, CallError>>) -> Vec<Result<T, CallError>> {
         tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap()
@@ -372,7 +256,7 @@ mod tests {
         let items = collect(paginate(fetch, 4, None));
         assert_eq!(items.len(), 5);
         assert!(items[..4].iter().all(Result::is_ok));
-        assert!(matches!(items[4], Err(Error::InvalidQuery { .. })));
+        assert!(matches!(items[4], Err(CallError::InvalidQuery { .. })));
     }
 
     #[test]
@@ -381,27 +265,5 @@ mod tests {
         let stream = paginate(fetch, 4, None);
         assert!(calls.lock().unwrap().is_empty());
         drop(stream);
-    }
-
-    #[test]
-    fn count_groups_decode_status_values() {
-        use solo_proto::temporal::api::common::v1::Payload;
-        let group = |status: &str, count| AggregationGroup {
-            group_values: vec![{
-                let mut p: Payload = crate::converter::to_payload(&status).unwrap();
-                p.metadata
-                    .insert("type".into(), Bytes::from_static(b"Keyword"));
-                p
-            }],
-            count,
-        };
-        let c = ActivityExecutionCount::from_proto(CountActivityExecutionsResponse {
-            count: 3,
-            groups: vec![group("Running", 2), group("Completed", 1)],
-        });
-        assert_eq!(c.count, 3);
-        assert_eq!(c.groups[0].status(), Some(ActivityStatus::Running));
-        assert_eq!(c.groups[1].status(), Some(ActivityStatus::Completed));
-        assert_eq!(c.groups[1].count, 1);
     }
 }

@@ -1,15 +1,14 @@
-//! How to start an activity: [`ActivityOptions`] and the policies it holds.
+//! How to start an activity: [`ActivityOptions`], and the start request built from them.
 //!
-//! The activity id, the task queue and one of the two closing timeouts are required, so they
-//! are constructor arguments ([`ActivityOptions::with_start_to_close_timeout`],
-//! [`ActivityOptions::with_schedule_to_close_timeout`]); everything else is a chained setter
-//! whose documentation states the default.
+//! Every option is a named, chained setter whose documentation states the default. The
+//! activity id, the task queue and one of the two closing timeouts are required: a start
+//! without them fails with [`StartError::InvalidOptions`] naming the setter to call, before
+//! anything is sent.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde::Serialize;
-use solo_proto::temporal::api::common::v1 as common;
 use solo_proto::temporal::api::common::v1::{ActivityType, Header, Payload, Payloads};
 use solo_proto::temporal::api::enums::v1 as enums;
 use solo_proto::temporal::api::sdk::v1::UserMetadata;
@@ -17,254 +16,38 @@ use solo_proto::temporal::api::taskqueue::v1::TaskQueue;
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use solo_proto::wkt;
 
-use crate::converter::{DataConverter, to_payload};
-use crate::error::Error;
+use crate::converter::DataConverter;
+use crate::id_policy::{IdConflictPolicy, IdReusePolicy};
+use crate::payload::to_payload;
+use crate::priority::Priority;
+use crate::retry_policy::RetryPolicy;
 use crate::search_attributes::{SearchAttributeValue, encode_search_attributes};
-
-/// What the server does when the activity id belongs to a *closed* activity.
-///
-/// The default is [`IdReusePolicy::AllowDuplicate`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdReusePolicy {
-    /// Start a new run whatever way the previous one closed.
-    #[default]
-    AllowDuplicate,
-    /// Start a new run only if the previous one failed, was cancelled, terminated or timed out.
-    AllowDuplicateFailedOnly,
-    /// Never reuse the id.
-    RejectDuplicate,
-}
-
-impl IdReusePolicy {
-    fn to_proto(self) -> enums::ActivityIdReusePolicy {
-        match self {
-            IdReusePolicy::AllowDuplicate => enums::ActivityIdReusePolicy::AllowDuplicate,
-            IdReusePolicy::AllowDuplicateFailedOnly => {
-                enums::ActivityIdReusePolicy::AllowDuplicateFailedOnly
-            }
-            IdReusePolicy::RejectDuplicate => enums::ActivityIdReusePolicy::RejectDuplicate,
-        }
-    }
-}
-
-/// What the server does when the activity id belongs to a *running* activity.
-///
-/// The default is [`IdConflictPolicy::Fail`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum IdConflictPolicy {
-    /// Refuse the start with [`Error::AlreadyStarted`].
-    #[default]
-    Fail,
-    /// Return a handle to the running activity instead of starting a new one.
-    UseExisting,
-}
-
-impl IdConflictPolicy {
-    fn to_proto(self) -> enums::ActivityIdConflictPolicy {
-        match self {
-            IdConflictPolicy::Fail => enums::ActivityIdConflictPolicy::Fail,
-            IdConflictPolicy::UseExisting => enums::ActivityIdConflictPolicy::UseExisting,
-        }
-    }
-}
-
-/// How the server retries a failed attempt.
-///
-/// Unset fields take the server's defaults: 1 s initial interval, backoff coefficient 2.0,
-/// maximum interval 100 × the initial interval, and **unlimited attempts** — an activity that
-/// keeps failing with only a start-to-close timeout is retried until its schedule-to-close
-/// timeout (infinite by default). Set [`RetryPolicy::maximum_attempts`] to bound it.
-///
-/// ```
-/// use solo_client::RetryPolicy;
-/// use std::time::Duration;
-///
-/// let policy = RetryPolicy::new()
-///     .initial_interval(Duration::from_millis(200))
-///     .maximum_attempts(5)
-///     .non_retryable_error_type("PaymentDeclined");
-/// assert_eq!(policy.maximum_attempts, Some(5));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Delay before the first retry.
-    pub initial_interval: Option<Duration>,
-    /// Factor by which the delay grows after each retry.
-    pub backoff_coefficient: Option<f64>,
-    /// Upper bound for the delay between retries.
-    pub maximum_interval: Option<Duration>,
-    /// Total number of attempts, the first included (`1` means no retries); `None` is
-    /// unlimited.
-    pub maximum_attempts: Option<u32>,
-    /// Application error types that are never retried.
-    pub non_retryable_error_types: Vec<String>,
-}
-
-impl RetryPolicy {
-    /// A policy with every field at the server's default.
-    pub fn new() -> Self {
-        RetryPolicy::default()
-    }
-
-    /// A policy that allows a single attempt.
-    pub fn no_retries() -> Self {
-        RetryPolicy::new().maximum_attempts(1)
-    }
-
-    /// Sets the delay before the first retry (server default 1 s).
-    pub fn initial_interval(mut self, interval: Duration) -> Self {
-        self.initial_interval = Some(interval);
-        self
-    }
-
-    /// Sets the growth factor of the delay (server default 2.0; must be at least 1).
-    pub fn backoff_coefficient(mut self, coefficient: f64) -> Self {
-        self.backoff_coefficient = Some(coefficient);
-        self
-    }
-
-    /// Sets the maximum delay between retries (server default 100 × the initial interval).
-    pub fn maximum_interval(mut self, interval: Duration) -> Self {
-        self.maximum_interval = Some(interval);
-        self
-    }
-
-    /// Sets the total number of attempts (default unlimited).
-    pub fn maximum_attempts(mut self, attempts: u32) -> Self {
-        self.maximum_attempts = Some(attempts);
-        self
-    }
-
-    /// Adds an application error type that must not be retried (default none).
-    pub fn non_retryable_error_type(mut self, error_type: impl Into<String>) -> Self {
-        self.non_retryable_error_types.push(error_type.into());
-        self
-    }
-
-    pub(crate) fn to_proto(&self) -> common::RetryPolicy {
-        common::RetryPolicy {
-            initial_interval: self.initial_interval.map(wkt::duration_to_proto),
-            backoff_coefficient: self.backoff_coefficient.unwrap_or(0.0),
-            maximum_interval: self.maximum_interval.map(wkt::duration_to_proto),
-            maximum_attempts: self
-                .maximum_attempts
-                .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
-                .unwrap_or(0),
-            non_retryable_error_types: self.non_retryable_error_types.clone(),
-        }
-    }
-
-    pub(crate) fn from_proto(p: common::RetryPolicy) -> Self {
-        RetryPolicy {
-            initial_interval: p
-                .initial_interval
-                .as_ref()
-                .and_then(wkt::duration_from_proto),
-            backoff_coefficient: Some(p.backoff_coefficient).filter(|c| *c != 0.0),
-            maximum_interval: p
-                .maximum_interval
-                .as_ref()
-                .and_then(wkt::duration_from_proto),
-            maximum_attempts: u32::try_from(p.maximum_attempts).ok().filter(|n| *n > 0),
-            non_retryable_error_types: p.non_retryable_error_types,
-        }
-    }
-}
-
-/// Dispatch priority and fairness for an activity's tasks.
-///
-/// ```
-/// use solo_client::Priority;
-///
-/// let p = Priority::new().priority_key(1).fairness_key("tenant-a").fairness_weight(2.0);
-/// assert_eq!(p.priority_key, Some(1));
-/// ```
-#[derive(Debug, Clone, Default, PartialEq)]
-#[non_exhaustive]
-pub struct Priority {
-    /// Lower numbers are dispatched first; `None` is the server's default level.
-    pub priority_key: Option<u32>,
-    /// Tasks with the same fairness key share dispatch capacity fairly with other keys.
-    pub fairness_key: Option<String>,
-    /// The relative weight of the fairness key.
-    pub fairness_weight: Option<f32>,
-}
-
-impl Priority {
-    /// The default priority.
-    pub fn new() -> Self {
-        Priority::default()
-    }
-
-    /// Sets the priority key (default: the server's default level).
-    pub fn priority_key(mut self, key: u32) -> Self {
-        self.priority_key = Some(key);
-        self
-    }
-
-    /// Sets the fairness key (default none).
-    pub fn fairness_key(mut self, key: impl Into<String>) -> Self {
-        self.fairness_key = Some(key.into());
-        self
-    }
-
-    /// Sets the fairness weight (default 1.0 on the server).
-    pub fn fairness_weight(mut self, weight: f32) -> Self {
-        self.fairness_weight = Some(weight);
-        self
-    }
-
-    fn to_proto(&self) -> Result<common::Priority, Error> {
-        let priority_key = match self.priority_key {
-            Some(k) => i32::try_from(k).map_err(|_| {
-                Error::InvalidOptions(format!(
-                    "priority key {k} is too large; use a value up to {}",
-                    i32::MAX
-                ))
-            })?,
-            None => 0,
-        };
-        Ok(common::Priority {
-            priority_key,
-            fairness_key: self.fairness_key.clone().unwrap_or_default(),
-            fairness_weight: self.fairness_weight.unwrap_or(0.0),
-        })
-    }
-
-    pub(crate) fn from_proto(p: common::Priority) -> Self {
-        Priority {
-            priority_key: u32::try_from(p.priority_key).ok().filter(|k| *k > 0),
-            fairness_key: Some(p.fairness_key).filter(|k| !k.is_empty()),
-            fairness_weight: Some(p.fairness_weight).filter(|w| *w != 0.0),
-        }
-    }
-}
+use crate::start_error::StartError;
 
 /// Options for starting one activity.
 ///
-/// The constructors take what every start needs: the activity id (unique among running
-/// activities of the namespace), the task queue the workers poll, and one of the two timeouts
-/// that bound the activity — so forgetting a timeout is a compile error, not a server error.
+/// Every start needs an [`id`](Self::id) (unique among the running activities of the
+/// namespace), the [`task_queue`](Self::task_queue) the workers poll, and one of the two
+/// timeouts that bound the activity ([`start_to_close_timeout`](Self::start_to_close_timeout)
+/// or [`schedule_to_close_timeout`](Self::schedule_to_close_timeout)). They are named setters
+/// like every other option, so the id and the task queue cannot be swapped by accident; a
+/// start without one of them fails with [`StartError::InvalidOptions`] and sends nothing.
 ///
 /// ```
 /// use solo_client::{ActivityOptions, IdConflictPolicy, RetryPolicy};
 /// use std::time::Duration;
 ///
-/// let options = ActivityOptions::with_start_to_close_timeout(
-///     "my-standalone-activity-id",
-///     "my-standalone-activity-task-queue",
-///     Duration::from_secs(10),
-/// )
-/// .heartbeat_timeout(Duration::from_secs(2))
-/// .retry_policy(RetryPolicy::new().maximum_attempts(3))
-/// .id_conflict_policy(IdConflictPolicy::UseExisting)
-/// .summary("greets the world");
-/// assert_eq!(options.id(), "my-standalone-activity-id");
+/// let options = ActivityOptions::new()
+///     .id("my-standalone-activity-id")
+///     .task_queue("my-standalone-activity-task-queue")
+///     .start_to_close_timeout(Duration::from_secs(10))
+///     .heartbeat_timeout(Duration::from_secs(2))
+///     .retry_policy(RetryPolicy::new().maximum_attempts(3))
+///     .id_conflict_policy(IdConflictPolicy::UseExisting)
+///     .summary("greets the world");
+/// assert_eq!(options.get_id(), "my-standalone-activity-id");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ActivityOptions {
     id: String,
     task_queue: String,
@@ -286,64 +69,43 @@ pub struct ActivityOptions {
 }
 
 impl ActivityOptions {
-    fn new(id: String, task_queue: String) -> Self {
-        ActivityOptions {
-            id,
-            task_queue,
-            schedule_to_close_timeout: None,
-            schedule_to_start_timeout: None,
-            start_to_close_timeout: None,
-            heartbeat_timeout: None,
-            retry_policy: None,
-            id_reuse_policy: IdReusePolicy::default(),
-            id_conflict_policy: IdConflictPolicy::default(),
-            search_attributes: BTreeMap::new(),
-            summary: None,
-            details: None,
-            priority: None,
-            start_delay: None,
-            headers: BTreeMap::new(),
-            invalid: None,
-        }
+    /// Options with nothing set: set at least the id, the task queue and a closing timeout.
+    pub fn new() -> Self {
+        ActivityOptions::default()
     }
 
-    /// Options bounded by a per-attempt timeout: each attempt must finish within `timeout`
-    /// of starting on a worker.
-    pub fn with_start_to_close_timeout(
-        id: impl Into<String>,
-        task_queue: impl Into<String>,
-        timeout: Duration,
-    ) -> Self {
-        Self::new(id.into(), task_queue.into()).start_to_close_timeout(timeout)
+    /// Sets the activity id (required), unique among the running activities of the
+    /// namespace; the [id policies](Self::id_reuse_policy) say what happens when it is taken.
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = id.into();
+        self
     }
 
-    /// Options bounded by an overall timeout: the activity, retries included, must finish
-    /// within `timeout` of being scheduled.
-    pub fn with_schedule_to_close_timeout(
-        id: impl Into<String>,
-        task_queue: impl Into<String>,
-        timeout: Duration,
-    ) -> Self {
-        Self::new(id.into(), task_queue.into()).schedule_to_close_timeout(timeout)
+    /// Sets the task queue (required): the one the workers that run the activity poll.
+    pub fn task_queue(mut self, task_queue: impl Into<String>) -> Self {
+        self.task_queue = task_queue.into();
+        self
     }
 
-    /// The activity id.
-    pub fn id(&self) -> &str {
+    /// The activity id (empty until set).
+    pub fn get_id(&self) -> &str {
         &self.id
     }
 
-    /// The task queue.
-    pub fn task_queue(&self) -> &str {
+    /// The task queue (empty until set).
+    pub fn get_task_queue(&self) -> &str {
         &self.task_queue
     }
 
-    /// Sets the per-attempt timeout (default: the schedule-to-close timeout).
+    /// Sets the per-attempt timeout: each attempt must finish within `timeout` of starting on
+    /// a worker (default: the schedule-to-close timeout; one of the two is required).
     pub fn start_to_close_timeout(mut self, timeout: Duration) -> Self {
         self.start_to_close_timeout = Some(timeout);
         self
     }
 
-    /// Sets the overall timeout, retries included (default: unlimited).
+    /// Sets the overall timeout: the activity, retries included, must finish within `timeout`
+    /// of being scheduled (default: unlimited; it or the start-to-close timeout is required).
     pub fn schedule_to_close_timeout(mut self, timeout: Duration) -> Self {
         self.schedule_to_close_timeout = Some(timeout);
         self
@@ -415,7 +177,7 @@ impl ActivityOptions {
     /// Delays the first attempt by `delay` (default none; retries are not delayed).
     ///
     /// Needs a namespace with the `standalone_activity_start_delay` capability (Temporal
-    /// Server 1.32+); elsewhere the start fails with [`Error::StartDelayUnsupported`] rather
+    /// Server 1.32+); elsewhere the start fails with [`StartError::StartDelayUnsupported`](crate::StartError::StartDelayUnsupported) rather
     /// than silently running at once.
     pub fn start_delay(mut self, delay: Duration) -> Self {
         self.start_delay = Some(delay);
@@ -453,32 +215,36 @@ impl ActivityOptions {
     }
 
     /// Checks what can be checked without the server.
-    pub(crate) fn validate(&self, activity_type: &str) -> Result<(), Error> {
+    pub(crate) fn validate(&self, activity_type: &str) -> Result<(), StartError> {
         if let Some(problem) = &self.invalid {
-            return Err(Error::InvalidOptions(problem.clone()));
+            return Err(StartError::InvalidOptions(problem.clone()));
         }
         if self.id.is_empty() {
-            return Err(Error::InvalidOptions(
-                "the activity id is empty; give every activity an id, unique among the running \
-                 activities of the namespace"
+            return Err(StartError::InvalidOptions(
+                "the activity id is not set; call ActivityOptions::id with an id unique among \
+                 the running activities of the namespace"
                     .into(),
             ));
         }
         if self.task_queue.is_empty() {
-            return Err(Error::InvalidOptions(
-                "the task queue is empty; use the task queue your workers poll".into(),
+            return Err(StartError::InvalidOptions(
+                "the task queue is not set; call ActivityOptions::task_queue with the task \
+                 queue your workers poll"
+                    .into(),
             ));
         }
         if activity_type.is_empty() {
-            return Err(Error::InvalidOptions(
+            return Err(StartError::InvalidOptions(
                 "the activity type name is empty; use the name the worker registered".into(),
             ));
         }
         let positive = |d: Option<Duration>| d.is_some_and(|d| !d.is_zero());
         if !positive(self.start_to_close_timeout) && !positive(self.schedule_to_close_timeout) {
-            return Err(Error::InvalidOptions(
-                "the start-to-close and schedule-to-close timeouts are both zero; set at least \
-                 one of them to a positive duration"
+            return Err(StartError::InvalidOptions(
+                "no closing timeout is set (or it is zero); call \
+                 ActivityOptions::start_to_close_timeout (a bound per attempt) or \
+                 ActivityOptions::schedule_to_close_timeout (a bound for the whole activity) \
+                 with a positive duration"
                     .into(),
             ));
         }
@@ -494,7 +260,7 @@ impl ActivityOptions {
         activity_type: &str,
         input: Vec<Payload>,
         converter: &DataConverter,
-    ) -> Result<StartActivityExecutionRequest, Error> {
+    ) -> Result<StartActivityExecutionRequest, StartError> {
         self.validate(activity_type)?;
         let duration = |d: Option<Duration>| d.filter(|d| !d.is_zero()).map(wkt::duration_to_proto);
         let user_metadata = self.user_metadata(converter).await?;
@@ -541,7 +307,12 @@ impl ActivityOptions {
                 })
             },
             user_metadata,
-            priority: self.priority.as_ref().map(Priority::to_proto).transpose()?,
+            priority: self
+                .priority
+                .as_ref()
+                .map(Priority::to_proto)
+                .transpose()
+                .map_err(StartError::InvalidOptions)?,
             start_delay: duration(self.requested_start_delay()),
             ..Default::default()
         })
@@ -550,15 +321,15 @@ impl ActivityOptions {
     async fn user_metadata(
         &self,
         converter: &DataConverter,
-    ) -> Result<Option<UserMetadata>, Error> {
+    ) -> Result<Option<UserMetadata>, StartError> {
         if self.summary.is_none() && self.details.is_none() {
             return Ok(None);
         }
-        let encode = |text: &Option<String>| -> Result<Option<Payload>, Error> {
+        let encode = |text: &Option<String>| -> Result<Option<Payload>, StartError> {
             text.as_deref()
                 .map(to_payload)
                 .transpose()
-                .map_err(Error::from)
+                .map_err(StartError::from)
         };
         let mut metadata = UserMetadata {
             summary: encode(&self.summary)?,
@@ -577,163 +348,4 @@ impl ActivityOptions {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::converter::{encoding_of, from_payload};
-
-    fn block_on<F: std::future::Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    fn build(options: &ActivityOptions) -> Result<StartActivityExecutionRequest, Error> {
-        block_on(options.to_request(
-            "ns",
-            "123@host",
-            "compose_greeting",
-            vec![to_payload(&"hi").unwrap()],
-            &DataConverter::default(),
-        ))
-    }
-
-    #[test]
-    fn every_option_reaches_the_request() {
-        let options =
-            ActivityOptions::with_start_to_close_timeout("id-1", "tq", Duration::from_secs(10))
-                .schedule_to_close_timeout(Duration::from_secs(60))
-                .schedule_to_start_timeout(Duration::from_secs(5))
-                .heartbeat_timeout(Duration::from_millis(1500))
-                .retry_policy(
-                    RetryPolicy::new()
-                        .initial_interval(Duration::from_millis(100))
-                        .backoff_coefficient(1.5)
-                        .maximum_interval(Duration::from_secs(3))
-                        .maximum_attempts(4)
-                        .non_retryable_error_type("Fatal"),
-                )
-                .id_reuse_policy(IdReusePolicy::RejectDuplicate)
-                .id_conflict_policy(IdConflictPolicy::UseExisting)
-                .search_attribute("CustomKeywordField", "blue")
-                .summary("sum")
-                .details("longer")
-                .priority(Priority::new().priority_key(2).fairness_key("k"))
-                .start_delay(Duration::from_secs(3))
-                .header("trace", &"abc");
-        let r = build(&options).unwrap();
-        assert_eq!(r.namespace, "ns");
-        assert_eq!(r.identity, "123@host");
-        assert_eq!(r.activity_id, "id-1");
-        assert_eq!(r.activity_type.unwrap().name, "compose_greeting");
-        assert_eq!(r.task_queue.unwrap().name, "tq");
-        assert_eq!(r.start_to_close_timeout.unwrap().seconds, 10);
-        assert_eq!(r.schedule_to_close_timeout.unwrap().seconds, 60);
-        assert_eq!(r.schedule_to_start_timeout.unwrap().seconds, 5);
-        let hb = r.heartbeat_timeout.unwrap();
-        assert_eq!((hb.seconds, hb.nanos), (1, 500_000_000));
-        let rp = r.retry_policy.unwrap();
-        assert_eq!(rp.maximum_attempts, 4);
-        assert_eq!(rp.backoff_coefficient, 1.5);
-        assert_eq!(rp.non_retryable_error_types, vec!["Fatal".to_owned()]);
-        assert_eq!(rp.initial_interval.unwrap().nanos, 100_000_000);
-        assert_eq!(
-            r.id_reuse_policy,
-            enums::ActivityIdReusePolicy::RejectDuplicate as i32
-        );
-        assert_eq!(
-            r.id_conflict_policy,
-            enums::ActivityIdConflictPolicy::UseExisting as i32
-        );
-        let sa = &r.search_attributes.unwrap().indexed_fields["CustomKeywordField"];
-        assert_eq!(from_payload::<String>(sa).unwrap(), "blue");
-        let md = r.user_metadata.unwrap();
-        assert_eq!(from_payload::<String>(&md.summary.unwrap()).unwrap(), "sum");
-        assert_eq!(
-            from_payload::<String>(&md.details.unwrap()).unwrap(),
-            "longer"
-        );
-        let p = r.priority.unwrap();
-        assert_eq!((p.priority_key, p.fairness_key.as_str()), (2, "k"));
-        assert_eq!(r.start_delay.unwrap().seconds, 3);
-        let h = &r.header.unwrap().fields["trace"];
-        assert_eq!(encoding_of(h), "json/plain");
-        assert_eq!(r.input.unwrap().payloads.len(), 1);
-        assert!(uuid::Uuid::parse_str(&r.request_id).is_ok());
-    }
-
-    #[test]
-    fn defaults_are_allow_duplicate_and_fail_and_nothing_optional_is_sent() {
-        let options =
-            ActivityOptions::with_schedule_to_close_timeout("id", "tq", Duration::from_secs(5));
-        let r = build(&options).unwrap();
-        assert_eq!(
-            r.id_reuse_policy,
-            enums::ActivityIdReusePolicy::AllowDuplicate as i32
-        );
-        assert_eq!(
-            r.id_conflict_policy,
-            enums::ActivityIdConflictPolicy::Fail as i32
-        );
-        assert!(r.start_to_close_timeout.is_none());
-        assert!(r.retry_policy.is_none());
-        assert!(r.search_attributes.is_none());
-        assert!(r.user_metadata.is_none());
-        assert!(r.header.is_none());
-        assert!(r.priority.is_none());
-        assert!(r.start_delay.is_none());
-    }
-
-    #[test]
-    fn each_start_gets_a_new_request_id() {
-        let options =
-            ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(5));
-        assert_ne!(
-            build(&options).unwrap().request_id,
-            build(&options).unwrap().request_id
-        );
-    }
-
-    #[test]
-    fn invalid_options_are_refused_before_sending() {
-        let zero = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::ZERO);
-        let err = build(&zero).unwrap_err();
-        assert!(matches!(err, Error::InvalidOptions(_)));
-        assert!(err.to_string().contains("timeout"), "{err}");
-        let no_id = ActivityOptions::with_start_to_close_timeout("", "tq", Duration::from_secs(1));
-        assert!(build(&no_id).unwrap_err().to_string().contains("id"));
-        let no_tq = ActivityOptions::with_start_to_close_timeout("id", "", Duration::from_secs(1));
-        assert!(
-            build(&no_tq)
-                .unwrap_err()
-                .to_string()
-                .contains("task queue")
-        );
-        let mut map = std::collections::HashMap::new();
-        map.insert(vec![1u8], 1);
-        let bad_header =
-            ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(1))
-                .header("h", &map);
-        let err = build(&bad_header).unwrap_err();
-        assert!(err.to_string().contains("header `h`"), "{err}");
-        let big = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::from_secs(1))
-            .priority(Priority::new().priority_key(u32::MAX));
-        assert!(matches!(build(&big), Err(Error::InvalidOptions(_))));
-    }
-
-    #[test]
-    fn retry_policy_round_trips() {
-        let p = RetryPolicy::new()
-            .initial_interval(Duration::from_secs(1))
-            .backoff_coefficient(2.0)
-            .maximum_interval(Duration::from_secs(9))
-            .maximum_attempts(3)
-            .non_retryable_error_type("X");
-        assert_eq!(RetryPolicy::from_proto(p.to_proto()), p);
-        assert_eq!(
-            RetryPolicy::from_proto(RetryPolicy::new().to_proto()),
-            RetryPolicy::new()
-        );
-        assert_eq!(RetryPolicy::no_retries().to_proto().maximum_attempts, 1);
-    }
-}
+mod tests;

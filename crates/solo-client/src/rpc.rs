@@ -1,8 +1,11 @@
-//! The RPCs the client makes, each as a boxed `Send` future.
+//! The `WorkflowService` RPCs solo makes, one typed descriptor each: the method name (what
+//! interceptors see) and how to send one request on a connection.
 //!
-//! One function per `WorkflowService` method keeps every call site the same shape and keeps
-//! the generated client's large future types out of the client's own futures.
+//! Every call goes through [`CallCore`](crate::call::CallCore), which takes a descriptor, so
+//! the generated client's large future types stay out of the client's own futures and every
+//! call site has the same shape.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -10,32 +13,116 @@ use solo_connect::Connection;
 use solo_proto::temporal::api::workflowservice::v1 as ws;
 
 /// A boxed RPC call.
-pub(crate) type RpcFuture<T> = Pin<Box<dyn Future<Output = Result<T, tonic::Status>> + Send>>;
+type RpcFuture<R> = Pin<Box<dyn Future<Output = Result<R, tonic::Status>> + Send>>;
+
+/// One `WorkflowService` RPC taking `M` and answering `R`.
+pub struct Rpc<M, R> {
+    name: &'static str,
+    send: fn(&Connection, tonic::Request<M>) -> RpcFuture<R>,
+}
+
+impl<M, R> Clone for Rpc<M, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<M, R> Copy for Rpc<M, R> {}
+
+impl<M, R> fmt::Debug for Rpc<M, R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl<M, R> Rpc<M, R> {
+    /// The gRPC method name, e.g. `StartActivityExecution`.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// Sends `request` on `connection`.
+    pub(crate) fn send(&self, connection: &Connection, request: tonic::Request<M>) -> RpcFuture<R> {
+        (self.send)(connection, request)
+    }
+}
 
 macro_rules! rpcs {
-    ($($name:ident: $request:ident => $response:ident;)*) => {
+    ($($(#[$doc:meta])* $vis:vis $konst:ident = $method:ident: $request:ident => $response:ident, $name:literal;)*) => {
         $(
-            pub(crate) fn $name(
-                connection: &Connection,
-                request: tonic::Request<ws::$request>,
-            ) -> RpcFuture<ws::$response> {
-                let mut service = connection.workflow_service();
-                Box::pin(async move {
-                    service.$name(request).await.map(tonic::Response::into_inner)
-                })
-            }
+            $(#[$doc])*
+            $vis const $konst: Rpc<ws::$request, ws::$response> = Rpc {
+                name: $name,
+                send: |connection, request| {
+                    let mut service = connection.workflow_service();
+                    Box::pin(async move {
+                        service.$method(request).await.map(tonic::Response::into_inner)
+                    })
+                },
+            };
         )*
     };
 }
 
 rpcs! {
-    start_activity_execution: StartActivityExecutionRequest => StartActivityExecutionResponse;
-    poll_activity_execution: PollActivityExecutionRequest => PollActivityExecutionResponse;
-    describe_activity_execution: DescribeActivityExecutionRequest => DescribeActivityExecutionResponse;
-    request_cancel_activity_execution: RequestCancelActivityExecutionRequest => RequestCancelActivityExecutionResponse;
-    terminate_activity_execution: TerminateActivityExecutionRequest => TerminateActivityExecutionResponse;
-    delete_activity_execution: DeleteActivityExecutionRequest => DeleteActivityExecutionResponse;
-    list_activity_executions: ListActivityExecutionsRequest => ListActivityExecutionsResponse;
-    count_activity_executions: CountActivityExecutionsRequest => CountActivityExecutionsResponse;
-    describe_namespace: DescribeNamespaceRequest => DescribeNamespaceResponse;
+    /// `StartActivityExecution`.
+    pub(crate) START_ACTIVITY_EXECUTION = start_activity_execution:
+        StartActivityExecutionRequest => StartActivityExecutionResponse, "StartActivityExecution";
+    /// `PollActivityExecution`.
+    pub(crate) POLL_ACTIVITY_EXECUTION = poll_activity_execution:
+        PollActivityExecutionRequest => PollActivityExecutionResponse, "PollActivityExecution";
+    /// `DescribeActivityExecution`.
+    pub(crate) DESCRIBE_ACTIVITY_EXECUTION = describe_activity_execution:
+        DescribeActivityExecutionRequest => DescribeActivityExecutionResponse, "DescribeActivityExecution";
+    /// `RequestCancelActivityExecution`.
+    pub(crate) REQUEST_CANCEL_ACTIVITY_EXECUTION = request_cancel_activity_execution:
+        RequestCancelActivityExecutionRequest => RequestCancelActivityExecutionResponse, "RequestCancelActivityExecution";
+    /// `TerminateActivityExecution`.
+    pub(crate) TERMINATE_ACTIVITY_EXECUTION = terminate_activity_execution:
+        TerminateActivityExecutionRequest => TerminateActivityExecutionResponse, "TerminateActivityExecution";
+    /// `DeleteActivityExecution`.
+    pub(crate) DELETE_ACTIVITY_EXECUTION = delete_activity_execution:
+        DeleteActivityExecutionRequest => DeleteActivityExecutionResponse, "DeleteActivityExecution";
+    /// `ListActivityExecutions`.
+    pub(crate) LIST_ACTIVITY_EXECUTIONS = list_activity_executions:
+        ListActivityExecutionsRequest => ListActivityExecutionsResponse, "ListActivityExecutions";
+    /// `CountActivityExecutions`.
+    pub(crate) COUNT_ACTIVITY_EXECUTIONS = count_activity_executions:
+        CountActivityExecutionsRequest => CountActivityExecutionsResponse, "CountActivityExecutions";
+    /// `DescribeNamespace`.
+    pub(crate) DESCRIBE_NAMESPACE = describe_namespace:
+        DescribeNamespaceRequest => DescribeNamespaceResponse, "DescribeNamespace";
+    /// `PollActivityTaskQueue` (the worker's raw API).
+    pub POLL_ACTIVITY_TASK_QUEUE = poll_activity_task_queue:
+        PollActivityTaskQueueRequest => PollActivityTaskQueueResponse, "PollActivityTaskQueue";
+    /// `RespondActivityTaskCompleted` (the worker's raw API).
+    pub RESPOND_ACTIVITY_TASK_COMPLETED = respond_activity_task_completed:
+        RespondActivityTaskCompletedRequest => RespondActivityTaskCompletedResponse, "RespondActivityTaskCompleted";
+    /// `RespondActivityTaskFailed` (the worker's raw API).
+    pub RESPOND_ACTIVITY_TASK_FAILED = respond_activity_task_failed:
+        RespondActivityTaskFailedRequest => RespondActivityTaskFailedResponse, "RespondActivityTaskFailed";
+    /// `RespondActivityTaskCanceled` (the worker's raw API).
+    pub RESPOND_ACTIVITY_TASK_CANCELED = respond_activity_task_canceled:
+        RespondActivityTaskCanceledRequest => RespondActivityTaskCanceledResponse, "RespondActivityTaskCanceled";
+    /// `RecordActivityTaskHeartbeat` (the worker's raw API).
+    pub RECORD_ACTIVITY_TASK_HEARTBEAT = record_activity_task_heartbeat:
+        RecordActivityTaskHeartbeatRequest => RecordActivityTaskHeartbeatResponse, "RecordActivityTaskHeartbeat";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_grpc_method_names() {
+        assert_eq!(START_ACTIVITY_EXECUTION.name(), "StartActivityExecution");
+        assert_eq!(
+            RECORD_ACTIVITY_TASK_HEARTBEAT.name(),
+            "RecordActivityTaskHeartbeat"
+        );
+        assert_eq!(
+            format!("{POLL_ACTIVITY_EXECUTION:?}"),
+            "PollActivityExecution"
+        );
+    }
 }

@@ -10,11 +10,14 @@
 //! The start span also carries `otel.kind = "client"`, which `tracing-opentelemetry` reads as
 //! the span kind (the other SDKs' start spans are client spans).
 
+use std::fmt;
 use std::future::Future;
 
 use tracing::Instrument;
 
-use crate::error::Error;
+use crate::call_error::CallError;
+use crate::outcome_error::OutcomeError;
+use crate::start_error::StartError;
 
 /// The span of a call on one activity.
 pub(crate) fn call_span(
@@ -55,44 +58,70 @@ pub(crate) fn start_span(
     )
 }
 
-/// A short name for the kind of an error, for the `outcome` field.
-pub(crate) fn error_kind(error: &Error) -> &'static str {
-    match error {
-        Error::AlreadyStarted { .. } => "already_started",
-        Error::NotFound { .. } => "not_found",
-        Error::NamespaceNotFound { .. } => "namespace_not_found",
-        Error::Failed { .. } => "failed",
-        Error::TimedOut { .. } => "timed_out",
-        Error::Cancelled { .. } => "cancelled",
-        Error::Terminated { .. } => "terminated",
-        Error::InvalidQuery { .. } => "invalid_query",
-        Error::Rejected(_) => "rejected",
-        Error::Transport(_) => "transport",
-        Error::Data(_) => "data",
-        Error::InvalidOptions(_) => "invalid_options",
-        Error::StartDelayUnsupported { .. } => "start_delay_unsupported",
-        Error::Config(_) | Error::Connect(_) => "connect",
+/// An error whose kind a span records as its `outcome`.
+pub(crate) trait OutcomeKind: fmt::Display {
+    /// A short name for the kind of error.
+    fn kind(&self) -> &'static str;
+}
+
+impl OutcomeKind for CallError {
+    fn kind(&self) -> &'static str {
+        match self {
+            CallError::NotFound { .. } => "not_found",
+            CallError::NamespaceNotFound { .. } => "namespace_not_found",
+            CallError::InvalidQuery { .. } => "invalid_query",
+            CallError::Rejected(_) => "rejected",
+            CallError::Transport(_) => "transport",
+            CallError::Data(_) => "data",
+            CallError::Config(_) | CallError::Connect(_) => "connect",
+        }
+    }
+}
+
+impl OutcomeKind for StartError {
+    fn kind(&self) -> &'static str {
+        match self {
+            StartError::AlreadyStarted { .. } => "already_started",
+            StartError::InvalidOptions(_) => "invalid_options",
+            StartError::StartDelayUnsupported { .. } => "start_delay_unsupported",
+            StartError::Data(_) => "data",
+            StartError::Call(e) => e.kind(),
+        }
+    }
+}
+
+impl OutcomeKind for OutcomeError {
+    fn kind(&self) -> &'static str {
+        match self {
+            OutcomeError::Failed { .. } => "failed",
+            OutcomeError::TimedOut { .. } => "timed_out",
+            OutcomeError::Cancelled { .. } => "cancelled",
+            OutcomeError::Terminated { .. } => "terminated",
+            OutcomeError::Data(_) => "data",
+            OutcomeError::Start(e) => e.kind(),
+            OutcomeError::Call(e) => e.kind(),
+        }
     }
 }
 
 /// Records how a call ended on its span.
-pub(crate) fn record_result<T>(span: &tracing::Span, result: &Result<T, Error>) {
+pub(crate) fn record_result<T, E: OutcomeKind>(span: &tracing::Span, result: &Result<T, E>) {
     match result {
         Ok(_) => {
             span.record("outcome", "ok");
         }
         Err(e) => {
-            span.record("outcome", error_kind(e));
+            span.record("outcome", e.kind());
             span.record("error", tracing::field::display(e));
         }
     }
 }
 
 /// Runs `call` in `span` and records its outcome there.
-pub(crate) async fn traced<T>(
+pub(crate) async fn traced<T, E: OutcomeKind>(
     span: tracing::Span,
-    call: impl Future<Output = Result<T, Error>>,
-) -> Result<T, Error> {
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     let result = call.instrument(span.clone()).await;
     record_result(&span, &result);
     result

@@ -10,10 +10,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use prost::Message;
-use solo_client::converter::{CodecFuture, encoding_of, from_payload, to_payload};
 use solo_client::{
-    ActivityOptions, ClientOptions, DataConverter, Error, PayloadCodec, RetryPolicy,
+    ActivityOptions, ClientOptions, DataConverter, OutcomeError, PayloadCodec, RetryPolicy,
 };
+use solo_client::{CodecFuture, encoding_of, from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use support::{Reply, application_failure, client_with, eventually, start_worker, unique, within};
 
@@ -53,7 +53,7 @@ impl PayloadCodec for Xor {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn everything_the_codec_covers_travels_encoded() {
     let client =
-        client_with(ClientOptions::new().data_converter(DataConverter::with_codec(Xor))).await;
+        client_with(ClientOptions::new().data_converter(DataConverter::from_codec(Xor))).await;
     assert!(client.data_converter().has_codec());
     let tq = unique("tq");
     let (release_tx, release_rx) = tokio::sync::watch::channel(false);
@@ -83,10 +83,12 @@ async fn everything_the_codec_covers_travels_encoded() {
     })
     .await;
 
-    let options =
-        ActivityOptions::with_start_to_close_timeout(unique("codec"), &tq, Duration::from_secs(30))
-            .summary("sealed summary")
-            .retry_policy(RetryPolicy::no_retries());
+    let options = ActivityOptions::new()
+        .id(unique("codec"))
+        .task_queue(&tq)
+        .start_to_close_timeout(Duration::from_secs(30))
+        .summary("sealed summary")
+        .retry_policy(RetryPolicy::no_retries());
     let handle = client
         .start_activity_by_name::<String>("concat", ("x", 7), options)
         .await
@@ -111,18 +113,20 @@ async fn everything_the_codec_covers_travels_encoded() {
         .result()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Data(_)), "{err:?}");
+    assert!(matches!(err, OutcomeError::Data(_)), "{err:?}");
     assert!(err.to_string().contains("PayloadCodec"), "{err}");
 
-    // Failure details go through the codec too; `with_output` re-types a handle.
-    let options =
-        ActivityOptions::with_start_to_close_timeout(unique("codec"), &tq, Duration::from_secs(30))
-            .retry_policy(RetryPolicy::no_retries());
+    // Failure details go through the codec too; `into_output` re-types a handle.
+    let options = ActivityOptions::new()
+        .id(unique("codec"))
+        .task_queue(&tq)
+        .start_to_close_timeout(Duration::from_secs(30))
+        .retry_policy(RetryPolicy::no_retries());
     let failing = client
         .start_activity_by_name::<String>("concat", ("fail", 0), options)
         .await
         .unwrap()
-        .with_output::<serde_json::Value>();
+        .into_output::<serde_json::Value>();
     let err = within("result", failing.result()).await.unwrap_err();
     let failure = err.failure().expect("a failure");
     assert_eq!(failure.details().get::<String>(0).unwrap(), "secret detail");

@@ -8,7 +8,7 @@ mod support;
 use std::collections::HashMap;
 use std::process::Command;
 
-use solo_client::{Client, ClientConfig, Error, client::default_identity};
+use solo_client::{__private::default_identity, CallError, Client, ClientConfig};
 use support::{unique, within};
 
 fn env_config(vars: &[(&str, &str)]) -> ClientConfig {
@@ -56,7 +56,7 @@ async fn connect_reports_an_unreachable_server() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Connect(_)), "{err:?}");
+    assert!(matches!(err, CallError::Connect(_)), "{err:?}");
     assert!(err.to_string().contains(&address), "{err}");
 }
 
@@ -135,7 +135,7 @@ async fn child_connect_default() {
         }
         "config-error" => {
             let err = result.unwrap_err();
-            assert!(matches!(err, Error::Config(_)), "{err:?}");
+            assert!(matches!(err, CallError::Config(_)), "{err:?}");
             assert!(err.to_string().contains("temporal.toml"), "{err}");
         }
         other => panic!("unknown expectation {other}"),

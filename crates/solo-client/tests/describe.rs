@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use solo_client::{
-    ActivityOptions, ActivityOutcome, ActivityRunState, ActivityStatus, DescribeOptions, Error,
+    ActivityOptions, ActivityOutcome, ActivityRunState, ActivityStatus, CallError, DescribeOptions,
     FailureKind, RetryPolicy,
 };
 use support::{Reply, application_failure, client, eventually, start_worker, unique, within};
@@ -21,7 +21,10 @@ struct Progress {
 }
 
 fn options(task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+    ActivityOptions::new()
+        .id(unique("act"))
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(30))
         .heartbeat_timeout(Duration::from_secs(10))
 }
 
@@ -220,7 +223,7 @@ async fn watching_an_unknown_activity_yields_one_not_found_error() {
     let handle = client.get_activity_handle::<()>(unique("missing"), None);
     let mut watch = handle.watch();
     let err = within("the watch", watch.try_next()).await.unwrap_err();
-    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    assert!(matches!(err, CallError::NotFound { .. }), "{err:?}");
     assert!(within("the end", watch.try_next()).await.unwrap().is_none());
 }
 
@@ -234,7 +237,7 @@ async fn delete_removes_the_activity() {
     within("delete", handle.delete()).await.unwrap();
     eventually("the activity is gone", || async {
         match handle.describe().await {
-            Err(Error::NotFound { .. }) => Some(()),
+            Err(CallError::NotFound { .. }) => Some(()),
             Ok(_) => None,
             Err(other) => panic!("unexpected error {other:?}"),
         }

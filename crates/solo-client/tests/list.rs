@@ -7,18 +7,19 @@ mod support;
 use std::time::Duration;
 
 use futures::TryStreamExt;
-use solo_client::{ActivityHandle, ActivityOptions, ActivityStatus, Client, Error};
+use solo_client::{
+    ActivityHandle, ActivityOptions, ActivityStatus, CallError, Client, ListOptions,
+};
 use support::{client, eventually, unique, within};
 
 /// Starts `n` activities on `task_queue` (no worker polls it, so they stay running).
 async fn start_many(client: &Client, task_queue: &str, n: usize) -> Vec<ActivityHandle<()>> {
     let mut handles = Vec::new();
     for _ in 0..n {
-        let options = ActivityOptions::with_start_to_close_timeout(
-            unique("listed"),
-            task_queue,
-            Duration::from_secs(30),
-        );
+        let options = ActivityOptions::new()
+            .id(unique("listed"))
+            .task_queue(task_queue)
+            .start_to_close_timeout(Duration::from_secs(30));
         handles.push(
             client
                 .start_activity_by_name::<()>("listed_type", (), options)
@@ -37,8 +38,7 @@ async fn list_pages_through_every_match_and_honours_the_limit() {
     let query = format!("TaskQueue = '{tq}'");
     let all = eventually("all five are visible", || async {
         let all: Vec<_> = client
-            .list_activities(query.clone())
-            .page_size(2)
+            .list_activities(ListOptions::new(query.clone()).page_size(2))
             .try_collect()
             .await
             .unwrap();
@@ -62,9 +62,7 @@ async fn list_pages_through_every_match_and_honours_the_limit() {
     let limited: Vec<_> = within(
         "a limited list",
         client
-            .list_activities(query.clone())
-            .page_size(2)
-            .limit(3)
+            .list_activities(ListOptions::new(query.clone()).page_size(2).limit(3))
             .try_collect::<Vec<_>>(),
     )
     .await
@@ -131,7 +129,7 @@ async fn a_rejected_query_is_a_clear_error_with_the_servers_message() {
     // The seed page's query: the field is `ExecutionStatus`, not `Status`.
     let query = "ActivityType = 'MyActivity' AND Status = 'Running'";
     let err = client.count_activities(query).await.unwrap_err();
-    let Error::InvalidQuery { query: q, message } = &err else {
+    let CallError::InvalidQuery { query: q, message } = &err else {
         panic!("expected InvalidQuery, got {err:?}");
     };
     assert_eq!(q, query);
@@ -142,6 +140,6 @@ async fn a_rejected_query_is_a_clear_error_with_the_servers_message() {
 
     let mut list = client.list_activities(query);
     let err = within("list", list.try_next()).await.unwrap_err();
-    assert!(matches!(err, Error::InvalidQuery { .. }), "{err:?}");
+    assert!(matches!(err, CallError::InvalidQuery { .. }), "{err:?}");
     assert!(within("the end", list.try_next()).await.unwrap().is_none());
 }

@@ -8,16 +8,20 @@ mod support;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use solo_client::converter::to_payload;
+use solo_client::to_payload;
 use solo_client::{
-    ActivityOptions, ClientInterceptor, ClientOptions, Error, FailureKind, RetryPolicy,
+    ActivityOptions, CallError, ClientInterceptor, ClientOptions, FailureKind, OutcomeError,
+    RetryPolicy,
 };
 use solo_proto::temporal::api::enums::v1::{RetryState, TimeoutType};
 use support::{Reply, application_failure, client, client_with, start_worker, unique, within};
 use tonic::metadata::MetadataMap;
 
 fn options(task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+    ActivityOptions::new()
+        .id(unique("act"))
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(30))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -47,7 +51,7 @@ async fn a_non_retryable_failure_is_failed_with_type_details_and_cause() {
     .await
     .unwrap_err();
     assert!(err.is_activity_outcome());
-    let Error::Failed {
+    let OutcomeError::Failed {
         failure,
         retry_state,
     } = &err
@@ -99,7 +103,7 @@ async fn exhausted_retries_are_failed_with_maximum_attempts_reached() {
     assert!(
         matches!(
             &err,
-            Error::Failed {
+            OutcomeError::Failed {
                 retry_state: RetryState::MaximumAttemptsReached,
                 ..
             }
@@ -132,7 +136,7 @@ async fn a_missed_heartbeat_is_timed_out_with_the_last_details() {
     )
     .await
     .unwrap_err();
-    let Error::TimedOut {
+    let OutcomeError::TimedOut {
         timeout_type,
         last_heartbeat_details,
         failure,
@@ -155,9 +159,11 @@ async fn a_slow_attempt_is_timed_out_start_to_close() {
     let client = client().await;
     let tq = unique("tq");
     let _worker = start_worker(&tq, |_task| async { Reply::Nothing }).await;
-    let opts =
-        ActivityOptions::with_start_to_close_timeout(unique("slow"), &tq, Duration::from_secs(1))
-            .retry_policy(RetryPolicy::no_retries());
+    let opts = ActivityOptions::new()
+        .id(unique("slow"))
+        .task_queue(&tq)
+        .start_to_close_timeout(Duration::from_secs(1))
+        .retry_policy(RetryPolicy::no_retries());
     let err = within(
         "execute",
         client.execute_activity_by_name::<()>("slow", (), opts),
@@ -167,7 +173,7 @@ async fn a_slow_attempt_is_timed_out_start_to_close() {
     assert!(
         matches!(
             &err,
-            Error::TimedOut {
+            OutcomeError::TimedOut {
                 timeout_type: TimeoutType::StartToClose,
                 ..
             }
@@ -204,7 +210,7 @@ async fn a_cancelled_attempt_is_cancelled_with_the_workers_details() {
         .unwrap();
     handle.cancel("the user gave up").await.unwrap();
     let err = within("result", handle.result()).await.unwrap_err();
-    let Error::Cancelled { details, failure } = &err else {
+    let OutcomeError::Cancelled { details, failure } = &err else {
         panic!("expected Cancelled, got {err:?}");
     };
     assert_eq!(
@@ -226,7 +232,7 @@ async fn cancelling_before_any_attempt_cancels_at_once_with_the_reason() {
         .unwrap();
     handle.cancel("not needed any more").await.unwrap();
     let err = within("result", handle.result()).await.unwrap_err();
-    let Error::Cancelled { details, .. } = &err else {
+    let OutcomeError::Cancelled { details, .. } = &err else {
         panic!("expected Cancelled, got {err:?}");
     };
     assert_eq!(
@@ -236,12 +242,12 @@ async fn cancelling_before_any_attempt_cancels_at_once_with_the_reason() {
     // A closed activity cannot be cancelled or terminated again.
     let err = handle.cancel("again").await.unwrap_err();
     assert!(
-        matches!(&err, Error::Rejected(e) if e.code() == tonic::Code::FailedPrecondition),
+        matches!(&err, CallError::Rejected(e) if e.code() == tonic::Code::FailedPrecondition),
         "{err:?}"
     );
     let err = handle.terminate("again").await.unwrap_err();
     assert!(
-        matches!(&err, Error::Rejected(e) if e.code() == tonic::Code::FailedPrecondition),
+        matches!(&err, CallError::Rejected(e) if e.code() == tonic::Code::FailedPrecondition),
         "{err:?}"
     );
 }
@@ -256,7 +262,7 @@ async fn a_terminated_activity_is_terminated_with_the_reason() {
     handle.terminate("stuck on a bad record").await.unwrap();
     let err = within("result", handle.result()).await.unwrap_err();
     match &err {
-        Error::Terminated { reason, identity } => {
+        OutcomeError::Terminated { reason, identity } => {
             assert_eq!(reason, "stuck on a bad record");
             assert_eq!(identity, "terminator@test");
         }
@@ -270,8 +276,13 @@ async fn an_unknown_activity_is_not_found_for_every_call() {
     let client = client().await;
     let id = unique("missing");
     let handle = client.get_activity_handle::<String>(&id, None);
+    // Waiting for the result fails the way the other calls do: its call found nothing.
+    let waited = match within("result", handle.result()).await.unwrap_err() {
+        OutcomeError::Call(e) => e,
+        other => panic!("expected NotFound, got {other:?}"),
+    };
     let errors = [
-        within("result", handle.result()).await.unwrap_err(),
+        waited,
         handle.describe().await.unwrap_err(),
         handle.cancel("x").await.unwrap_err(),
         handle.terminate("x").await.unwrap_err(),
@@ -279,7 +290,7 @@ async fn an_unknown_activity_is_not_found_for_every_call() {
     ];
     for err in errors {
         match &err {
-            Error::NotFound {
+            CallError::NotFound {
                 activity_id,
                 namespace,
                 ..
@@ -305,7 +316,7 @@ async fn a_result_of_the_wrong_type_is_a_data_error() {
     )
     .await
     .unwrap_err();
-    assert!(matches!(err, Error::Data(_)), "{err:?}");
+    assert!(matches!(err, OutcomeError::Data(_)), "{err:?}");
     assert!(err.to_string().contains("u64"), "{err}");
     assert!(!err.is_activity_outcome());
 }

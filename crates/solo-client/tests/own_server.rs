@@ -10,8 +10,8 @@ use std::time::{Duration, SystemTime};
 
 use futures::TryStreamExt;
 use solo_client::{
-    ActivityOptions, Client, ClientInterceptor, ClientOptions, Connection, ConnectionOptions,
-    Error, SearchAttributeValue,
+    ActivityOptions, CallError, Client, ClientInterceptor, ClientOptions, Connection,
+    ConnectionOptions, SearchAttributeValue, StartError,
 };
 use solo_testing::DevServerOptions;
 use support::{PrivateServer, eventually, unique, within};
@@ -35,7 +35,10 @@ async fn client_on(address: &str, options: ClientOptions) -> Client {
 }
 
 fn options(task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(unique("act"), task_queue, Duration::from_secs(30))
+    ActivityOptions::new()
+        .id(unique("act"))
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(30))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +76,7 @@ async fn start_delay_is_refused_where_the_namespace_lacks_it_and_search_attribut
             .await
             .unwrap_err();
         match &err {
-            Error::StartDelayUnsupported { namespace } => assert_eq!(namespace, "default"),
+            StartError::StartDelayUnsupported { namespace } => assert_eq!(namespace, "default"),
             other => panic!("expected StartDelayUnsupported, got {other:?}"),
         }
         assert!(err.to_string().contains("start_delay"), "{err}");
@@ -166,9 +169,8 @@ async fn a_server_that_went_away_is_a_transport_error() {
     let err = within("count", client.count_activities(""))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport(_)), "{err:?}");
+    assert!(matches!(err, CallError::Transport(_)), "{err:?}");
     assert!(err.is_retryable());
-    assert!(!err.is_activity_outcome());
     let text = err.to_string();
     assert!(text.contains("reachable"), "{text}");
     drop(server);

@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use solo_client::converter::{encoding_of, from_payload};
 use solo_client::{
-    Activity, ActivityOptions, ClientInterceptor, ClientOptions, Error, IdConflictPolicy,
-    IdReusePolicy, Priority, RetryPolicy,
+    Activity, ActivityOptions, CallError, ClientInterceptor, ClientOptions, IdConflictPolicy,
+    IdReusePolicy, Priority, RetryPolicy, StartError,
 };
+use solo_client::{encoding_of, from_payload};
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use support::{Reply, client, client_with, start_worker, unique, within};
 use tonic::metadata::MetadataMap;
@@ -55,7 +55,10 @@ fn hello() -> ComposeGreetingInput {
 }
 
 fn options(id: &str, task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10))
+    ActivityOptions::new()
+        .id(id)
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(10))
 }
 
 /// Serves `compose_greeting` (checking that the input is the JSON a Python dataclass makes),
@@ -196,7 +199,7 @@ async fn a_running_id_is_already_started_unless_use_existing() {
         .await
         .unwrap_err();
     match &err {
-        Error::AlreadyStarted {
+        StartError::AlreadyStarted {
             activity_id,
             run_id,
         } => {
@@ -206,7 +209,6 @@ async fn a_running_id_is_already_started_unless_use_existing() {
         other => panic!("expected AlreadyStarted, got {other:?}"),
     }
     assert!(err.is_already_started());
-    assert!(!err.is_activity_outcome());
 
     let attached = client
         .start_activity(
@@ -241,7 +243,7 @@ async fn a_closed_id_is_reused_unless_reject_duplicate() {
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::AlreadyStarted { run_id, .. } if run_id.as_deref() == first.run_id()),
+        matches!(&err, StartError::AlreadyStarted { run_id, .. } if run_id.as_deref() == first.run_id()),
         "{err:?}"
     );
 
@@ -268,7 +270,10 @@ async fn every_option_reaches_the_server() {
     let client = client().await;
     let tq = unique("no-worker");
     let id = unique("opts");
-    let opts = ActivityOptions::with_schedule_to_close_timeout(&id, &tq, Duration::from_secs(300))
+    let opts = ActivityOptions::new()
+        .id(&id)
+        .task_queue(&tq)
+        .schedule_to_close_timeout(Duration::from_secs(300))
         .start_to_close_timeout(Duration::from_secs(20))
         .schedule_to_start_timeout(Duration::from_secs(200))
         .heartbeat_timeout(Duration::from_secs(7))
@@ -350,7 +355,7 @@ impl ClientInterceptor for Recorder {
         request: &mut StartActivityExecutionRequest,
         _metadata: &mut MetadataMap,
     ) {
-        let payload = solo_client::converter::to_payload("from-interceptor").unwrap();
+        let payload = solo_client::to_payload("from-interceptor").unwrap();
         request
             .header
             .get_or_insert_default()
@@ -396,25 +401,28 @@ async fn headers_and_interceptors_reach_the_worker() {
 async fn invalid_options_fail_before_any_call() {
     let recorder = Recorder::default();
     let client = client_with(ClientOptions::new().interceptor(recorder.clone())).await;
-    let zero = ActivityOptions::with_start_to_close_timeout("id", "tq", Duration::ZERO);
+    let zero = ActivityOptions::new()
+        .id("id")
+        .task_queue("tq")
+        .start_to_close_timeout(Duration::ZERO);
     let err = client
         .start_activity(ComposeGreeting, hello(), zero)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidOptions(_)), "{err:?}");
+    assert!(matches!(err, StartError::InvalidOptions(_)), "{err:?}");
     assert!(err.to_string().contains("timeout"), "{err}");
     let err = client
         .start_activity_by_name::<()>("", (), options("id", "tq"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidOptions(_)), "{err:?}");
+    assert!(matches!(err, StartError::InvalidOptions(_)), "{err:?}");
     let mut bad: HashMap<Vec<u8>, u8> = HashMap::new();
     bad.insert(vec![1], 1);
     let err = client
         .start_activity_by_name::<()>("x", (bad,), options("id", "tq"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Data(_)), "{err:?}");
+    assert!(matches!(err, StartError::Data(_)), "{err:?}");
     assert!(recorder.methods.lock().unwrap().is_empty());
 }
 
@@ -428,7 +436,7 @@ async fn an_unknown_namespace_is_reported_as_such() {
         .await
         .unwrap_err();
     match &err {
-        Error::NamespaceNotFound { namespace } => assert_eq!(namespace, &ns),
+        StartError::Call(CallError::NamespaceNotFound { namespace }) => assert_eq!(namespace, &ns),
         other => panic!("expected NamespaceNotFound, got {other:?}"),
     }
     assert!(err.is_not_found());
@@ -448,7 +456,7 @@ async fn a_refused_start_carries_the_code_and_the_servers_message() {
     let rpc = err
         .rpc()
         .unwrap_or_else(|| panic!("expected Rejected, got {err:?}"));
-    assert!(matches!(err, Error::Rejected(_)));
+    assert!(matches!(err, StartError::Call(CallError::Rejected(_))));
     assert_eq!(rpc.code(), tonic::Code::InvalidArgument);
     assert!(rpc.message().contains("NoSuchAttribute"), "{rpc}");
     let text = err.to_string();

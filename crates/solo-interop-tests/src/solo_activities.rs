@@ -118,16 +118,16 @@ pub struct FailSpec {
 pub async fn fail_application(spec: FailSpec) -> Result<(), ActivityError> {
     let mut error = ApplicationError::new(spec.message);
     if let Some(error_type) = spec.error_type {
-        error = error.with_type(error_type);
+        error = error.error_type(error_type);
     }
     if spec.non_retryable {
         error = error.non_retryable();
     }
     for detail in &spec.details {
-        error = error.with_detail(detail);
+        error = error.detail(detail);
     }
     if let Some(delay) = spec.next_retry_delay {
-        error = error.with_next_retry_delay(Duration::from_secs_f64(delay));
+        error = error.next_retry_delay(Duration::from_secs_f64(delay));
     }
     Err(error.into())
 }
@@ -192,7 +192,7 @@ pub async fn retry_then_succeed(
         ctx.heartbeat(&json!({"attempt": attempt, "progress": format!("step-{attempt}")}));
         return Err(
             ApplicationError::new(format!("attempt {attempt} is too early"))
-                .with_type("NotYet")
+                .error_type("NotYet")
                 .into(),
         );
     }

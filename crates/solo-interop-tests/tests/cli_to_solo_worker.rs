@@ -329,7 +329,7 @@ async fn cli_terminate_on_solo() {
         .result()
         .await
     {
-        Err(solo_client::Error::Terminated { reason, .. }) => {
+        Err(solo_client::OutcomeError::Terminated { reason, .. }) => {
             assert_eq!(reason, "operator said so")
         }
         other => panic!("expected Terminated, got {other:?}"),

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use solo_client::{
     Activity, ActivityDescription, ActivityOptions, ActivityRunState, ActivityStatus, Client,
-    Error, FailureKind, RetryPolicy,
+    FailureKind, OutcomeError, RetryPolicy,
 };
 use solo_interop_tests::shapes::{BEYOND_F64, Order, UNICODE_TEXT, json_values, sample_order};
 use solo_interop_tests::{PyWorker, eventually, solo_client, unique};
@@ -46,15 +46,14 @@ where
 }
 
 fn options(prefix: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(
-        unique(prefix),
-        PyWorker::shared().task_queue(),
-        Duration::from_secs(10),
-    )
+    ActivityOptions::new()
+        .id(unique(prefix))
+        .task_queue(PyWorker::shared().task_queue())
+        .start_to_close_timeout(Duration::from_secs(10))
 }
 
 /// The error of an activity expected to end badly.
-fn outcome_error<T: std::fmt::Debug>(result: Result<T, Error>) -> Error {
+fn outcome_error<T: std::fmt::Debug>(result: Result<T, OutcomeError>) -> OutcomeError {
     match result {
         Ok(value) => panic!("expected the activity to fail, it returned {value:?}"),
         Err(error) => error,
@@ -234,12 +233,12 @@ async fn a_python_application_error_arrives_whole_and_non_retryable_is_honoured(
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
     let error = outcome_error(handle.result().await);
-    let Error::Failed {
+    let OutcomeError::Failed {
         failure,
         retry_state,
     } = &error
     else {
-        panic!("expected Error::Failed, got {error:?}");
+        panic!("expected OutcomeError::Failed, got {error:?}");
     };
     assert_eq!(*retry_state, RetryState::NonRetryableFailure);
     assert_eq!(failure.message, "card declined — ñ");
@@ -286,12 +285,12 @@ async fn a_retryable_python_error_is_retried_until_attempts_run_out() {
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
     let error = outcome_error(handle.result().await);
-    let Error::Failed {
+    let OutcomeError::Failed {
         failure,
         retry_state,
     } = &error
     else {
-        panic!("expected Error::Failed, got {error:?}");
+        panic!("expected OutcomeError::Failed, got {error:?}");
     };
     assert_eq!(*retry_state, RetryState::MaximumAttemptsReached);
     let FailureKind::Application {
@@ -362,10 +361,10 @@ async fn a_python_activity_past_its_start_to_close_timeout_times_out() {
         .await;
     let error = outcome_error(error);
     match &error {
-        Error::TimedOut { timeout_type, .. } => {
+        OutcomeError::TimedOut { timeout_type, .. } => {
             assert_eq!(*timeout_type, TimeoutType::StartToClose)
         }
-        other => panic!("expected Error::TimedOut, got {other:?}"),
+        other => panic!("expected OutcomeError::TimedOut, got {other:?}"),
     }
 }
 
@@ -375,7 +374,7 @@ async fn heartbeat_then_cancel<T>(
     client: &Client,
     activity: &'static str,
     details: T,
-) -> (Error, ActivityDescription)
+) -> (OutcomeError, ActivityDescription)
 where
     T: Serialize + DeserializeOwned + PartialEq + std::fmt::Debug + Clone + Send + 'static,
 {
@@ -435,8 +434,8 @@ async fn a_cancel_from_solo_reaches_python_through_heartbeats() {
     ];
     for (activity, (error, described)) in cases {
         assert!(
-            matches!(error, Error::Cancelled { .. }),
-            "{activity}: expected Error::Cancelled, got {error:?}"
+            matches!(error, OutcomeError::Cancelled { .. }),
+            "{activity}: expected OutcomeError::Cancelled, got {error:?}"
         );
         assert_eq!(described.status, ActivityStatus::Canceled, "{activity}");
         assert_eq!(
@@ -473,8 +472,8 @@ async fn terminating_a_python_activity_from_solo() {
         .await
         .unwrap_or_else(|e| panic!("terminate: {e}"));
     match handle.result().await {
-        Err(Error::Terminated { reason, .. }) => assert_eq!(reason, "operator said so"),
-        other => panic!("expected Error::Terminated, got {other:?}"),
+        Err(OutcomeError::Terminated { reason, .. }) => assert_eq!(reason, "operator said so"),
+        other => panic!("expected OutcomeError::Terminated, got {other:?}"),
     }
     let described = handle.describe().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(described.status, ActivityStatus::Terminated);
@@ -503,7 +502,7 @@ async fn python_sees_a_standalone_activity_with_the_options_solo_set() {
     let options = options("solo2py-info")
         .start_to_close_timeout(Duration::from_secs(7))
         .heartbeat_timeout(Duration::from_secs(3));
-    let id = options.id().to_owned();
+    let id = options.get_id().to_owned();
     let info: Value = client
         .execute_activity(Remote::<(), Value>::new("activity_info"), (), options)
         .await

@@ -194,7 +194,10 @@ async fn cli_observes(queries: &[String], grouped: &str) -> Result<Observed, Str
 }
 
 fn heartbeating(id: &str, tq: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(id, tq, Duration::from_secs(120))
+    ActivityOptions::new()
+        .id(id)
+        .task_queue(tq)
+        .start_to_close_timeout(Duration::from_secs(120))
         .heartbeat_timeout(Duration::from_secs(2))
 }
 
@@ -214,7 +217,10 @@ async fn list_and_count_agree_across_solo_python_and_the_cli() {
             .execute_activity(
                 by_name("echo"),
                 json!(1),
-                ActivityOptions::with_start_to_close_timeout(&id, &tq, Duration::from_secs(10)),
+                ActivityOptions::new()
+                    .id(&id)
+                    .task_queue(&tq)
+                    .start_to_close_timeout(Duration::from_secs(10)),
             )
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -229,7 +235,10 @@ async fn list_and_count_agree_across_solo_python_and_the_cli() {
                 non_retryable: true,
                 ..FailSpec::default()
             },),
-            ActivityOptions::with_start_to_close_timeout(&id, &tq, Duration::from_secs(10)),
+            ActivityOptions::new()
+                .id(&id)
+                .task_queue(&tq)
+                .start_to_close_timeout(Duration::from_secs(10)),
         )
         .await;
     assert!(failed.is_err());

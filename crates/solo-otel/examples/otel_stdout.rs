@@ -67,7 +67,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .execute_activity(
             greet,
             "OpenTelemetry".to_owned(),
-            ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10)),
+            ActivityOptions::new()
+                .id(id)
+                .task_queue(task_queue)
+                .start_to_close_timeout(Duration::from_secs(10)),
         )
         .instrument(tracing::info_span!("example"))
         .await?;

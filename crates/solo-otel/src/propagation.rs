@@ -19,7 +19,7 @@ use opentelemetry::propagation::{TextMapCompositePropagator, TextMapPropagator};
 use opentelemetry::trace::{FutureExt as _, TraceContextExt as _};
 use opentelemetry_sdk::propagation::{BaggagePropagator, TraceContextPropagator};
 use solo_client::ClientInterceptor;
-use solo_client::converter::{from_payload, to_payload};
+use solo_client::{from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::workflowservice::v1::StartActivityExecutionRequest;
 use solo_worker::{ActivityInfo, AttemptFuture, WorkerInterceptor};

@@ -124,11 +124,10 @@ async fn solo_client_to_python_worker_is_one_trace() {
         .execute_activity_by_name(
             "otel_trace_ids",
             ["rs"],
-            ActivityOptions::with_start_to_close_timeout(
-                unique("otel-solo-client"),
-                &task_queue,
-                Duration::from_secs(30),
-            ),
+            ActivityOptions::new()
+                .id(unique("otel-solo-client"))
+                .task_queue(&task_queue)
+                .start_to_close_timeout(Duration::from_secs(30)),
         )
         .instrument(root.clone())
         .await;

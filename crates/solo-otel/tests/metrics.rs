@@ -12,8 +12,8 @@ use opentelemetry::metrics::MeterProvider as _;
 use opentelemetry_sdk::metrics::data::{AggregatedMetrics, MetricData};
 use opentelemetry_sdk::metrics::{InMemoryMetricExporter, PeriodicReader, SdkMeterProvider};
 use solo_client::{
-    ActivityError, ActivityOptions, ApplicationError, ClientOptions, ConnectionOptions, Error,
-    RetryPolicy,
+    ActivityError, ActivityOptions, ApplicationError, CallError, ClientOptions, ConnectionOptions,
+    OutcomeError, RetryPolicy,
 };
 use solo_otel::Metrics;
 use solo_worker::Worker;
@@ -141,12 +141,11 @@ impl Recorded {
     /// Runs one activity that succeeds and one that fails, one attempt each.
     async fn greet_and_refuse(&self) {
         let options = |prefix: &str| {
-            ActivityOptions::with_start_to_close_timeout(
-                unique(prefix),
-                &self.task_queue,
-                Duration::from_secs(10),
-            )
-            .retry_policy(RetryPolicy::new().maximum_attempts(1))
+            ActivityOptions::new()
+                .id(unique(prefix))
+                .task_queue(&self.task_queue)
+                .start_to_close_timeout(Duration::from_secs(10))
+                .retry_policy(RetryPolicy::new().maximum_attempts(1))
         };
         let greeting: String = self
             .client
@@ -158,7 +157,10 @@ impl Recorded {
             .client
             .execute_activity(refuse, "otel".to_owned(), options("refuse"))
             .await;
-        assert!(matches!(refused, Err(Error::Failed { .. })), "{refused:?}");
+        assert!(
+            matches!(refused, Err(OutcomeError::Failed { .. })),
+            "{refused:?}"
+        );
     }
 
     /// Collects while the worker runs (so that its gauges are reported), then stops it.
@@ -182,7 +184,7 @@ async fn a_worker_exports_the_temporal_sdk_metrics() {
         .describe()
         .await;
     assert!(
-        matches!(missing, Err(Error::NotFound { .. })),
+        matches!(missing, Err(CallError::NotFound { .. })),
         "{missing:?}"
     );
     let points = recorded.finish().await;

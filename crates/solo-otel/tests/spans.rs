@@ -120,7 +120,7 @@ async fn chatty(name: String, ctx: ActivityContext) -> Result<String, ActivityEr
         tracing::info!(step = "thread", "from another thread");
     })
     .join()
-    .map_err(|_| ActivityError::message("the thread panicked"))?;
+    .map_err(|_| ActivityError::from_message("the thread panicked"))?;
     if name == "fail" {
         return Err(ApplicationError::new("asked to fail").into());
     }
@@ -142,11 +142,10 @@ async fn client_calls_and_attempts_run_in_spans_with_their_fields() {
         .start_activity(
             chatty,
             "ok".to_owned(),
-            ActivityOptions::with_start_to_close_timeout(
-                &ok_id,
-                &task_queue,
-                Duration::from_secs(10),
-            ),
+            ActivityOptions::new()
+                .id(&ok_id)
+                .task_queue(&task_queue)
+                .start_to_close_timeout(Duration::from_secs(10)),
         )
         .await
         .unwrap();
@@ -157,12 +156,11 @@ async fn client_calls_and_attempts_run_in_spans_with_their_fields() {
         .execute_activity(
             chatty,
             "fail".to_owned(),
-            ActivityOptions::with_start_to_close_timeout(
-                &fail_id,
-                &task_queue,
-                Duration::from_secs(10),
-            )
-            .retry_policy(RetryPolicy::new().maximum_attempts(1)),
+            ActivityOptions::new()
+                .id(&fail_id)
+                .task_queue(&task_queue)
+                .start_to_close_timeout(Duration::from_secs(10))
+                .retry_policy(RetryPolicy::new().maximum_attempts(1)),
         )
         .await;
     assert!(failed.is_err());

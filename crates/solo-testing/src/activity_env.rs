@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
-use solo_client::converter::to_payload;
+use solo_client::to_payload;
 use solo_client::{ActivityError, Details};
 use solo_worker::{
     ActivityContext, ActivityImpl, ActivityInfo, CancellationReason, DetachedContext,

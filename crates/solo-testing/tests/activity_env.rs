@@ -33,7 +33,7 @@ fn count(ctx: ActivityContext, n: u32) -> Result<u32, ActivityError> {
     let start: u32 = ctx.heartbeat_details()?.unwrap_or(0);
     for i in start..n {
         if ctx.is_cancelled() {
-            return Err(Cancelled::new().with_detail(&i).into());
+            return Err(Cancelled::new().detail(&i).into());
         }
         ctx.heartbeat(&i);
         std::thread::sleep(Duration::from_millis(5));

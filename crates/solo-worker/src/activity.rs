@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use solo_client::converter::{from_missing, from_payload, to_payload};
+use solo_client::__private::from_missing;
 use solo_client::{Activity, ActivityError, ApplicationError};
+use solo_client::{from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::Payload;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -141,7 +142,7 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
             let output = run.await?;
             to_payload(&output).map_err(|e| {
                 ApplicationError::new(format!("the activity's result could not be encoded: {e}"))
-                    .with_type(RESULT_ENCODE_ERROR_TYPE)
+                    .error_type(RESULT_ENCODE_ERROR_TYPE)
                     .non_retryable()
                     .into()
             })
@@ -160,7 +161,7 @@ fn decode_input<T: serde::de::DeserializeOwned>(
     let takes_nothing = std::any::type_name::<T>() == "()";
     let mismatch = |message: String| -> ActivityError {
         ApplicationError::new(message)
-            .with_type(INPUT_DECODE_ERROR_TYPE)
+            .error_type(INPUT_DECODE_ERROR_TYPE)
             .into()
     };
     let decoded = match payloads {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use solo_client::converter::to_payload;
+use solo_client::to_payload;
 use solo_client::{DataError, Details};
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
@@ -49,7 +49,7 @@ struct Inner {
 ///     while done < total {
 ///         tokio::select! {
 ///             chunk = fetch_chunk(&url, done) => done += chunk?,
-///             _ = ctx.cancelled() => return Err(Cancelled::new().with_detail(&done).into()),
+///             _ = ctx.cancelled() => return Err(Cancelled::new().detail(&done).into()),
 ///         }
 ///         ctx.heartbeat(&done);
 ///     }

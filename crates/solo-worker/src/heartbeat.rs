@@ -241,7 +241,7 @@ async fn send_loop(outbox: Arc<Outbox>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use solo_client::converter::{from_payload, to_payload};
+    use solo_client::{from_payload, to_payload};
     use std::collections::VecDeque;
 
     #[derive(Default)]

@@ -164,7 +164,7 @@ mod tests {
                 nanos: 0,
             }),
             heartbeat_details: Some(Payloads {
-                payloads: vec![solo_client::converter::to_payload(&7).unwrap()],
+                payloads: vec![solo_client::to_payload(&7).unwrap()],
             }),
             ..Default::default()
         };

@@ -24,7 +24,7 @@ pub(crate) fn panic_failure(activity_type: &str, payload: &(dyn Any + Send)) -> 
         "activity `{activity_type}` panicked: {}",
         panic_message(payload)
     ))
-    .with_type(PANIC_ERROR_TYPE)
+    .error_type(PANIC_ERROR_TYPE)
 }
 
 #[cfg(test)]
@@ -43,8 +43,8 @@ mod tests {
             "a panic with a non-string payload"
         );
         let failure = panic_failure("charge", caught.as_ref());
-        assert_eq!(failure.error_type(), "Panic");
-        assert!(failure.message().contains("`charge` panicked"));
+        assert_eq!(failure.get_error_type(), "Panic");
+        assert!(failure.get_message().contains("`charge` panicked"));
         assert!(!failure.is_non_retryable());
     }
 }

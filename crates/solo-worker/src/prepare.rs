@@ -61,7 +61,7 @@ pub(crate) async fn prepare(
             "activity type `{}` is not registered on this worker for task queue `{}`; registered: {}",
             info.activity_type, runtime.task_queue, runtime.registry.names()
         ))
-        .with_type(NOT_REGISTERED_ERROR_TYPE);
+        .error_type(NOT_REGISTERED_ERROR_TYPE);
         tracing::warn!(%error, "failing the task");
         fail_unstarted(runtime, span, &info, token, error, started, deadline).await;
         return None;
@@ -76,7 +76,7 @@ pub(crate) async fn prepare(
                     "the input of activity `{}` could not be decoded by the codec: {e}",
                     info.activity_type
                 ))
-                .with_type(INPUT_DECODE_ERROR_TYPE);
+                .error_type(INPUT_DECODE_ERROR_TYPE);
                 fail_unstarted(runtime, span, &info, token, error, started, deadline).await;
                 return None;
             }

@@ -33,26 +33,26 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use solo_client::__private::{
+    CallCore, POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT,
+    RESPOND_ACTIVITY_TASK_CANCELED, RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED,
+    Rpc, call_core,
+};
 use solo_client::{Client, RpcError};
-use solo_connect::GrpcService;
+use solo_connect::{CallNamespace, CallTaskQueue};
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use solo_proto::temporal::api::enums::v1::TaskQueueKind;
 use solo_proto::temporal::api::failure::v1::failure::FailureInfo;
 use solo_proto::temporal::api::failure::v1::{ApplicationFailureInfo, Failure};
 use solo_proto::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
-use solo_proto::temporal::api::workflowservice::v1::workflow_service_client::WorkflowServiceClient;
 use solo_proto::temporal::api::workflowservice::v1::{
     PollActivityTaskQueueRequest, RecordActivityTaskHeartbeatRequest,
     RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest,
     RespondActivityTaskFailedRequest,
 };
 use tonic::Code;
-use tonic::metadata::MetadataValue;
 
 use crate::info::ActivityInfo;
-
-/// The gRPC metadata key Temporal routes namespaced calls by.
-const NAMESPACE_HEADER: &str = "temporal-namespace";
 
 /// A task-level call failed.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -78,16 +78,13 @@ pub enum TaskError {
 }
 
 impl TaskError {
-    fn from_status(rpc: &'static str, status: tonic::Status) -> Self {
-        if status.code() == Code::NotFound {
+    fn new(rpc: &'static str, error: RpcError) -> Self {
+        if error.code() == Code::NotFound {
             TaskError::NotFound {
-                message: status.message().to_owned(),
+                message: error.message().to_owned(),
             }
         } else {
-            TaskError::Rpc {
-                rpc,
-                error: RpcError::new(status.code(), status.message()),
-            }
+            TaskError::Rpc { rpc, error }
         }
     }
 
@@ -100,41 +97,29 @@ impl TaskError {
     }
 }
 
-/// Wraps a message in a request that carries the namespace routing header.
+/// Wraps a message in a request for `namespace` (the connection's metadata layer sends it).
 pub(crate) fn namespaced<T>(namespace: &str, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    if let Ok(ns) = MetadataValue::try_from(namespace) {
-        request.metadata_mut().insert(NAMESPACE_HEADER, ns);
+    if let Ok(namespace) = CallNamespace::new(namespace) {
+        request.extensions_mut().insert(namespace);
     }
     request
 }
 
-/// The parts every call needs: the gRPC client, the namespace and the identity.
-#[derive(Clone)]
-struct Endpoint {
-    service: WorkflowServiceClient<GrpcService>,
-    namespace: Arc<str>,
-    namespace_header: Option<MetadataValue<tonic::metadata::Ascii>>,
-    identity: Arc<str>,
+/// The client's call core for task calls: the namespace, without the client's interceptors.
+fn task_core(client: &Client) -> CallCore {
+    call_core(client).without_interceptors()
 }
 
-impl Endpoint {
-    fn new(client: &Client) -> Self {
-        Endpoint {
-            service: client.connection().workflow_service(),
-            namespace: Arc::from(client.namespace()),
-            namespace_header: MetadataValue::try_from(client.namespace()).ok(),
-            identity: Arc::from(client.identity()),
-        }
-    }
-
-    fn request<T>(&self, message: T) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        if let Some(ns) = &self.namespace_header {
-            request.metadata_mut().insert(NAMESPACE_HEADER, ns.clone());
-        }
-        request
-    }
+/// Makes one task call through the client's call core.
+async fn call<M, R>(
+    core: &CallCore,
+    rpc: Rpc<M, R>,
+    request: tonic::Request<M>,
+) -> Result<R, TaskError> {
+    core.call_task(rpc, request)
+        .await
+        .map_err(|error| TaskError::new(rpc.name(), error))
 }
 
 /// One activity task, as polled: its info (including the task token and the previous
@@ -154,7 +139,8 @@ pub struct RawTask {
 /// Long-polls one task queue for activity tasks. Cheap to clone.
 #[derive(Clone)]
 pub struct TaskPoller {
-    endpoint: Endpoint,
+    core: CallCore,
+    identity: Arc<str>,
     task_queue: Arc<str>,
     max_tasks_per_second: Option<f64>,
     worker_instance_key: String,
@@ -163,9 +149,9 @@ pub struct TaskPoller {
 impl fmt::Debug for TaskPoller {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskPoller")
-            .field("namespace", &self.endpoint.namespace)
+            .field("namespace", &self.core.namespace())
             .field("task_queue", &self.task_queue)
-            .field("identity", &self.endpoint.identity)
+            .field("identity", &self.identity)
             .field("max_tasks_per_second", &self.max_tasks_per_second)
             .finish()
     }
@@ -175,7 +161,8 @@ impl TaskPoller {
     /// A poller for `task_queue` in the client's namespace, with the client's identity.
     pub fn new(client: &Client, task_queue: impl Into<String>) -> Self {
         TaskPoller {
-            endpoint: Endpoint::new(client),
+            core: task_core(client),
+            identity: Arc::from(client.identity()),
             task_queue: Arc::from(task_queue.into()),
             max_tasks_per_second: None,
             worker_instance_key: String::new(),
@@ -184,7 +171,7 @@ impl TaskPoller {
 
     /// Sets the identity the server records for this poller (default: the client's).
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
-        self.endpoint.identity = Arc::from(identity.into());
+        self.identity = Arc::from(identity.into());
         self
     }
 
@@ -209,7 +196,7 @@ impl TaskPoller {
 
     /// The namespace polled.
     pub fn namespace(&self) -> &str {
-        &self.endpoint.namespace
+        self.core.namespace()
     }
 
     /// Long-polls once. Returns `Ok(None)` when the poll expired without a task (the server
@@ -225,35 +212,29 @@ impl TaskPoller {
     /// start-to-close timeout passes.
     pub async fn poll(&self) -> Result<Option<RawTask>, TaskError> {
         let request = PollActivityTaskQueueRequest {
-            namespace: self.endpoint.namespace.to_string(),
+            namespace: self.core.namespace().to_owned(),
             task_queue: Some(TaskQueue {
                 name: self.task_queue.to_string(),
                 kind: TaskQueueKind::Normal as i32,
                 normal_name: String::new(),
             }),
-            identity: self.endpoint.identity.to_string(),
+            identity: self.identity.to_string(),
             task_queue_metadata: self.max_tasks_per_second.map(|rate| TaskQueueMetadata {
                 max_tasks_per_second: Some(rate),
             }),
             worker_instance_key: self.worker_instance_key.clone(),
             ..Default::default()
         };
-        let mut request = self.endpoint.request(request);
+        let mut request = tonic::Request::new(request);
         // Lets call observers (metrics) label the long poll with its queue.
         request
             .extensions_mut()
-            .insert(solo_connect::CallTaskQueue::new(self.task_queue.clone()));
-        let response = self
-            .endpoint
-            .service
-            .clone()
-            .poll_activity_task_queue(request)
-            .await;
-        let mut response = match response {
-            Ok(r) => r.into_inner(),
+            .insert(CallTaskQueue::new(self.task_queue.clone()));
+        let mut response = match call(&self.core, POLL_ACTIVITY_TASK_QUEUE, request).await {
+            Ok(r) => r,
             // The long poll outlived its deadline: same as an empty answer.
-            Err(s) if s.code() == Code::DeadlineExceeded => return Ok(None),
-            Err(s) => return Err(TaskError::from_status("PollActivityTaskQueue", s)),
+            Err(e) if e.code() == Code::DeadlineExceeded => return Ok(None),
+            Err(e) => return Err(e),
         };
         if response.task_token.is_empty() {
             return Ok(None);
@@ -270,7 +251,7 @@ impl TaskPoller {
         let mut info = ActivityInfo::from_task(&mut response, &self.task_queue);
         if info.namespace.is_empty() {
             // Standalone activities arrive without a (workflow) namespace: it is the polled one.
-            info.namespace = self.endpoint.namespace.to_string();
+            info.namespace = self.core.namespace().to_owned();
         }
         Ok(Some(RawTask {
             info,
@@ -296,14 +277,15 @@ pub struct HeartbeatResponse {
 /// Reports task outcomes and records heartbeats, by task token. Cheap to clone.
 #[derive(Clone)]
 pub struct TaskCompleter {
-    endpoint: Endpoint,
+    core: CallCore,
+    identity: Arc<str>,
 }
 
 impl fmt::Debug for TaskCompleter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TaskCompleter")
-            .field("namespace", &self.endpoint.namespace)
-            .field("identity", &self.endpoint.identity)
+            .field("namespace", &self.core.namespace())
+            .field("identity", &self.identity)
             .finish()
     }
 }
@@ -335,13 +317,14 @@ impl TaskCompleter {
     /// A completer in the client's namespace, with the client's identity.
     pub fn new(client: &Client) -> Self {
         TaskCompleter {
-            endpoint: Endpoint::new(client),
+            core: task_core(client),
+            identity: Arc::from(client.identity()),
         }
     }
 
     /// Sets the identity recorded with each report (default: the client's).
     pub fn identity(mut self, identity: impl Into<String>) -> Self {
-        self.endpoint.identity = Arc::from(identity.into());
+        self.identity = Arc::from(identity.into());
         self
     }
 
@@ -354,17 +337,17 @@ impl TaskCompleter {
         let request = RespondActivityTaskCompletedRequest {
             task_token,
             result: payloads(result),
-            identity: self.endpoint.identity.to_string(),
-            namespace: self.endpoint.namespace.to_string(),
+            identity: self.identity.to_string(),
+            namespace: self.core.namespace().to_owned(),
             ..Default::default()
         };
-        self.endpoint
-            .service
-            .clone()
-            .respond_activity_task_completed(self.endpoint.request(request))
-            .await
-            .map(drop)
-            .map_err(|s| TaskError::from_status("RespondActivityTaskCompleted", s))
+        call(
+            &self.core,
+            RESPOND_ACTIVITY_TASK_COMPLETED,
+            tonic::Request::new(request),
+        )
+        .await
+        .map(drop)
     }
 
     /// Fails the attempt. The server retries the activity unless the failure is non-retryable,
@@ -386,19 +369,17 @@ impl TaskCompleter {
         let request = RespondActivityTaskFailedRequest {
             task_token,
             failure: Some(as_application_failure(failure)),
-            identity: self.endpoint.identity.to_string(),
-            namespace: self.endpoint.namespace.to_string(),
+            identity: self.identity.to_string(),
+            namespace: self.core.namespace().to_owned(),
             last_heartbeat_details: payloads(last_heartbeat_details),
             ..Default::default()
         };
-        let response = self
-            .endpoint
-            .service
-            .clone()
-            .respond_activity_task_failed(self.endpoint.request(request))
-            .await
-            .map_err(|s| TaskError::from_status("RespondActivityTaskFailed", s))?
-            .into_inner();
+        let response = call(
+            &self.core,
+            RESPOND_ACTIVITY_TASK_FAILED,
+            tonic::Request::new(request),
+        )
+        .await?;
         for problem in response.failures {
             tracing::warn!(problem = %problem.message, "the server reported a problem with the failure report");
         }
@@ -415,17 +396,17 @@ impl TaskCompleter {
         let request = RespondActivityTaskCanceledRequest {
             task_token,
             details: payloads(details),
-            identity: self.endpoint.identity.to_string(),
-            namespace: self.endpoint.namespace.to_string(),
+            identity: self.identity.to_string(),
+            namespace: self.core.namespace().to_owned(),
             ..Default::default()
         };
-        self.endpoint
-            .service
-            .clone()
-            .respond_activity_task_canceled(self.endpoint.request(request))
-            .await
-            .map(drop)
-            .map_err(|s| TaskError::from_status("RespondActivityTaskCanceled", s))
+        call(
+            &self.core,
+            RESPOND_ACTIVITY_TASK_CANCELED,
+            tonic::Request::new(request),
+        )
+        .await
+        .map(drop)
     }
 
     /// Records a heartbeat with details (may be empty). Not throttled: send at most one per
@@ -442,18 +423,16 @@ impl TaskCompleter {
         let request = RecordActivityTaskHeartbeatRequest {
             task_token,
             details: payloads(details),
-            identity: self.endpoint.identity.to_string(),
-            namespace: self.endpoint.namespace.to_string(),
+            identity: self.identity.to_string(),
+            namespace: self.core.namespace().to_owned(),
             resource_id: String::new(),
         };
-        let response = self
-            .endpoint
-            .service
-            .clone()
-            .record_activity_task_heartbeat(self.endpoint.request(request))
-            .await
-            .map_err(|s| TaskError::from_status("RecordActivityTaskHeartbeat", s))?
-            .into_inner();
+        let response = call(
+            &self.core,
+            RECORD_ACTIVITY_TASK_HEARTBEAT,
+            tonic::Request::new(request),
+        )
+        .await?;
         Ok(HeartbeatResponse {
             cancel_requested: response.cancel_requested,
             activity_paused: response.activity_paused,

@@ -151,7 +151,7 @@ fn attempt_ended(
 /// runs it.
 fn shutdown_failure() -> ActivityError {
     ApplicationError::new("the worker shut down before the activity finished")
-        .with_type(WORKER_SHUTDOWN_ERROR_TYPE)
+        .error_type(WORKER_SHUTDOWN_ERROR_TYPE)
         .into()
 }
 
@@ -175,7 +175,7 @@ async fn decide(
             return match converter.encode_payloads(vec![payload]).await {
                 Ok(mut p) if p.len() == 1 => Report::Complete(p.remove(0)),
                 Ok(p) => Report::Fail(
-                    ActivityError::message(format!(
+                    ActivityError::from_message(format!(
                         "the payload codec turned one result into {} payloads",
                         p.len()
                     ))
@@ -187,7 +187,7 @@ async fn decide(
                         ApplicationError::new(format!(
                             "the result could not be encoded by the codec: {e}"
                         ))
-                        .with_type(RESULT_ENCODE_ERROR_TYPE),
+                        .error_type(RESULT_ENCODE_ERROR_TYPE),
                     )
                     .into_failure(converter)
                     .await,
@@ -277,7 +277,7 @@ async fn respond(
             tracing::warn!(error = %e, "the server refused the {what}; reporting a failure instead");
             let failure = Failure {
                 message: format!("the server refused the activity's {what}: {e}"),
-                source: solo_client::failure::FAILURE_SOURCE.into(),
+                source: solo_client::__private::FAILURE_SOURCE.into(),
                 failure_info: Some(FailureInfo::ApplicationFailureInfo(
                     solo_proto::temporal::api::failure::v1::ApplicationFailureInfo {
                         r#type: REPORT_REFUSED_ERROR_TYPE.into(),

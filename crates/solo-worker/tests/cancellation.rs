@@ -8,7 +8,7 @@ mod support;
 
 use std::time::Duration;
 
-use solo_client::{ActivityError, Cancelled, Error};
+use solo_client::{ActivityError, Cancelled, OutcomeError};
 use solo_worker::{ActivityContext, CancellationReason, Worker};
 use support::{Running, activity, client, options, unique, within};
 use tokio::sync::mpsc;
@@ -33,7 +33,7 @@ fn heartbeat_until_cancelled(
                 }
             }
             reasons.send(ctx.cancellation_reason()).unwrap();
-            Err::<String, ActivityError>(Cancelled::new().with_detail("stopped cleanly").into())
+            Err::<String, ActivityError>(Cancelled::new().detail("stopped cleanly").into())
         }
     })
 }
@@ -64,7 +64,7 @@ async fn a_cancel_request_reaches_the_activity_through_heartbeats() {
     let reason = within("cancellation", reasons.recv()).await.unwrap();
     assert_eq!(reason, Some(CancellationReason::Requested));
     let err = within("result", handle.result()).await.unwrap_err();
-    let Error::Cancelled { details, .. } = &err else {
+    let OutcomeError::Cancelled { details, .. } = &err else {
         panic!("expected a cancellation, got {err}");
     };
     assert_eq!(details.get::<String>(0).unwrap(), "stopped cleanly");
@@ -97,7 +97,7 @@ async fn termination_cancels_the_attempt_and_nothing_is_reported() {
     let reason = within("cancellation", reasons.recv()).await.unwrap();
     assert_eq!(reason, Some(CancellationReason::NotFound));
     let err = within("result", handle.result()).await.unwrap_err();
-    let Error::Terminated { reason, .. } = &err else {
+    let OutcomeError::Terminated { reason, .. } = &err else {
         panic!("expected a termination, got {err}");
     };
     assert_eq!(reason, "operator says stop");

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::json;
-use solo_client::{ActivityError, ApplicationError, Error, FailureKind};
+use solo_client::{ActivityError, ApplicationError, FailureKind, OutcomeError};
 use solo_worker::{ActivityContext, Worker};
 use support::{Running, activity, client, one_attempt, options, unique, within};
 
@@ -16,10 +16,10 @@ use support::{Running, activity, client, one_attempt, options, unique, within};
 #[solo_macros::activity(crate = "solo_worker")]
 async fn charge(amount: u64) -> Result<String, ApplicationError> {
     Err(ApplicationError::new(format!("card declined for {amount}"))
-        .with_type("PaymentDeclined")
+        .error_type("PaymentDeclined")
         .non_retryable()
-        .with_detail(&json!({"code": 51}))
-        .with_next_retry_delay(Duration::from_secs(3)))
+        .detail(&json!({"code": 51}))
+        .next_retry_delay(Duration::from_secs(3)))
 }
 
 /// Fails with an ordinary error type, retryable.
@@ -63,7 +63,7 @@ async fn application_errors_keep_type_details_and_non_retryable() {
         .await
         .unwrap();
     let err = within("charge result", handle.result()).await.unwrap_err();
-    let Error::Failed { failure, .. } = &err else {
+    let OutcomeError::Failed { failure, .. } = &err else {
         panic!("expected a failure, got {err}");
     };
     assert_eq!(failure.message, "card declined for 42");
@@ -110,7 +110,7 @@ async fn a_retry_resumes_from_the_previous_attempts_heartbeat() {
         let done: u32 = ctx.heartbeat_details()?.unwrap_or(0);
         if ctx.info().attempt == 1 {
             ctx.heartbeat(&(items / 2));
-            return Err(ActivityError::message("lost the connection halfway"));
+            return Err(ActivityError::from_message("lost the connection halfway"));
         }
         Ok(format!(
             "attempt {} resumed at {done} of {items}",
@@ -205,7 +205,7 @@ async fn an_unrequested_cancellation_is_reported_as_a_failure() {
     )
     .await
     .unwrap_err();
-    let Error::Failed { failure, .. } = &err else {
+    let OutcomeError::Failed { failure, .. } = &err else {
         panic!("expected a failure, got {err}");
     };
     assert_eq!(failure.message, "activity cancelled");
@@ -231,12 +231,11 @@ async fn an_oversized_result_fails_the_activity_instead_of_timing_out() {
     );
     // The attempt timeout is longer than the test's patience: the activity must end because
     // the result was reported (and refused), not because the attempt timed out.
-    let options = solo_client::ActivityOptions::with_start_to_close_timeout(
-        unique("huge"),
-        &queue,
-        Duration::from_secs(600),
-    )
-    .retry_policy(solo_client::RetryPolicy::new().maximum_attempts(1));
+    let options = solo_client::ActivityOptions::new()
+        .id(unique("huge"))
+        .task_queue(&queue)
+        .start_to_close_timeout(Duration::from_secs(600))
+        .retry_policy(solo_client::RetryPolicy::new().maximum_attempts(1));
     let err = within("result", client.execute_activity(huge, (), options))
         .await
         .unwrap_err();

@@ -35,11 +35,10 @@ async fn result_survives_a_run_longer_than_the_long_poll_window() {
         .execute_activity(
             sleep_then_answer,
             75,
-            solo_client::ActivityOptions::with_start_to_close_timeout(
-                unique("long"),
-                &queue,
-                Duration::from_secs(120),
-            ),
+            solo_client::ActivityOptions::new()
+                .id(unique("long"))
+                .task_queue(&queue)
+                .start_to_close_timeout(Duration::from_secs(120)),
         )
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use solo_client::{Activity, ActivityHandle, Error, FailureKind};
+use solo_client::{Activity, ActivityHandle, FailureKind, OutcomeError};
 use solo_worker::{
     ActivityContext, ActivityRequest, ActivityService, PollerBehavior, Worker, WorkerError,
     run_blocking,
@@ -334,7 +334,7 @@ async fn undecodable_input_fails_the_attempt_retryably_as_python_does() {
         .await
         .unwrap();
     let err = within("result", handle.result()).await.unwrap_err();
-    let Error::Failed { failure, .. } = &err else {
+    let OutcomeError::Failed { failure, .. } = &err else {
         panic!("expected a failure, got {err}");
     };
     assert_eq!(failure.error_type(), Some("InputDecodeError"));

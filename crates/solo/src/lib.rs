@@ -31,7 +31,10 @@
 //!         .execute_activity(
 //!             compose_greeting,
 //!             ComposeGreetingInput { greeting: "Hello".into(), name: "World".into() },
-//!             ActivityOptions::with_start_to_close_timeout("greet-1", "greetings", Duration::from_secs(10)),
+//!             ActivityOptions::new()
+//!                 .id("greet-1")
+//!                 .task_queue("greetings")
+//!                 .start_to_close_timeout(Duration::from_secs(10)),
 //!         )
 //!         .await?;
 //!     assert_eq!(greeting, "Hello, World!");
@@ -124,8 +127,9 @@ pub mod prelude {
     #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     pub use solo_client::{
         Activity, ActivityError, ActivityFailure, ActivityHandle, ActivityOptions,
-        ApplicationError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
-        Error as ClientError, FailureKind, IdConflictPolicy, IdReusePolicy, RetryPolicy,
+        ApplicationError, CallError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
+        FailureKind, IdConflictPolicy, IdReusePolicy, ListOptions, OutcomeError, RetryPolicy,
+        StartError,
     };
 
     /// `next()` / `try_next()` on the streams of `list_activities` and `watch`.

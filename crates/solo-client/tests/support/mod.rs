@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
-use solo_client::converter::{from_payload, to_payload};
 use solo_client::{Client, ClientOptions, Connection, ConnectionOptions};
+use solo_client::{from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 use solo_proto::temporal::api::enums::v1::TaskQueueKind;
 use solo_proto::temporal::api::failure::v1::Failure;
@@ -26,42 +26,42 @@ use solo_proto::temporal::api::workflowservice::v1::workflow_service_client::Wor
 use tonic::transport::Channel;
 
 /// The namespace of the shared dev server.
-pub const NAMESPACE: &str = "default";
+pub(crate) const NAMESPACE: &str = "default";
 
 /// How long a test waits for anything before failing.
-pub const PATIENCE: Duration = Duration::from_secs(60);
+pub(crate) const PATIENCE: Duration = Duration::from_secs(60);
 
 /// The shared dev server's address.
-pub fn address() -> String {
+pub(crate) fn address() -> String {
     solo_testing::DevServer::shared()
         .expect("the dev server starts")
         .address()
 }
 
 /// A connection to the shared dev server.
-pub async fn connection() -> Connection {
+pub(crate) async fn connection() -> Connection {
     Connection::connect(ConnectionOptions::new(address()))
         .await
         .expect("connects to the dev server")
 }
 
 /// A client on the shared dev server with default options.
-pub async fn client() -> Client {
+pub(crate) async fn client() -> Client {
     Client::new(connection().await, ClientOptions::new())
 }
 
 /// A client on the shared dev server with the given options.
-pub async fn client_with(options: ClientOptions) -> Client {
+pub(crate) async fn client_with(options: ClientOptions) -> Client {
     Client::new(connection().await, options)
 }
 
 /// A name no other test uses.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4())
 }
 
 /// Fails the test when `future` takes longer than [`PATIENCE`].
-pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
+pub(crate) async fn within<F: Future>(what: &str, future: F) -> F::Output {
     match tokio::time::timeout(PATIENCE, future).await {
         Ok(output) => output,
         Err(_) => panic!("{what} did not finish within {PATIENCE:?}"),
@@ -69,7 +69,7 @@ pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
 }
 
 /// Retries `check` until it returns `Some` (visibility is eventually consistent).
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Option<T>>,
@@ -86,7 +86,7 @@ where
 }
 
 /// What the test worker answers for a task.
-pub enum Reply {
+pub(crate) enum Reply {
     /// `RespondActivityTaskCompleted` with these result payloads.
     Complete(Vec<Payload>),
     /// `RespondActivityTaskFailed` with this failure.
@@ -99,27 +99,27 @@ pub enum Reply {
 
 impl Reply {
     /// Completes with one JSON-encoded value.
-    pub fn value<T: serde::Serialize>(value: &T) -> Reply {
+    pub(crate) fn value<T: serde::Serialize>(value: &T) -> Reply {
         Reply::Complete(vec![to_payload(value).unwrap()])
     }
 
     /// Fails with this failure.
-    pub fn fail(failure: Failure) -> Reply {
+    pub(crate) fn fail(failure: Failure) -> Reply {
         Reply::Fail(Box::new(failure))
     }
 }
 
 /// One task handed to a test activity.
 #[derive(Clone)]
-pub struct Task {
+pub(crate) struct Task {
     /// The task as polled.
-    pub task: Arc<ws::PollActivityTaskQueueResponse>,
+    pub(crate) task: Arc<ws::PollActivityTaskQueueResponse>,
     service: WorkflowServiceClient<Channel>,
 }
 
 impl Task {
     /// The activity type name.
-    pub fn activity_type(&self) -> &str {
+    pub(crate) fn activity_type(&self) -> &str {
         self.task
             .activity_type
             .as_ref()
@@ -128,7 +128,7 @@ impl Task {
     }
 
     /// The input payloads.
-    pub fn input(&self) -> Vec<Payload> {
+    pub(crate) fn input(&self) -> Vec<Payload> {
         self.task
             .input
             .clone()
@@ -137,18 +137,21 @@ impl Task {
     }
 
     /// Decodes input argument `index`.
-    pub fn arg<T: DeserializeOwned>(&self, index: usize) -> T {
+    pub(crate) fn arg<T: DeserializeOwned>(&self, index: usize) -> T {
         from_payload(&self.input()[index]).unwrap()
     }
 
     /// The header payload called `name`, if sent.
-    pub fn header(&self, name: &str) -> Option<Payload> {
+    pub(crate) fn header(&self, name: &str) -> Option<Payload> {
         self.task.header.as_ref()?.fields.get(name).cloned()
     }
 
     /// Records a heartbeat; returns whether cancellation was requested, or the error (for
     /// example NOT_FOUND after termination).
-    pub async fn heartbeat<T: serde::Serialize>(&self, details: &T) -> Result<bool, tonic::Status> {
+    pub(crate) async fn heartbeat<T: serde::Serialize>(
+        &self,
+        details: &T,
+    ) -> Result<bool, tonic::Status> {
         let mut service = self.service.clone();
         let response = service
             .record_activity_task_heartbeat(ws::RecordActivityTaskHeartbeatRequest {
@@ -165,7 +168,7 @@ impl Task {
     }
 
     /// Records a heartbeat with already encoded details; panics when refused.
-    pub async fn heartbeat_raw(&self, details: Payloads) -> bool {
+    pub(crate) async fn heartbeat_raw(&self, details: Payloads) -> bool {
         let mut service = self.service.clone();
         service
             .record_activity_task_heartbeat(ws::RecordActivityTaskHeartbeatRequest {
@@ -183,7 +186,7 @@ impl Task {
 
     /// Heartbeats every 200 ms with `details` until cancellation is requested (then `true`)
     /// or the heartbeat is refused (then `false`).
-    pub async fn heartbeat_until_cancelled<T: serde::Serialize>(&self, details: &T) -> bool {
+    pub(crate) async fn heartbeat_until_cancelled<T: serde::Serialize>(&self, details: &T) -> bool {
         loop {
             match self.heartbeat(details).await {
                 Ok(true) => return true,
@@ -197,7 +200,7 @@ impl Task {
 type BoxFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
 
 /// A test worker polling one task queue; stops when dropped.
-pub struct TestWorker {
+pub(crate) struct TestWorker {
     poller: tokio::task::JoinHandle<()>,
 }
 
@@ -208,7 +211,7 @@ impl Drop for TestWorker {
 }
 
 /// Starts a worker on `task_queue` that runs `handler` for every task, each on its own task.
-pub async fn start_worker<F, Fut>(task_queue: &str, handler: F) -> TestWorker
+pub(crate) async fn start_worker<F, Fut>(task_queue: &str, handler: F) -> TestWorker
 where
     F: Fn(Task) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Reply> + Send + 'static,
@@ -298,7 +301,7 @@ where
 }
 
 /// A retryable-or-not application failure, as an SDK would report it.
-pub fn application_failure(
+pub(crate) fn application_failure(
     message: &str,
     error_type: &str,
     non_retryable: bool,
@@ -321,9 +324,9 @@ pub fn application_failure(
 }
 
 /// A dev server of the test's own, stopped when the returned guard is dropped.
-pub struct PrivateServer {
+pub(crate) struct PrivateServer {
     /// Its address.
-    pub address: String,
+    pub(crate) address: String,
     stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -331,7 +334,7 @@ pub struct PrivateServer {
 impl PrivateServer {
     /// Starts a dev server with `options` (from a thread that outlives it, as the server is
     /// tied to the thread that started it).
-    pub fn start(options: solo_testing::DevServerOptions) -> PrivateServer {
+    pub(crate) fn start(options: solo_testing::DevServerOptions) -> PrivateServer {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let thread = std::thread::spawn(move || {
@@ -350,7 +353,7 @@ impl PrivateServer {
     }
 
     /// Stops the server and waits until it is gone.
-    pub fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         self.stop.take();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();

@@ -44,7 +44,10 @@ pub(crate) fn unique(prefix: &str) -> String {
 
 /// Options with a 10 s attempt timeout and fast retries (100 ms apart).
 pub(crate) fn options(id: &str, task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10))
+    ActivityOptions::new()
+        .id(id)
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(10))
         .retry_policy(
             RetryPolicy::new()
                 .initial_interval(Duration::from_millis(100))
@@ -54,7 +57,10 @@ pub(crate) fn options(id: &str, task_queue: &str) -> ActivityOptions {
 
 /// Options that allow a single attempt.
 pub(crate) fn one_attempt(id: &str, task_queue: &str) -> ActivityOptions {
-    ActivityOptions::with_start_to_close_timeout(id, task_queue, Duration::from_secs(10))
+    ActivityOptions::new()
+        .id(id)
+        .task_queue(task_queue)
+        .start_to_close_timeout(Duration::from_secs(10))
         .retry_policy(RetryPolicy::new().maximum_attempts(1))
 }
 

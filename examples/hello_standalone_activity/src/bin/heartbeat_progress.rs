@@ -18,7 +18,7 @@ async fn count_slowly(ctx: ActivityContext, steps: u32) -> Result<u32, ActivityE
         tokio::select! {
             _ = ctx.cancelled() => {
                 tracing::info!(step, "cancelled; stopping");
-                return Err(Cancelled::new().with_detail(&step).into());
+                return Err(Cancelled::new().detail(&step).into());
             }
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
         }
@@ -40,7 +40,10 @@ async fn main() -> hello_standalone_activity::Result {
         .start_activity(
             count_slowly,
             1000,
-            ActivityOptions::with_start_to_close_timeout(&id, TASK_QUEUE, Duration::from_secs(60))
+            ActivityOptions::new()
+                .id(&id)
+                .task_queue(TASK_QUEUE)
+                .start_to_close_timeout(Duration::from_secs(60))
                 .heartbeat_timeout(Duration::from_secs(2)),
         )
         .await?;

@@ -18,11 +18,10 @@ async fn main() -> hello_standalone_activity::Result {
                 greeting: "Hello".into(),
                 name: "World".into(),
             },
-            ActivityOptions::with_start_to_close_timeout(
-                ACTIVITY_ID,
-                TASK_QUEUE,
-                Duration::from_secs(10),
-            ),
+            ActivityOptions::new()
+                .id(ACTIVITY_ID)
+                .task_queue(TASK_QUEUE)
+                .start_to_close_timeout(Duration::from_secs(10)),
         )
         .await?;
     println!("Started activity: {}", activity_handle.id());

@@ -1,75 +1,22 @@
-//! Failures: what an activity returns when it does not succeed, and what a client reads back.
-//!
-//! [`ActivityError`] is the error type activity functions return (any `std::error::Error`
-//! converts into it with `?`); the worker turns it into a Temporal `Failure`.
-//! [`ApplicationError`] carries the Temporal-specific parts: an error type, a non-retryable flag,
-//! details and a next retry delay. [`ActivityFailure`] is the decoded form of a `Failure` that
-//! a client reads back, with its cause chain.
+//! What an activity returns when it does not succeed: [`ActivityError`] (any
+//! `std::error::Error` converts into it with `?`), [`ApplicationError`] with Temporal's
+//! attributes (an error type, a non-retryable flag, details, a next retry delay) and
+//! [`Cancelled`]; and how the worker turns them into a Temporal `Failure`.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
-use solo_proto::temporal::api::enums::v1::{ApplicationErrorCategory, RetryState, TimeoutType};
+use solo_proto::temporal::api::enums::v1::ApplicationErrorCategory;
 use solo_proto::temporal::api::failure::v1 as pb;
 use solo_proto::wkt;
 
-use crate::converter::{DataConverter, DataError, from_payload, to_payload};
+use crate::converter::DataConverter;
+use crate::payload::to_payload;
 
 /// The `source` solo writes into the failures it produces.
 pub const FAILURE_SOURCE: &str = "RustSDK";
-
-/// Decoded payloads attached to a failure or a heartbeat, read on demand.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Details(Vec<Payload>);
-
-impl Details {
-    /// Wraps payloads that have already been through the codec.
-    pub fn new(payloads: Vec<Payload>) -> Self {
-        Details(payloads)
-    }
-
-    /// The number of values.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are no values.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// Decodes the value at `index`.
-    ///
-    /// # Errors
-    /// When there is no such value or it does not decode as `T`.
-    pub fn get<T: DeserializeOwned>(&self, index: usize) -> Result<T, DataError> {
-        match self.0.get(index) {
-            Some(p) => from_payload(p),
-            None => Err(DataError::Missing(std::any::type_name::<T>())),
-        }
-    }
-
-    /// Decodes the first value (`None` when there is none).
-    ///
-    /// # Errors
-    /// When the value does not decode as `T`.
-    pub fn first<T: DeserializeOwned>(&self) -> Result<Option<T>, DataError> {
-        self.0.first().map(from_payload).transpose()
-    }
-
-    /// The raw payloads.
-    pub fn payloads(&self) -> &[Payload] {
-        &self.0
-    }
-
-    /// Takes the raw payloads.
-    pub fn into_payloads(self) -> Vec<Payload> {
-        self.0
-    }
-}
 
 /// An application-level activity failure with Temporal's attributes.
 ///
@@ -82,11 +29,11 @@ impl Details {
 /// use std::time::Duration;
 ///
 /// let err = ApplicationError::new("card declined")
-///     .with_type("PaymentDeclined")
+///     .error_type("PaymentDeclined")
 ///     .non_retryable()
-///     .with_detail(&serde_json::json!({"code": 51}))
-///     .with_next_retry_delay(Duration::from_secs(5));
-/// assert_eq!(err.error_type(), "PaymentDeclined");
+///     .detail(&serde_json::json!({"code": 51}))
+///     .next_retry_delay(Duration::from_secs(5));
+/// assert_eq!(err.get_error_type(), "PaymentDeclined");
 /// assert!(err.is_non_retryable());
 /// ```
 #[derive(Debug, Clone, Default)]
@@ -110,7 +57,7 @@ impl ApplicationError {
     }
 
     /// Sets the error type (matched against the retry policy's non-retryable error types).
-    pub fn with_type(mut self, error_type: impl Into<String>) -> Self {
+    pub fn error_type(mut self, error_type: impl Into<String>) -> Self {
         self.error_type = error_type.into();
         self
     }
@@ -123,7 +70,7 @@ impl ApplicationError {
 
     /// Attaches one detail value, encoded with the standard payload converter. An encoding
     /// failure is not lost: it is reported in the failure's message.
-    pub fn with_detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+    pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match to_payload(value) {
             Ok(p) => self.details.push(p),
             Err(e) => self.detail_error = Some(e.to_string()),
@@ -132,13 +79,13 @@ impl ApplicationError {
     }
 
     /// Attaches already-encoded detail payloads.
-    pub fn with_detail_payloads(mut self, payloads: impl IntoIterator<Item = Payload>) -> Self {
+    pub fn detail_payloads(mut self, payloads: impl IntoIterator<Item = Payload>) -> Self {
         self.details.extend(payloads);
         self
     }
 
     /// Overrides the delay before the next attempt.
-    pub fn with_next_retry_delay(mut self, delay: Duration) -> Self {
+    pub fn next_retry_delay(mut self, delay: Duration) -> Self {
         self.next_retry_delay = Some(delay);
         self
     }
@@ -150,12 +97,12 @@ impl ApplicationError {
     }
 
     /// The message.
-    pub fn message(&self) -> &str {
+    pub fn get_message(&self) -> &str {
         &self.message
     }
 
     /// The error type (may be empty).
-    pub fn error_type(&self) -> &str {
+    pub fn get_error_type(&self) -> &str {
         &self.error_type
     }
 
@@ -165,12 +112,12 @@ impl ApplicationError {
     }
 
     /// The requested next retry delay.
-    pub fn next_retry_delay(&self) -> Option<Duration> {
+    pub fn get_next_retry_delay(&self) -> Option<Duration> {
         self.next_retry_delay
     }
 
     /// The detail payloads (not yet through a codec).
-    pub fn detail_payloads(&self) -> &[Payload] {
+    pub fn get_detail_payloads(&self) -> &[Payload] {
         &self.details
     }
 }
@@ -200,7 +147,7 @@ impl Cancelled {
     }
 
     /// Attaches a detail value (encoding errors drop nothing: they become a string detail).
-    pub fn with_detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+    pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match to_payload(value) {
             Ok(p) => self.details.push(p),
             Err(e) => {
@@ -285,7 +232,7 @@ impl<E: std::error::Error + Send + Sync + 'static> From<E> for ActivityError {
 
 impl ActivityError {
     /// An application failure from a message (retryable, no type).
-    pub fn message(message: impl Into<String>) -> Self {
+    pub fn from_message(message: impl Into<String>) -> Self {
         ActivityError::Application(ApplicationError::new(message))
     }
 
@@ -376,225 +323,10 @@ async fn application_failure(app: ApplicationError, converter: &DataConverter) -
     }
 }
 
-/// What kind of failure an [`ActivityFailure`] is, with its kind-specific attributes.
-#[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
-pub enum FailureKind {
-    /// An application failure (an error raised by activity code).
-    Application {
-        /// The error type.
-        error_type: String,
-        /// Whether it was non-retryable.
-        non_retryable: bool,
-        /// Details attached by the activity.
-        details: Details,
-        /// The delay the activity asked for before the next attempt.
-        next_retry_delay: Option<Duration>,
-        /// Whether it was marked benign.
-        benign: bool,
-    },
-    /// A timeout.
-    Timeout {
-        /// Which timeout fired.
-        timeout_type: TimeoutType,
-        /// The last heartbeat details recorded before it fired.
-        last_heartbeat_details: Details,
-    },
-    /// A cancellation.
-    Cancelled {
-        /// Details given by the activity or the reason given by the client.
-        details: Details,
-        /// Who cancelled.
-        identity: String,
-    },
-    /// A termination.
-    Terminated {
-        /// Who terminated.
-        identity: String,
-    },
-    /// A failure produced by the server.
-    Server {
-        /// Whether it was non-retryable.
-        non_retryable: bool,
-    },
-    /// An activity failure as seen from a workflow (appears only as a cause).
-    Activity {
-        /// The activity type.
-        activity_type: String,
-        /// The activity id.
-        activity_id: String,
-        /// The worker identity.
-        identity: String,
-        /// The retry state when it failed.
-        retry_state: RetryState,
-    },
-    /// A kind this SDK does not model (for example a workflow or Nexus failure).
-    Other,
-}
-
-/// A decoded Temporal failure with its cause chain.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ActivityFailure {
-    /// The message.
-    pub message: String,
-    /// The SDK that produced it (`RustSDK`, `GoSDK`, empty for Python).
-    pub source: String,
-    /// The producer's stack trace, if any.
-    pub stack_trace: String,
-    /// The kind and its attributes.
-    pub kind: FailureKind,
-    /// The failure that caused this one.
-    pub cause: Option<Box<ActivityFailure>>,
-}
-
-impl ActivityFailure {
-    /// The application error type, when this is an application failure.
-    pub fn error_type(&self) -> Option<&str> {
-        match &self.kind {
-            FailureKind::Application { error_type, .. } => Some(error_type),
-            _ => None,
-        }
-    }
-
-    /// The details of an application or cancellation failure (empty otherwise).
-    pub fn details(&self) -> Details {
-        match &self.kind {
-            FailureKind::Application { details, .. } | FailureKind::Cancelled { details, .. } => {
-                details.clone()
-            }
-            FailureKind::Timeout {
-                last_heartbeat_details,
-                ..
-            } => last_heartbeat_details.clone(),
-            _ => Details::default(),
-        }
-    }
-
-    /// Decodes a wire failure, running payloads through the converter's codec.
-    pub async fn decode(failure: pb::Failure, converter: &DataConverter) -> Self {
-        let mut chain = Vec::new();
-        let mut next = Some(failure);
-        while let Some(mut f) = next {
-            next = f.cause.take().map(|b| *b);
-            chain.push(decode_one(f, converter).await);
-        }
-        let mut cause: Option<Box<ActivityFailure>> = None;
-        while let Some(mut f) = chain.pop() {
-            f.cause = cause;
-            cause = Some(Box::new(f));
-        }
-        match cause {
-            Some(f) => *f,
-            None => ActivityFailure {
-                message: String::new(),
-                source: String::new(),
-                stack_trace: String::new(),
-                kind: FailureKind::Other,
-                cause: None,
-            },
-        }
-    }
-}
-
-impl fmt::Display for ActivityFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            FailureKind::Application { error_type, .. } if !error_type.is_empty() => {
-                write!(f, "{error_type}: {}", self.message)
-            }
-            _ => f.write_str(&self.message),
-        }
-    }
-}
-
-impl std::error::Error for ActivityFailure {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.cause
-            .as_deref()
-            .map(|c| c as &(dyn std::error::Error + 'static))
-    }
-}
-
-async fn decode_details(payloads: Option<Payloads>, converter: &DataConverter) -> Details {
-    let raw = payloads.map(|p| p.payloads).unwrap_or_default();
-    match converter.decode_payloads(raw.clone()).await {
-        Ok(p) => Details(p),
-        Err(e) => {
-            tracing::warn!(error = %e, "failure details could not be decoded by the codec; keeping them encoded");
-            Details(raw)
-        }
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct EncodedAttributes {
-    #[serde(default)]
-    message: String,
-    #[serde(default)]
-    stack_trace: String,
-}
-
-async fn decode_one(f: pb::Failure, converter: &DataConverter) -> ActivityFailure {
-    use pb::failure::FailureInfo;
-    let mut message = f.message;
-    let mut stack_trace = f.stack_trace;
-    if let Some(attrs) = f.encoded_attributes {
-        let decoded = converter
-            .decode_payloads(vec![attrs])
-            .await
-            .ok()
-            .and_then(|mut p| p.pop())
-            .and_then(|p| from_payload::<EncodedAttributes>(&p).ok());
-        if let Some(a) = decoded {
-            message = a.message;
-            stack_trace = a.stack_trace;
-        }
-    }
-    let kind = match f.failure_info {
-        Some(FailureInfo::ApplicationFailureInfo(i)) => FailureKind::Application {
-            error_type: i.r#type,
-            non_retryable: i.non_retryable,
-            details: decode_details(i.details, converter).await,
-            next_retry_delay: i
-                .next_retry_delay
-                .as_ref()
-                .and_then(wkt::duration_from_proto),
-            benign: i.category == ApplicationErrorCategory::Benign as i32,
-        },
-        Some(FailureInfo::TimeoutFailureInfo(i)) => FailureKind::Timeout {
-            timeout_type: TimeoutType::try_from(i.timeout_type).unwrap_or_default(),
-            last_heartbeat_details: decode_details(i.last_heartbeat_details, converter).await,
-        },
-        Some(FailureInfo::CanceledFailureInfo(i)) => FailureKind::Cancelled {
-            details: decode_details(i.details, converter).await,
-            identity: i.identity,
-        },
-        Some(FailureInfo::TerminatedFailureInfo(i)) => FailureKind::Terminated {
-            identity: i.identity,
-        },
-        Some(FailureInfo::ServerFailureInfo(i)) => FailureKind::Server {
-            non_retryable: i.non_retryable,
-        },
-        Some(FailureInfo::ActivityFailureInfo(i)) => FailureKind::Activity {
-            activity_type: i.activity_type.map(|t| t.name).unwrap_or_default(),
-            activity_id: i.activity_id,
-            identity: i.identity,
-            retry_state: RetryState::try_from(i.retry_state).unwrap_or_default(),
-        },
-        _ => FailureKind::Other,
-    };
-    ActivityFailure {
-        message,
-        source: f.source,
-        stack_trace,
-        kind,
-        cause: None,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::activity_failure::{ActivityFailure, FailureKind};
 
     #[derive(Debug, thiserror::Error)]
     #[error("outer failed")]
@@ -615,10 +347,10 @@ mod tests {
     fn application_errors_keep_their_attributes() {
         let dc = DataConverter::default();
         let err: ActivityError = ApplicationError::new("declined")
-            .with_type("PaymentDeclined")
+            .error_type("PaymentDeclined")
             .non_retryable()
-            .with_detail(&42)
-            .with_next_retry_delay(Duration::from_secs(3))
+            .detail(&42)
+            .next_retry_delay(Duration::from_secs(3))
             .into();
         let failure = block_on(err.into_failure(&dc));
         assert_eq!(failure.message, "declined");
@@ -666,7 +398,7 @@ mod tests {
     #[test]
     fn cancelled_becomes_a_canceled_failure() {
         let dc = DataConverter::default();
-        let err: ActivityError = Cancelled::new().with_detail("stopped").into();
+        let err: ActivityError = Cancelled::new().detail("stopped").into();
         let failure = block_on(err.into_failure(&dc));
         let decoded = block_on(ActivityFailure::decode(failure, &dc));
         match &decoded.kind {
@@ -675,20 +407,5 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-    }
-
-    #[test]
-    fn encoded_attributes_restore_message_and_trace() {
-        let dc = DataConverter::default();
-        let failure = pb::Failure {
-            message: "Encoded failure".into(),
-            encoded_attributes: Some(
-                to_payload(&serde_json::json!({"message": "real", "stack_trace": "at x"})).unwrap(),
-            ),
-            ..Default::default()
-        };
-        let decoded = block_on(ActivityFailure::decode(failure, &dc));
-        assert_eq!(decoded.message, "real");
-        assert_eq!(decoded.stack_trace, "at x");
     }
 }

@@ -1,0 +1,246 @@
+//! The call core: what every RPC of a [`Client`](crate::Client), its handles and listings and
+//! the worker's raw task API needs — the connection, the namespace, the identity, the
+//! interceptors and the data converter — and the one path each call takes.
+//!
+//! A call is built here and nowhere else: the namespace rides in a prebuilt
+//! [`CallNamespace`] extension (the connection's metadata layer sends it as
+//! `temporal-namespace`), a long poll is marked with [`LongPoll`] and gets the client's
+//! long-poll deadline, the interceptors run, and a failed status becomes the error of the
+//! operation in one place ([`crate::status`]).
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use solo_connect::{CallNamespace, Connection, LongPoll};
+use solo_proto::temporal::api::workflowservice::v1::{
+    StartActivityExecutionRequest, StartActivityExecutionResponse,
+};
+use tonic::metadata::{Ascii, MetadataValue};
+
+use crate::call_error::CallError;
+use crate::converter::DataConverter;
+use crate::interceptor::ClientInterceptor;
+use crate::long_poll::long_poll;
+use crate::rpc::{Rpc, START_ACTIVITY_EXECUTION};
+use crate::rpc_error::RpcError;
+use crate::start_error::StartError;
+use crate::status::{Target, call_error, start_error};
+
+/// The metadata key interceptors find the call's namespace under.
+const NAMESPACE_KEY: &str = "temporal-namespace";
+
+/// Whether a call is answered at once or held by the server until something happens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CallKind {
+    /// An ordinary call, with the connection's RPC deadline.
+    Unary,
+    /// A long poll: the [`LongPoll`] extension, and the client's long-poll deadline when one
+    /// is set.
+    LongPoll,
+}
+
+struct Core {
+    connection: Connection,
+    namespace: String,
+    /// The namespace extension every call carries (`None` when the namespace cannot be sent
+    /// as a header; the connection's namespace header then applies).
+    call_namespace: Option<CallNamespace>,
+    /// The namespace as interceptors see it in the call's metadata.
+    namespace_value: Option<MetadataValue<Ascii>>,
+    identity: String,
+    converter: DataConverter,
+    interceptors: Vec<Arc<dyn ClientInterceptor>>,
+    long_poll_timeout: Option<Duration>,
+}
+
+/// What every call needs, and the one path it takes. Cheap to clone (an `Arc` increment).
+#[derive(Clone)]
+pub struct CallCore {
+    inner: Arc<Core>,
+    /// Whether the client's interceptors run (not for the worker's task calls).
+    intercept: bool,
+}
+
+impl fmt::Debug for CallCore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallCore")
+            .field("namespace", &self.inner.namespace)
+            .field("identity", &self.inner.identity)
+            .field("data_converter", &self.inner.converter)
+            .field("interceptors", &self.inner.interceptors.len())
+            .field("long_poll_timeout", &self.inner.long_poll_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallCore {
+    pub(crate) fn new(
+        connection: Connection,
+        namespace: String,
+        identity: String,
+        converter: DataConverter,
+        interceptors: Vec<Arc<dyn ClientInterceptor>>,
+        long_poll_timeout: Option<Duration>,
+    ) -> Self {
+        CallCore {
+            inner: Arc::new(Core {
+                connection,
+                call_namespace: CallNamespace::new(&namespace).ok(),
+                namespace_value: MetadataValue::try_from(namespace.as_str()).ok(),
+                namespace,
+                identity,
+                converter,
+                interceptors,
+                long_poll_timeout,
+            }),
+            intercept: true,
+        }
+    }
+
+    /// The same core without the client's interceptors, for calls that are not the client's
+    /// own (the worker's task calls).
+    pub fn without_interceptors(&self) -> CallCore {
+        CallCore {
+            inner: self.inner.clone(),
+            intercept: false,
+        }
+    }
+
+    /// The connection.
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.inner.connection
+    }
+
+    /// The namespace every call targets.
+    pub fn namespace(&self) -> &str {
+        &self.inner.namespace
+    }
+
+    /// The identity recorded with the calls that change an activity.
+    pub fn identity(&self) -> &str {
+        &self.inner.identity
+    }
+
+    /// The data converter.
+    pub(crate) fn converter(&self) -> &DataConverter {
+        &self.inner.converter
+    }
+
+    /// How many interceptors run on each call.
+    pub(crate) fn interceptor_count(&self) -> usize {
+        self.inner.interceptors.len()
+    }
+
+    /// Sends one call: the namespace extension, the long-poll marker and deadline, the
+    /// interceptors, then the RPC.
+    async fn send<M, R>(
+        &self,
+        rpc: Rpc<M, R>,
+        mut request: tonic::Request<M>,
+        kind: CallKind,
+    ) -> Result<R, tonic::Status> {
+        if let Some(namespace) = &self.inner.call_namespace {
+            request.extensions_mut().insert(namespace.clone());
+        }
+        if kind == CallKind::LongPoll {
+            request.extensions_mut().insert(LongPoll);
+            if let Some(timeout) = self.inner.long_poll_timeout {
+                request.set_timeout(timeout);
+            }
+        }
+        if self.intercept && !self.inner.interceptors.is_empty() {
+            self.intercept_call(rpc.name(), request.metadata_mut());
+        }
+        rpc.send(&self.inner.connection, request).await
+    }
+
+    /// Runs the interceptors' `on_call`. They find the namespace in the metadata, as the
+    /// server will; the copy is removed afterwards (the metadata layer sends the call's
+    /// namespace from its extension) unless an interceptor replaced it.
+    fn intercept_call(&self, method: &str, metadata: &mut tonic::metadata::MetadataMap) {
+        let shown = match &self.inner.namespace_value {
+            Some(value) if !metadata.contains_key(NAMESPACE_KEY) => {
+                metadata.insert(NAMESPACE_KEY, value.clone());
+                Some(value)
+            }
+            _ => None,
+        };
+        for interceptor in &self.inner.interceptors {
+            interceptor.on_call(method, metadata);
+        }
+        if shown.is_some() && metadata.get(NAMESPACE_KEY) == shown {
+            metadata.remove(NAMESPACE_KEY);
+        }
+    }
+
+    /// Makes one call; a failed status becomes the most specific [`CallError`] for `target`.
+    pub(crate) async fn call<M, R>(
+        &self,
+        rpc: Rpc<M, R>,
+        message: M,
+        target: Target<'_>,
+        kind: CallKind,
+    ) -> Result<R, CallError> {
+        self.send(rpc, tonic::Request::new(message), kind)
+            .await
+            .map_err(|status| call_error(status, self.namespace(), target))
+    }
+
+    /// Long-polls until `accept` takes an answer: an answer it refuses (the server's long-poll
+    /// window ended without news) and an expired deadline both mean "ask again", each call
+    /// with a fresh deadline.
+    pub(crate) async fn long_poll<M: Clone, R, T>(
+        &self,
+        rpc: Rpc<M, R>,
+        message: &M,
+        target: Target<'_>,
+        accept: fn(R) -> Option<T>,
+    ) -> Result<T, CallError> {
+        long_poll(|| {
+            let call = self.send(
+                rpc,
+                tonic::Request::new(message.clone()),
+                CallKind::LongPoll,
+            );
+            async move { call.await.map(accept) }
+        })
+        .await
+        .map_err(|status| call_error(status, self.namespace(), target))
+    }
+
+    /// Starts an activity: the interceptors' `on_start_activity` first (they may change the
+    /// request), then the call.
+    pub(crate) async fn start(
+        &self,
+        message: StartActivityExecutionRequest,
+    ) -> Result<StartActivityExecutionResponse, StartError> {
+        let (mut metadata, extensions, mut message) = tonic::Request::new(message).into_parts();
+        if self.intercept {
+            for interceptor in &self.inner.interceptors {
+                interceptor.on_start_activity(&mut message, &mut metadata);
+            }
+        }
+        let activity_id = message.activity_id.clone();
+        let request = tonic::Request::from_parts(metadata, extensions, message);
+        self.send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
+            .await
+            .map_err(|status| start_error(status, self.namespace(), &activity_id))
+    }
+
+    /// Makes one call of the worker's raw task API: `request` may carry extensions of its own
+    /// (a [`CallTaskQueue`](solo_connect::CallTaskQueue)); a failed status becomes its code and
+    /// message.
+    ///
+    /// # Errors
+    /// The call's gRPC code and message, after the connection's retries.
+    pub async fn call_task<M, R>(
+        &self,
+        rpc: Rpc<M, R>,
+        request: tonic::Request<M>,
+    ) -> Result<R, RpcError> {
+        self.send(rpc, request, CallKind::Unary)
+            .await
+            .map_err(|status| RpcError::new(status.code(), status.message()))
+    }
+}
