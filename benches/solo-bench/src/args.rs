@@ -6,25 +6,25 @@ use anyhow::{Context, Result, bail};
 
 /// The arguments left to consume.
 #[derive(Debug, Default)]
-pub struct Args {
+pub(crate) struct Args {
     rest: Vec<String>,
 }
 
 impl Args {
     /// Wraps the arguments after the program name.
-    pub fn new(args: Vec<String>) -> Self {
+    pub(crate) fn new(args: Vec<String>) -> Self {
         Args { rest: args }
     }
 
     /// Removes `--name` and returns whether it was present.
-    pub fn flag(&mut self, name: &str) -> bool {
+    pub(crate) fn flag(&mut self, name: &str) -> bool {
         let before = self.rest.len();
         self.rest.retain(|a| a != name);
         self.rest.len() != before
     }
 
     /// Removes `--name VALUE` (or `--name=VALUE`) and returns the value.
-    pub fn value(&mut self, name: &str) -> Result<Option<String>> {
+    pub(crate) fn value(&mut self, name: &str) -> Result<Option<String>> {
         let prefix = format!("{name}=");
         if let Some(i) = self.rest.iter().position(|a| a.starts_with(&prefix)) {
             let arg = self.rest.remove(i);
@@ -42,7 +42,7 @@ impl Args {
     }
 
     /// Removes `--name VALUE` and parses it, or returns `default`.
-    pub fn parse_or<T: FromStr>(&mut self, name: &str, default: T) -> Result<T>
+    pub(crate) fn parse_or<T: FromStr>(&mut self, name: &str, default: T) -> Result<T>
     where
         T::Err: std::fmt::Display,
     {
@@ -56,7 +56,7 @@ impl Args {
     }
 
     /// Removes `--name VALUE` and parses it, if present.
-    pub fn parse_opt<T: FromStr>(&mut self, name: &str) -> Result<Option<T>>
+    pub(crate) fn parse_opt<T: FromStr>(&mut self, name: &str) -> Result<Option<T>>
     where
         T::Err: std::fmt::Display,
     {
@@ -71,7 +71,7 @@ impl Args {
     }
 
     /// Fails when anything was not consumed.
-    pub fn finish(self) -> Result<()> {
+    pub(crate) fn finish(self) -> Result<()> {
         if self.rest.is_empty() {
             Ok(())
         } else {

@@ -12,10 +12,10 @@ use serde_json::{Value, json};
 use crate::measure::round;
 
 /// The example whose footprint is measured.
-pub const EXAMPLE: &str = "hello_standalone_activity";
+pub(crate) const EXAMPLE: &str = "hello_standalone_activity";
 
 /// The binary whose size is the headline figure.
-pub const HEADLINE_BIN: &str = "worker";
+pub(crate) const HEADLINE_BIN: &str = "worker";
 
 fn cargo() -> Command {
     Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -24,7 +24,7 @@ fn cargo() -> Command {
 /// Distinct `name version` pairs in `cargo tree --prefix none` output. The `(*)` marker of an
 /// already-shown subtree and the `(proc-macro)` / path annotations do not make a crate
 /// distinct, so only the first two words of a line count.
-pub fn distinct_crates(tree: &str) -> BTreeSet<String> {
+pub(crate) fn distinct_crates(tree: &str) -> BTreeSet<String> {
     tree.lines()
         .filter_map(|line| {
             let mut words = line.split_whitespace();
@@ -38,7 +38,7 @@ pub fn distinct_crates(tree: &str) -> BTreeSet<String> {
 }
 
 /// Runs `cargo tree -p hello_standalone_activity -e normal --prefix none` in `workspace`.
-pub fn dependency_tree(workspace: &Path) -> Result<BTreeSet<String>> {
+pub(crate) fn dependency_tree(workspace: &Path) -> Result<BTreeSet<String>> {
     let output = cargo()
         .args(["tree", "-p", EXAMPLE, "-e", "normal", "--prefix", "none"])
         .current_dir(workspace)
@@ -129,7 +129,7 @@ fn clean_build(workspace: &Path) -> Result<(f64, Vec<(String, u64)>)> {
 }
 
 /// Measures the footprint; the clean build only when `build` is set (it takes minutes).
-pub async fn measure(workspace: &Path, build: bool) -> Result<Value> {
+pub(crate) async fn measure(workspace: &Path, build: bool) -> Result<Value> {
     let workspace = workspace.to_path_buf();
     tokio::task::spawn_blocking(move || {
         let crates = dependency_tree(&workspace)?;

@@ -16,16 +16,16 @@ use crate::measure::{self, PidCpu, percentile_ms, round};
 
 /// Options shared by every mode that talks to a server.
 #[derive(Debug, Clone)]
-pub struct Common {
+pub(crate) struct Common {
     /// `host:port` of the frontend.
-    pub address: String,
+    pub(crate) address: String,
     /// The namespace.
-    pub namespace: String,
+    pub(crate) namespace: String,
 }
 
 impl Common {
     /// Reads `--address` (default `127.0.0.1:7233`) and `--namespace` (default `default`).
-    pub fn parse(args: &mut Args) -> Result<Self> {
+    pub(crate) fn parse(args: &mut Args) -> Result<Self> {
         Ok(Common {
             address: args
                 .value("--address")?
@@ -39,28 +39,28 @@ impl Common {
 
 /// Options of the echo client (`--mode client` and `--mode raw-client`).
 #[derive(Debug, Clone)]
-pub struct EchoClientOptions {
+pub(crate) struct EchoClientOptions {
     /// Connection.
-    pub common: Common,
+    pub(crate) common: Common,
     /// The task queue the worker polls.
-    pub task_queue: String,
+    pub(crate) task_queue: String,
     /// Activities measured.
-    pub n: usize,
+    pub(crate) n: usize,
     /// How many are started and awaited at once.
-    pub concurrency: usize,
+    pub(crate) concurrency: usize,
     /// Activities run before measuring (not counted anywhere in the report).
-    pub warmup: usize,
+    pub(crate) warmup: usize,
     /// The worker's process id, to read its CPU and memory over the measured window.
-    pub worker_pid: Option<u32>,
+    pub(crate) worker_pid: Option<u32>,
     /// The server's process id, to read its CPU over the measured window.
-    pub server_pid: Option<u32>,
+    pub(crate) server_pid: Option<u32>,
     /// Run the measured loop in steps asked for on stdin (see [`echo_client`]).
-    pub stepped: bool,
+    pub(crate) stepped: bool,
 }
 
 impl EchoClientOptions {
     /// Parses the client options.
-    pub fn parse(args: &mut Args) -> Result<Self> {
+    pub(crate) fn parse(args: &mut Args) -> Result<Self> {
         let common = Common::parse(args)?;
         Ok(EchoClientOptions {
             common,
@@ -79,20 +79,20 @@ impl EchoClientOptions {
 
 /// What one run of the concurrent loop measured.
 #[derive(Debug, Default)]
-pub struct LoopResult {
+pub(crate) struct LoopResult {
     /// Start-to-result latency of each successful operation.
-    pub latencies: Vec<Duration>,
+    pub(crate) latencies: Vec<Duration>,
     /// Failed operations.
-    pub errors: usize,
+    pub(crate) errors: usize,
     /// The first failure's text.
-    pub first_error: Option<String>,
+    pub(crate) first_error: Option<String>,
     /// Wall time of the whole loop.
-    pub wall: Duration,
+    pub(crate) wall: Duration,
 }
 
 /// Runs `op(i)` for every `i` in `range`, `concurrency` at a time (each of `concurrency` tasks
 /// takes the next index when its previous operation ends), timing each operation.
-pub async fn run_loop<F, Fut>(range: Range<usize>, concurrency: usize, op: F) -> LoopResult
+pub(crate) async fn run_loop<F, Fut>(range: Range<usize>, concurrency: usize, op: F) -> LoopResult
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send + 'static,
@@ -195,7 +195,11 @@ where
 /// (`go <count>` lines; end of input ends the run), acknowledging each with a `step` line.
 /// The suite uses that to interleave two SDKs' clients step by step, so that both see the same
 /// machine even when its load changes; only the steps count, in wall time and CPU alike.
-pub async fn echo_client<F, Fut>(sdk: &str, options: &EchoClientOptions, op: F) -> Result<Value>
+pub(crate) async fn echo_client<F, Fut>(
+    sdk: &str,
+    options: &EchoClientOptions,
+    op: F,
+) -> Result<Value>
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<()>> + Send + 'static,
@@ -287,7 +291,7 @@ where
 
 /// Prints one JSON line on stdout.
 #[allow(clippy::print_stdout)]
-pub fn emit(line: &Value) {
+pub(crate) fn emit(line: &Value) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{line}");
@@ -296,15 +300,15 @@ pub fn emit(line: &Value) {
 
 /// Tells a parent process on stderr that a worker is polling.
 #[allow(clippy::print_stderr)]
-pub fn announce_ready(what: &str) {
+pub(crate) fn announce_ready(what: &str) {
     eprintln!("{READY_MARK} {what}");
 }
 
 /// The stderr line prefix that [`announce_ready`] writes.
-pub const READY_MARK: &str = "solo-bench: ready";
+pub(crate) const READY_MARK: &str = "solo-bench: ready";
 
 /// Resolves on SIGINT or SIGTERM.
-pub async fn stop_signal() {
+pub(crate) async fn stop_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match (
         signal(SignalKind::terminate()),
@@ -322,7 +326,7 @@ pub async fn stop_signal() {
 
 /// A worker's report at exit: how many tasks it completed, its CPU over its whole life and
 /// its peak memory.
-pub fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Value {
+pub(crate) fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Value {
     let mem = measure::self_memory();
     let cpu = measure::self_cpu_s();
     json!({
@@ -337,7 +341,7 @@ pub fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Value {
 }
 
 /// The in-flight worker's counters, shared by its activities and its monitor.
-pub static INFLIGHT: InflightCounters = InflightCounters {
+pub(crate) static INFLIGHT: InflightCounters = InflightCounters {
     running: AtomicUsize::new(0),
     finished: AtomicUsize::new(0),
     heartbeats: AtomicUsize::new(0),
@@ -345,18 +349,18 @@ pub static INFLIGHT: InflightCounters = InflightCounters {
 
 /// Activity counters of the in-flight worker.
 #[derive(Debug)]
-pub struct InflightCounters {
+pub(crate) struct InflightCounters {
     /// Activities started and not yet finished.
-    pub running: AtomicUsize,
+    pub(crate) running: AtomicUsize,
     /// Activities finished (cancelled).
-    pub finished: AtomicUsize,
+    pub(crate) finished: AtomicUsize,
     /// Heartbeats recorded by the activities (calls, not RPCs).
-    pub heartbeats: AtomicUsize,
+    pub(crate) heartbeats: AtomicUsize,
 }
 
 /// Watches an in-flight worker: once `n` activities run, measures CPU per heartbeat and memory
 /// over `window`, prints that JSON line, then waits until all `n` have finished.
-pub async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> Value {
+pub(crate) async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> Value {
     let counters = &INFLIGHT;
     let started = Instant::now();
     while counters.running.load(Ordering::Relaxed) < n {
@@ -391,7 +395,7 @@ pub async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> Value {
 
 /// Reads an in-flight worker's options: `--n` (activities to hold, default 10,000) and
 /// `--window` (seconds to measure, default 10).
-pub fn inflight_options(args: &mut Args) -> Result<(usize, Duration)> {
+pub(crate) fn inflight_options(args: &mut Args) -> Result<(usize, Duration)> {
     let n = args.parse_or("--n", 10_000usize)?;
     let window = Duration::from_secs_f64(args.parse_or("--window", 10.0f64)?);
     Ok((n, window))
@@ -400,7 +404,7 @@ pub fn inflight_options(args: &mut Args) -> Result<(usize, Duration)> {
 /// Progress of a list scenario: rows/s, and memory sampled every 1,000 rows so a listing
 /// that buffers rows shows up as growth between the first sample and the later ones.
 #[derive(Debug)]
-pub struct ListProgress {
+pub(crate) struct ListProgress {
     sdk: &'static str,
     cpu0: f64,
     started: Instant,
@@ -412,7 +416,7 @@ pub struct ListProgress {
 
 impl ListProgress {
     /// Starts the clock.
-    pub fn start(sdk: &'static str) -> Self {
+    pub(crate) fn start(sdk: &'static str) -> Self {
         ListProgress {
             sdk,
             cpu0: measure::self_cpu_s(),
@@ -425,7 +429,7 @@ impl ListProgress {
     }
 
     /// Counts `rows` more rows.
-    pub fn add(&mut self, rows: usize) {
+    pub(crate) fn add(&mut self, rows: usize) {
         self.rows += rows;
         if self.rows >= self.next_sample {
             self.next_sample = self.rows + 1000;
@@ -439,7 +443,7 @@ impl ListProgress {
     }
 
     /// Prints and returns the JSON line.
-    pub fn finish(self) -> Value {
+    pub(crate) fn finish(self) -> Value {
         let wall = self.started.elapsed().as_secs_f64();
         let mem = measure::self_memory();
         let line = json!({

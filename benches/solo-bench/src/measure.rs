@@ -13,7 +13,7 @@ const USER_HZ: f64 = 100.0;
 
 /// User + system CPU seconds used so far by this process (all threads).
 #[allow(unsafe_code)]
-pub fn self_cpu_s() -> f64 {
+pub(crate) fn self_cpu_s() -> f64 {
     // SAFETY: `getrusage` only writes into the zeroed struct we pass.
     let usage = unsafe {
         let mut usage: libc::rusage = std::mem::zeroed();
@@ -27,7 +27,7 @@ pub fn self_cpu_s() -> f64 {
 }
 
 /// User + system CPU seconds used so far by process `pid`, `None` when it is gone.
-pub fn pid_cpu_s(pid: u32) -> Option<f64> {
+pub(crate) fn pid_cpu_s(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces; the fields after it are fixed.
     let rest = &stat[stat.rfind(')')? + 1..];
@@ -40,15 +40,15 @@ pub fn pid_cpu_s(pid: u32) -> Option<f64> {
 
 /// Resident memory of a process, in MiB.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Memory {
+pub(crate) struct Memory {
     /// `VmRSS`: resident now.
-    pub rss_mb: f64,
+    pub(crate) rss_mb: f64,
     /// `VmHWM`: the peak resident size over the process's life.
-    pub peak_mb: f64,
+    pub(crate) peak_mb: f64,
 }
 
 /// The memory of process `pid` (`None` when it is gone).
-pub fn pid_memory(pid: u32) -> Option<Memory> {
+pub(crate) fn pid_memory(pid: u32) -> Option<Memory> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let kb = |key: &str| -> Option<f64> {
         let line = status.lines().find(|l| l.starts_with(key))?;
@@ -66,7 +66,7 @@ pub fn pid_memory(pid: u32) -> Option<Memory> {
 }
 
 /// This process's memory.
-pub fn self_memory() -> Memory {
+pub(crate) fn self_memory() -> Memory {
     pid_memory(std::process::id()).unwrap_or_default()
 }
 
@@ -99,7 +99,7 @@ fn thread_cpu_ns(pid: u32) -> Option<HashMap<u32, u64>> {
 /// alive at the end (threads started in between count in full); otherwise (a thread exited,
 /// taking its counter with it) from the ticks, which include dead threads.
 #[derive(Debug, Clone)]
-pub struct PidCpu {
+pub(crate) struct PidCpu {
     pid: u32,
     start: Option<f64>,
     threads: Option<HashMap<u32, u64>>,
@@ -107,7 +107,7 @@ pub struct PidCpu {
 
 impl PidCpu {
     /// Reads `pid`'s CPU now; `None` pid gives a reading that always differences to `None`.
-    pub fn start(pid: Option<u32>) -> Option<Self> {
+    pub(crate) fn start(pid: Option<u32>) -> Option<Self> {
         pid.map(|pid| PidCpu {
             pid,
             threads: thread_cpu_ns(pid),
@@ -116,7 +116,7 @@ impl PidCpu {
     }
 
     /// CPU seconds `pid` used since [`PidCpu::start`].
-    pub fn elapsed(&self) -> Option<f64> {
+    pub(crate) fn elapsed(&self) -> Option<f64> {
         let ticks = pid_cpu_s(self.pid)? - self.start?;
         let precise = (|| {
             let before = self.threads.as_ref()?;
@@ -135,7 +135,7 @@ impl PidCpu {
 }
 
 /// Nearest-rank percentile of sorted samples, in milliseconds.
-pub fn percentile_ms(sorted: &[Duration], q: f64) -> Option<f64> {
+pub(crate) fn percentile_ms(sorted: &[Duration], q: f64) -> Option<f64> {
     if sorted.is_empty() {
         return None;
     }
@@ -144,7 +144,7 @@ pub fn percentile_ms(sorted: &[Duration], q: f64) -> Option<f64> {
 }
 
 /// Rounds for JSON output: `digits` decimals.
-pub fn round(value: f64, digits: i32) -> f64 {
+pub(crate) fn round(value: f64, digits: i32) -> f64 {
     let scale = 10f64.powi(digits);
     (value * scale).round() / scale
 }

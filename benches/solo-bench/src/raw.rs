@@ -26,20 +26,20 @@ use crate::args::Args;
 use crate::harness::{self, Common, EchoClientOptions, INFLIGHT, ListProgress};
 
 /// The generated client on a plain HTTP/2 channel.
-pub type Stub = WorkflowServiceClient<Channel>;
+pub(crate) type Stub = WorkflowServiceClient<Channel>;
 
 /// Long polls carry a deadline above the server's own poll window (about a minute), so the
 /// server, not the client, ends an empty poll.
 const LONG_POLL: Duration = Duration::from_secs(70);
 
 /// The activity type of the echo scenario.
-pub const ECHO: &str = "echo";
+pub(crate) const ECHO: &str = "echo";
 
 /// The activity type of the in-flight scenario.
-pub const HOLD: &str = "hold";
+pub(crate) const HOLD: &str = "hold";
 
 /// Connects one channel to `address` (`host:port`).
-pub async fn connect(address: &str) -> Result<Stub> {
+pub(crate) async fn connect(address: &str) -> Result<Stub> {
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{address}"))?
         .connect_timeout(Duration::from_secs(5))
         .tcp_nodelay(true)
@@ -62,7 +62,7 @@ fn identity() -> String {
 }
 
 /// A `json/plain` payload holding a JSON string.
-pub fn json_string_payload(value: &str) -> Payload {
+pub(crate) fn json_string_payload(value: &str) -> Payload {
     let mut data = Vec::with_capacity(value.len() + 2);
     data.push(b'"');
     data.extend_from_slice(value.as_bytes());
@@ -75,12 +75,12 @@ pub fn json_string_payload(value: &str) -> Payload {
 }
 
 /// The activity id of the `i`th activity of a run.
-pub fn activity_id(prefix: &str, i: usize) -> String {
+pub(crate) fn activity_id(prefix: &str, i: usize) -> String {
     format!("{prefix}-{i}")
 }
 
 /// A prefix no earlier run on the same server used.
-pub fn run_prefix(what: &str) -> String {
+pub(crate) fn run_prefix(what: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -90,7 +90,7 @@ pub fn run_prefix(what: &str) -> String {
 
 /// The request that starts one activity. Activities with a heartbeat timeout (`hold`) get a
 /// long start-to-close timeout.
-pub fn start_request(
+pub(crate) fn start_request(
     namespace: &str,
     queue: &str,
     activity_type: &str,
@@ -127,7 +127,10 @@ pub fn start_request(
 
 /// Starts an activity for a driver of the suite (not a measured loop): retried while the
 /// server is busy.
-pub async fn start_retrying(stub: &Stub, request: StartActivityExecutionRequest) -> Result<()> {
+pub(crate) async fn start_retrying(
+    stub: &Stub,
+    request: StartActivityExecutionRequest,
+) -> Result<()> {
     retry_busy(|| {
         let mut stub = stub.clone();
         let request = request.clone();
@@ -140,7 +143,7 @@ pub async fn start_retrying(stub: &Stub, request: StartActivityExecutionRequest)
 /// Retries a call the server refused because it is busy (`RESOURCE_EXHAUSTED`,
 /// `UNAVAILABLE`), with backoff — the bench's drivers push the dev server to its limits.
 /// Used by the suite's drivers only, never inside a measured raw loop.
-pub async fn retry_busy<T, F, Fut>(mut call: F) -> Result<T>
+pub(crate) async fn retry_busy<T, F, Fut>(mut call: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, tonic::Status>>,
@@ -167,7 +170,7 @@ where
 }
 
 /// Long-polls until the activity closes; returns its result payloads.
-pub async fn await_result(
+pub(crate) async fn await_result(
     stub: &mut Stub,
     namespace: &str,
     id: String,
@@ -192,7 +195,7 @@ pub async fn await_result(
 }
 
 /// `--mode raw-client`: the echo loop on the stubs.
-pub async fn client(mut args: Args) -> Result<Value> {
+pub(crate) async fn client(mut args: Args) -> Result<Value> {
     let options = EchoClientOptions::parse(&mut args)?;
     args.finish()?;
     let stub = connect(&options.common.address).await?;
@@ -270,7 +273,7 @@ async fn poll_task(
 }
 
 /// `--mode raw-worker`: `--pollers` loops of poll → respond completed with the input.
-pub async fn worker(mut args: Args) -> Result<Value> {
+pub(crate) async fn worker(mut args: Args) -> Result<Value> {
     let options = WorkerOptions::parse(&mut args, "solo-bench")?;
     args.finish()?;
     let stub = connect(&options.common.address).await?;
@@ -328,7 +331,7 @@ pub async fn worker(mut args: Args) -> Result<Value> {
 /// `--mode raw-inflight-worker`: holds every `hold` task, counts a heartbeat each second and
 /// sends it to the server at most every 0.8 × the heartbeat timeout (as SDKs throttle), and
 /// reports the task canceled once the server says cancellation was requested.
-pub async fn inflight_worker(mut args: Args) -> Result<Value> {
+pub(crate) async fn inflight_worker(mut args: Args) -> Result<Value> {
     let (n, window) = harness::inflight_options(&mut args)?;
     let options = WorkerOptions::parse(&mut args, "solo-bench-inflight")?;
     args.finish()?;
@@ -424,7 +427,7 @@ async fn hold(
 }
 
 /// `--mode raw-list`: pages through `ListActivityExecutions`.
-pub async fn list(mut args: Args) -> Result<Value> {
+pub(crate) async fn list(mut args: Args) -> Result<Value> {
     let common = Common::parse(&mut args)?;
     let query = args.value("--query")?.unwrap_or_default();
     let page_size: i32 = args.parse_or("--page-size", 1000)?;
@@ -457,7 +460,7 @@ pub async fn list(mut args: Args) -> Result<Value> {
 }
 
 /// Requests cancellation of one activity.
-pub async fn cancel(stub: &Stub, namespace: &str, id: String) -> Result<()> {
+pub(crate) async fn cancel(stub: &Stub, namespace: &str, id: String) -> Result<()> {
     let request = RequestCancelActivityExecutionRequest {
         namespace: namespace.to_owned(),
         request_id: format!("cancel-{id}"),

@@ -10,13 +10,13 @@ use crate::suite::{SERVER_CONFIG, SuiteOptions};
 
 /// Progress and diagnostics, on stderr (stdout carries the JSON lines and the table).
 #[allow(clippy::print_stderr)]
-pub fn log(message: &str) {
+pub(crate) fn log(message: &str) {
     eprintln!("{message}");
 }
 
 /// Prints the table on stdout.
 #[allow(clippy::print_stdout)]
-pub fn print(table: &str) {
+pub(crate) fn print(table: &str) {
     println!("\n{table}");
 }
 
@@ -103,7 +103,7 @@ fn mark(met: Option<bool>) -> &'static str {
 }
 
 /// Renders every table.
-pub fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> String {
+pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> String {
     let mut out = String::new();
     let sdks = &options.sdks;
     let _ = writeln!(
@@ -373,7 +373,7 @@ fn first_line_of(program: &str, args: &[&str]) -> String {
 }
 
 /// A description of this machine.
-pub fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
         .lines()
@@ -438,7 +438,7 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
 ";
 
 /// The `BENCHMARKS.md` text.
-pub fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> String {
+pub(crate) fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> String {
     let date = first_line_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");

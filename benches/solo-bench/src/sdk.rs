@@ -60,7 +60,7 @@ async fn client(common: &Common) -> Result<Client> {
 }
 
 /// `--mode client`: the echo loop with solo's client.
-pub async fn echo_client(mut args: Args) -> Result<Value> {
+pub(crate) async fn echo_client(mut args: Args) -> Result<Value> {
     let options = EchoClientOptions::parse(&mut args)?;
     args.finish()?;
     let client = client(&options.common).await?;
@@ -111,7 +111,7 @@ async fn run_until_signal(worker: Worker, what: &str) -> Result<()> {
 }
 
 /// `--mode worker`: the echo worker.
-pub async fn echo_worker(mut args: Args) -> Result<Value> {
+pub(crate) async fn echo_worker(mut args: Args) -> Result<Value> {
     let (common, queue, pollers) = worker_options(&mut args, "solo-bench")?;
     args.finish()?;
     let mut builder = Worker::builder(client(&common).await?, queue).activity(echo);
@@ -125,7 +125,7 @@ pub async fn echo_worker(mut args: Args) -> Result<Value> {
 }
 
 /// `--mode inflight-worker`: one worker holding `--n` heartbeating activities.
-pub async fn inflight_worker(mut args: Args) -> Result<Value> {
+pub(crate) async fn inflight_worker(mut args: Args) -> Result<Value> {
     let (n, window) = harness::inflight_options(&mut args)?;
     let (common, queue, pollers) = worker_options(&mut args, "solo-bench-inflight")?;
     args.finish()?;
@@ -148,7 +148,7 @@ pub async fn inflight_worker(mut args: Args) -> Result<Value> {
 }
 
 /// `--mode list`: pages through every execution with `list_activities`.
-pub async fn list(mut args: Args) -> Result<Value> {
+pub(crate) async fn list(mut args: Args) -> Result<Value> {
     let common = Common::parse(&mut args)?;
     let query = args.value("--query")?.unwrap_or_default();
     args.finish()?;

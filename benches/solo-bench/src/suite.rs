@@ -24,7 +24,7 @@ use crate::{footprint, raw, report};
 ///   waiting poller is forwarded or backlogged, which costs ~100 ms stalls (measured: raw C=1
 ///   p99 100 ms and 48 acts/s with four partitions, 20 ms and 212 acts/s with one), noise that
 ///   hides the SDK's own latency just as the transfer limit does.
-pub const SERVER_CONFIG: &[&str] = &[
+pub(crate) const SERVER_CONFIG: &[&str] = &[
     "history.transferProcessorMaxPollRPS=1000",
     "matching.numTaskqueueReadPartitions=1",
     "matching.numTaskqueueWritePartitions=1",
@@ -32,45 +32,45 @@ pub const SERVER_CONFIG: &[&str] = &[
 
 /// The suite's settings.
 #[derive(Debug, Clone)]
-pub struct SuiteOptions {
+pub(crate) struct SuiteOptions {
     /// An external server; `None` starts a dev server.
-    pub address: Option<String>,
+    pub(crate) address: Option<String>,
     /// The external server's process id (for its CPU), when on this machine.
-    pub server_pid: Option<u32>,
+    pub(crate) server_pid: Option<u32>,
     /// The SDKs compared, in order.
-    pub sdks: Vec<String>,
+    pub(crate) sdks: Vec<String>,
     /// Echo activities per run.
-    pub n: usize,
+    pub(crate) n: usize,
     /// Echo concurrency levels.
-    pub concurrency: Vec<usize>,
+    pub(crate) concurrency: Vec<usize>,
     /// Runs per concurrency level (figures are medians over them).
-    pub reps: usize,
+    pub(crate) reps: usize,
     /// Steps each echo run is cut into, alternating between the SDKs.
-    pub steps: usize,
+    pub(crate) steps: usize,
     /// Warm-up activities per echo client run.
-    pub warmup: usize,
+    pub(crate) warmup: usize,
     /// Pollers of every echo worker.
-    pub pollers: usize,
+    pub(crate) pollers: usize,
     /// Activities held by the in-flight worker.
-    pub inflight_n: usize,
+    pub(crate) inflight_n: usize,
     /// The in-flight measuring window.
-    pub inflight_window: Duration,
+    pub(crate) inflight_window: Duration,
     /// The heartbeat timeout of in-flight activities (SDKs send heartbeats at 0.8 × this).
-    pub inflight_heartbeat_timeout: Duration,
+    pub(crate) inflight_heartbeat_timeout: Duration,
     /// Executions the list scenario must page through at least.
-    pub list_min: usize,
+    pub(crate) list_min: usize,
     /// The workspace, for the footprint measurements (`None` skips them).
-    pub workspace: Option<PathBuf>,
+    pub(crate) workspace: Option<PathBuf>,
     /// Measure the clean release build and binary size (slow).
-    pub build: bool,
+    pub(crate) build: bool,
     /// Tiny sizes, targets not enforced.
-    pub smoke: bool,
+    pub(crate) smoke: bool,
     /// Where to write the Markdown report.
-    pub write: Option<PathBuf>,
+    pub(crate) write: Option<PathBuf>,
     /// The command line to record in the report.
-    pub command: String,
+    pub(crate) command: String,
     /// Which scenarios run: `echo`, `inflight`, `list`, `footprint`.
-    pub scenarios: Vec<String>,
+    pub(crate) scenarios: Vec<String>,
 }
 
 impl SuiteOptions {
@@ -81,7 +81,7 @@ impl SuiteOptions {
 
 impl SuiteOptions {
     /// Parses `--mode suite` options; `--smoke` changes the defaults.
-    pub fn parse(args: &mut Args, default_sdks: &[&str]) -> Result<Self> {
+    pub(crate) fn parse(args: &mut Args, default_sdks: &[&str]) -> Result<Self> {
         let smoke = args.flag("--smoke");
         let sdks = args
             .value("--sdks")?
@@ -620,7 +620,7 @@ impl Results {
 }
 
 /// Runs the suite; returns whether every scenario ran.
-pub async fn run(options: SuiteOptions) -> Result<bool> {
+pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
     let mut results = Results::default();
     let server = Server::start_or_use(&options).await?;
     report::log(&format!(

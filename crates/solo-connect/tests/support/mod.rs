@@ -22,11 +22,11 @@ use tonic::{Code, Request, Response, Status};
 
 /// One call the fake server received.
 #[derive(Debug, Clone)]
-pub struct Call {
-    pub method: &'static str,
-    pub headers: http::HeaderMap,
+pub(crate) struct Call {
+    pub(crate) method: &'static str,
+    pub(crate) headers: http::HeaderMap,
     /// `request_id` of requests that have one.
-    pub request_id: Option<String>,
+    pub(crate) request_id: Option<String>,
 }
 
 #[derive(Default)]
@@ -38,28 +38,28 @@ struct State {
 
 /// A `WorkflowService` that records calls and answers from a script.
 #[derive(Clone, Default)]
-pub struct FakeTemporal {
+pub(crate) struct FakeTemporal {
     state: Arc<Mutex<State>>,
 }
 
 impl FakeTemporal {
     /// `StartActivityExecution` fails with these codes, in order, then succeeds.
-    pub fn fail_start_with(&self, codes: &[Code]) {
+    pub(crate) fn fail_start_with(&self, codes: &[Code]) {
         self.state.lock().unwrap().start_failures = codes.iter().copied().collect();
     }
 
     /// `PollActivityExecution` waits this long before answering (empty).
-    pub fn poll_delay(&self, delay: Duration) {
+    pub(crate) fn poll_delay(&self, delay: Duration) {
         self.state.lock().unwrap().poll_delay = delay;
     }
 
     /// Every call received so far.
-    pub fn calls(&self) -> Vec<Call> {
+    pub(crate) fn calls(&self) -> Vec<Call> {
         self.state.lock().unwrap().calls.clone()
     }
 
     /// The calls of one method.
-    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+    pub(crate) fn calls_of(&self, method: &str) -> Vec<Call> {
         self.calls()
             .into_iter()
             .filter(|c| c.method == method)
@@ -168,14 +168,14 @@ scripted {
 }
 
 /// A server running on a loopback port until dropped.
-pub struct Running {
-    pub addr: SocketAddr,
+pub(crate) struct Running {
+    pub(crate) addr: SocketAddr,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 impl Running {
     /// `127.0.0.1:<port>`.
-    pub fn address(&self) -> String {
+    pub(crate) fn address(&self) -> String {
         self.addr.to_string()
     }
 }
@@ -189,7 +189,7 @@ impl Drop for Running {
 }
 
 /// Serves `fake` on a free loopback port, with TLS when `tls` is given.
-pub async fn serve(fake: FakeTemporal, tls: Option<ServerTlsConfig>) -> Running {
+pub(crate) async fn serve(fake: FakeTemporal, tls: Option<ServerTlsConfig>) -> Running {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut builder = Server::builder();
@@ -213,13 +213,13 @@ pub async fn serve(fake: FakeTemporal, tls: Option<ServerTlsConfig>) -> Running 
 
 /// Certificates for one test: a CA, a server certificate it signed, a client certificate it
 /// signed, and an unrelated CA.
-pub struct Pki {
-    pub ca_pem: String,
-    pub server_cert_pem: String,
-    pub server_key_pem: String,
-    pub client_cert_pem: String,
-    pub client_key_pem: String,
-    pub other_ca_pem: String,
+pub(crate) struct Pki {
+    pub(crate) ca_pem: String,
+    pub(crate) server_cert_pem: String,
+    pub(crate) server_key_pem: String,
+    pub(crate) client_cert_pem: String,
+    pub(crate) client_key_pem: String,
+    pub(crate) other_ca_pem: String,
 }
 
 fn ca(name: &str) -> (rcgen::CertificateParams, rcgen::KeyPair, String) {
@@ -238,7 +238,7 @@ fn ca(name: &str) -> (rcgen::CertificateParams, rcgen::KeyPair, String) {
 }
 
 /// A fresh PKI; the server certificate is valid for `server_names` (DNS names or IPs).
-pub fn pki(server_names: &[&str]) -> Pki {
+pub(crate) fn pki(server_names: &[&str]) -> Pki {
     let (ca_params, ca_key, ca_pem) = ca("solo test CA");
     let issuer = rcgen::Issuer::new(ca_params, ca_key);
 
@@ -273,7 +273,7 @@ pub fn pki(server_names: &[&str]) -> Pki {
 
 impl Pki {
     /// Server TLS without client authentication.
-    pub fn server_tls(&self) -> ServerTlsConfig {
+    pub(crate) fn server_tls(&self) -> ServerTlsConfig {
         ServerTlsConfig::new().identity(Identity::from_pem(
             &self.server_cert_pem,
             &self.server_key_pem,
@@ -281,14 +281,14 @@ impl Pki {
     }
 
     /// Server TLS that requires a client certificate signed by the CA.
-    pub fn server_mtls(&self) -> ServerTlsConfig {
+    pub(crate) fn server_mtls(&self) -> ServerTlsConfig {
         self.server_tls()
             .client_ca_root(Certificate::from_pem(&self.ca_pem))
     }
 }
 
 /// Asserts that `message` is one line containing every fragment.
-pub fn assert_message(message: &str, fragments: &[&str]) {
+pub(crate) fn assert_message(message: &str, fragments: &[&str]) {
     assert!(!message.contains('\n'), "not one line: {message}");
     for fragment in fragments {
         assert!(

@@ -11,7 +11,7 @@ use solo_client::{Client, ClientOptions, Connection, ConnectionOptions};
 use tracing_subscriber::layer::SubscriberExt as _;
 
 /// The exporter behind the global subscriber (installed on first use).
-pub fn spans() -> &'static InMemorySpanExporter {
+pub(crate) fn spans() -> &'static InMemorySpanExporter {
     static EXPORTER: OnceLock<InMemorySpanExporter> = OnceLock::new();
     EXPORTER.get_or_init(|| {
         let exporter = InMemorySpanExporter::default();
@@ -28,7 +28,7 @@ pub fn spans() -> &'static InMemorySpanExporter {
 }
 
 /// The finished spans named `name`.
-pub fn finished(name: &str) -> Vec<SpanData> {
+pub(crate) fn finished(name: &str) -> Vec<SpanData> {
     spans()
         .get_finished_spans()
         .expect("read the exporter")
@@ -38,14 +38,14 @@ pub fn finished(name: &str) -> Vec<SpanData> {
 }
 
 /// The shared dev server's address.
-pub fn address() -> String {
+pub(crate) fn address() -> String {
     solo_testing::DevServer::shared()
         .expect("the dev server starts")
         .address()
 }
 
 /// A client for the dev server with `options`, its connection observed by `connection`.
-pub async fn client_with(connection: ConnectionOptions, options: ClientOptions) -> Client {
+pub(crate) async fn client_with(connection: ConnectionOptions, options: ClientOptions) -> Client {
     let connection = Connection::connect(connection)
         .await
         .expect("connect to the dev server");
@@ -53,6 +53,6 @@ pub async fn client_with(connection: ConnectionOptions, options: ClientOptions) 
 }
 
 /// A fresh id.
-pub fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{}", uuid::Uuid::new_v4().simple())
 }
