@@ -18,9 +18,10 @@ use crate::envconfig::ClientConfig;
 use crate::error::ConnectError;
 use crate::metadata::{CLIENT_NAME, CLIENT_VERSION, Headers, MetadataLayer};
 use crate::observe::ObserveLayer;
-use crate::options::{ConnectionOptions, Target, parse_address};
+use crate::options::ConnectionOptions;
 use crate::retry::RetryLayer;
 use crate::status::{code_name, root_cause};
+use crate::target::Target;
 use crate::{BoxError, tls};
 
 /// A connection to a Temporal frontend.
@@ -73,10 +74,12 @@ impl Connection {
     /// - [`ConnectError::NotTemporal`] when the endpoint is not a Temporal frontend;
     /// - [`ConnectError::Rejected`] when the server refuses the call (e.g. a bad API key).
     pub async fn connect(options: ConnectionOptions) -> Result<Self, ConnectError> {
-        let target = parse_address(&options).map_err(|reason| ConnectError::InvalidAddress {
-            address: options.get_address().to_owned(),
-            reason,
-        })?;
+        let target = options
+            .target()
+            .map_err(|reason| ConnectError::InvalidAddress {
+                address: options.get_address().to_owned(),
+                reason,
+            })?;
         let headers = Headers::new(&options)
             .map_err(|(name, reason)| ConnectError::InvalidHeader { name, reason })?;
         let shown = authority(&target);

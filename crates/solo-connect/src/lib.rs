@@ -63,6 +63,7 @@ mod outage;
 mod reachability;
 mod retry;
 mod status;
+mod target;
 mod tls;
 
 pub use backoff::Backoff;

@@ -7,7 +7,7 @@ use super::schema::Pem;
 use super::tls_config::PemSource;
 use crate::error::ConfigError;
 use crate::metadata::check_header;
-use crate::options::{ConnectionOptions, parse_address};
+use crate::options::ConnectionOptions;
 use crate::tls::{self, TlsOptions};
 
 impl ClientConfig {
@@ -40,7 +40,7 @@ impl ClientConfig {
             })?;
             options = options.header(name.clone(), setting.value.clone());
         }
-        if let Err(reason) = parse_address(&options) {
+        if let Err(reason) = options.target() {
             return Err(ConfigError::InvalidAddress {
                 address: self.address().to_owned(),
                 origin: self.address_origin(),
