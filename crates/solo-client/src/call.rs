@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use solo_connect::{CallNamespace, Connection, LongPoll};
+use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions};
 use solo_proto::temporal::api::workflowservice::v1::{
     StartActivityExecutionRequest, StartActivityExecutionResponse,
 };
@@ -25,7 +25,7 @@ use crate::long_poll::long_poll;
 use crate::rpc::{Rpc, START_ACTIVITY_EXECUTION};
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
-use crate::status::{Target, call_error, start_error};
+use crate::status::{Target, call_error, start_error, started_by};
 
 /// The metadata key interceptors find the call's namespace under.
 const NAMESPACE_KEY: &str = "temporal-namespace";
@@ -36,8 +36,11 @@ pub(crate) enum CallKind {
     /// An ordinary call, with the connection's RPC deadline.
     Unary,
     /// A long poll: the [`LongPoll`] extension, and the client's long-poll deadline when one
-    /// is set.
+    /// is set. Retried through any outage for as long as the caller waits.
     LongPoll,
+    /// An ordinary call whose caller waits for its answer anyway (a page of a listing, a
+    /// count): retried through any outage for as long as the caller waits.
+    Waiting,
 }
 
 struct Core {
@@ -52,6 +55,9 @@ struct Core {
     converter: DataConverter,
     interceptors: Vec<Arc<dyn ClientInterceptor>>,
     long_poll_timeout: Option<Duration>,
+    /// The retry settings of waiting calls: the connection's backoff, with no limit on
+    /// attempts or time (the caller ends the wait by dropping the call).
+    waiting_retry: RetryOptions,
 }
 
 /// What every call needs, and the one path it takes. Cheap to clone (an `Arc` increment).
@@ -83,8 +89,15 @@ impl CallCore {
         interceptors: Vec<Arc<dyn ClientInterceptor>>,
         long_poll_timeout: Option<Duration>,
     ) -> Self {
+        let waiting_retry = connection
+            .options()
+            .get_retry()
+            .clone()
+            .max_attempts(u32::MAX)
+            .max_elapsed(Duration::MAX);
         CallCore {
             inner: Arc::new(Core {
+                waiting_retry,
                 connection,
                 call_namespace: CallNamespace::new(&namespace).ok(),
                 namespace_value: MetadataValue::try_from(namespace.as_str()).ok(),
@@ -149,6 +162,11 @@ impl CallCore {
                 request.set_timeout(timeout);
             }
         }
+        if kind != CallKind::Unary && request.extensions().get::<RetryOptions>().is_none() {
+            request
+                .extensions_mut()
+                .insert(self.inner.waiting_retry.clone());
+        }
         if self.intercept && !self.inner.interceptors.is_empty() {
             self.intercept_call(rpc.name(), request.metadata_mut());
         }
@@ -210,22 +228,43 @@ impl CallCore {
     }
 
     /// Starts an activity: the interceptors' `on_start_activity` first (they may change the
-    /// request), then the call.
+    /// request), then the call, retried within `retry` (the connection's settings when
+    /// `None`). A start refused as already started by this very request (its first attempt
+    /// reached the server, its answer did not) is the run it started.
     pub(crate) async fn start(
         &self,
         message: StartActivityExecutionRequest,
+        retry: Option<&RetryOptions>,
     ) -> Result<StartActivityExecutionResponse, StartError> {
-        let (mut metadata, extensions, mut message) = tonic::Request::new(message).into_parts();
+        let (mut metadata, mut extensions, mut message) = tonic::Request::new(message).into_parts();
         if self.intercept {
             for interceptor in &self.inner.interceptors {
                 interceptor.on_start_activity(&mut message, &mut metadata);
             }
         }
+        if let Some(retry) = retry {
+            extensions.insert(retry.clone());
+        }
         let activity_id = message.activity_id.clone();
+        let request_id = message.request_id.clone();
         let request = tonic::Request::from_parts(metadata, extensions, message);
-        self.send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
+        match self
+            .send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
             .await
-            .map_err(|status| start_error(status, self.namespace(), &activity_id))
+        {
+            Ok(response) => Ok(response),
+            Err(status) => match started_by(&status, &request_id) {
+                Some(run_id) => {
+                    tracing::debug!(activity_id = %activity_id, run_id = %run_id, "a retried start found the run its first attempt started");
+                    Ok(StartActivityExecutionResponse {
+                        run_id,
+                        started: true,
+                        ..Default::default()
+                    })
+                }
+                None => Err(start_error(status, self.namespace(), &activity_id)),
+            },
+        }
     }
 
     /// Makes one call of the worker's raw task API: `request` may carry extensions of its own

@@ -444,7 +444,7 @@ impl Client {
                 COUNT_ACTIVITY_EXECUTIONS,
                 message,
                 Target::Query { query: &query },
-                CallKind::Unary,
+                CallKind::Waiting,
             )
             .await?;
         Ok(ActivityExecutionCount::from_proto(response))

@@ -133,7 +133,7 @@ pub use priority::Priority;
 pub use retry_policy::RetryPolicy;
 pub use rpc_error::RpcError;
 pub use search_attributes::SearchAttributeValue;
-pub use solo_connect::{ClientConfig, Connection, ConnectionOptions};
+pub use solo_connect::{ClientConfig, Connection, ConnectionOptions, RetryOptions};
 pub use start_error::StartError;
 pub use watch::ActivityWatch;
 

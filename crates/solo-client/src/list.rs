@@ -101,7 +101,7 @@ async fn list_page(
             LIST_ACTIVITY_EXECUTIONS,
             message,
             Target::Query { query: &query },
-            CallKind::Unary,
+            CallKind::Waiting,
         )
         .await?;
     let items = response

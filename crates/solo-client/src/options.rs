@@ -64,6 +64,8 @@ pub struct ActivityOptions {
     priority: Option<Priority>,
     start_delay: Option<Duration>,
     headers: BTreeMap<String, Payload>,
+    /// How long the start call itself is retried, when not the connection's.
+    start_retry: Option<solo_connect::RetryOptions>,
     /// The first problem an infallible setter met, reported when the activity is started.
     invalid: Option<String>,
 }
@@ -79,6 +81,21 @@ impl ActivityOptions {
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = id.into();
         self
+    }
+
+    /// How the start call itself is retried when the server cannot be reached or is
+    /// overloaded: the same request (same request id) again, with backoff, within this
+    /// budget. Default: the connection's [`RetryOptions`](solo_connect::RetryOptions)
+    /// (60 s, long enough to ride out a server restart). A retried start that had reached the
+    /// server returns that run, never [`StartError::AlreadyStarted`](crate::StartError).
+    pub fn start_retry(mut self, retry: solo_connect::RetryOptions) -> Self {
+        self.start_retry = Some(retry);
+        self
+    }
+
+    /// The start call's own retry settings, when set.
+    pub fn get_start_retry(&self) -> Option<&solo_connect::RetryOptions> {
+        self.start_retry.as_ref()
     }
 
     /// Sets the task queue (required): the one the workers that run the activity poll.

@@ -109,7 +109,7 @@ async fn start_in_span(
         "starting activity"
     );
     let activity_id = message.activity_id.clone();
-    let response = core.start(message).await?;
+    let response = core.start(message, options.get_start_retry()).await?;
     if !response.started {
         tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
     }

@@ -107,6 +107,18 @@ pub(crate) fn call_error(status: tonic::Status, namespace: &str, target: Target<
     }
 }
 
+/// The run a start with `request_id` created, when `status` refuses a start because that very
+/// request already started it (a retry whose first attempt reached the server).
+pub(crate) fn started_by(status: &tonic::Status, request_id: &str) -> Option<String> {
+    if status.code() != Code::AlreadyExists || request_id.is_empty() {
+        return None;
+    }
+    let existing: ActivityExecutionAlreadyStartedFailure =
+        find_detail(&status_details(status), ALREADY_STARTED_TYPE)?;
+    (existing.start_request_id == request_id && !existing.run_id.is_empty())
+        .then_some(existing.run_id)
+}
+
 /// Turns a failed start's status into a [`StartError`]: the id is taken, or the call failed.
 pub(crate) fn start_error(status: tonic::Status, namespace: &str, activity_id: &str) -> StartError {
     if status.code() == Code::AlreadyExists {
@@ -147,6 +159,30 @@ mod tests {
     }
 
     const NS: &str = "default";
+
+    #[test]
+    fn a_start_refused_for_its_own_request_id_is_its_run() {
+        let detail = |request_id: &str| {
+            any(
+                ALREADY_STARTED_TYPE,
+                &ActivityExecutionAlreadyStartedFailure {
+                    start_request_id: request_id.into(),
+                    run_id: "run-1".into(),
+                },
+            )
+        };
+        let mine = status_with(Code::AlreadyExists, "started", vec![detail("req-1")]);
+        assert_eq!(started_by(&mine, "req-1").as_deref(), Some("run-1"));
+        let theirs = status_with(Code::AlreadyExists, "started", vec![detail("req-2")]);
+        assert_eq!(started_by(&theirs, "req-1"), None);
+        assert!(matches!(
+            start_error(theirs, NS, "a"),
+            StartError::AlreadyStarted { .. }
+        ));
+        assert_eq!(started_by(&mine, ""), None);
+        let other = status_with(Code::Unavailable, "down", vec![detail("req-1")]);
+        assert_eq!(started_by(&other, "req-1"), None);
+    }
 
     const ACT: Target<'static> = Target::Activity {
         activity_id: "a-1",

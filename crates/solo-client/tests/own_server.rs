@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 use futures::TryStreamExt;
 use solo_client::{
     ActivityOptions, CallError, Client, ClientInterceptor, ClientOptions, Connection,
-    ConnectionOptions, SearchAttributeValue, StartError,
+    ConnectionOptions, RetryOptions, SearchAttributeValue, StartError,
 };
 use solo_testing::DevServerOptions;
 use support::{PrivateServer, eventually, unique, within};
@@ -153,25 +153,39 @@ async fn start_delay_is_refused_where_the_namespace_lacks_it_and_search_attribut
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_that_went_away_is_a_transport_error() {
+async fn a_server_that_went_away_is_a_transport_error_once_the_retry_budget_is_spent() {
     let mut server =
         tokio::task::spawn_blocking(|| PrivateServer::start(DevServerOptions::default()))
             .await
             .unwrap();
-    let client = client_on(&server.address, ClientOptions::new()).await;
+    // An ordinary call gives up after its retry budget (60 s by default; 2 s here).
+    let connection = Connection::connect(
+        ConnectionOptions::new(&server.address)
+            .retry(RetryOptions::default().max_elapsed(Duration::from_secs(2))),
+    )
+    .await
+    .unwrap();
+    let client = Client::new(connection, ClientOptions::new());
     client.count_activities("").await.unwrap();
+    let handle = client.get_activity_handle::<()>("solo-client-gone", None);
     let server = tokio::task::spawn_blocking(move || {
         server.stop();
         server
     })
     .await
     .unwrap();
-    let err = within("count", client.count_activities(""))
-        .await
-        .unwrap_err();
+    let err = within("describe", handle.describe()).await.unwrap_err();
     assert!(matches!(err, CallError::Transport(_)), "{err:?}");
     assert!(err.is_retryable());
     let text = err.to_string();
     assert!(text.contains("reachable"), "{text}");
+
+    // A call that waits anyway (a count, a result) keeps waiting while the server is away:
+    // it is still pending when its caller gives up.
+    let waiting = tokio::time::timeout(Duration::from_secs(4), client.count_activities("")).await;
+    assert!(
+        waiting.is_err(),
+        "the count waits for the server: {waiting:?}"
+    );
     drop(server);
 }

@@ -66,10 +66,12 @@ pub struct RetryOptions {
     pub multiplier: f64,
     /// Largest delay. Default: 5 s.
     pub max_interval: Duration,
-    /// Attempts in all, the first included; 1 means no retries. Default: 10.
+    /// Attempts in all, the first included; 1 means no retries. Default: 30.
     pub max_attempts: u32,
     /// No retry starts once this much time has passed since the first attempt began.
-    /// Default: 10 s.
+    /// Default: 60 s, long enough to ride out a server restart. (Calls that wait anyway —
+    /// an activity's result, `watch`, listings — are retried for as long as their caller
+    /// waits.)
     pub max_elapsed: Duration,
     /// Each delay is multiplied by a random factor in `[1 - jitter, 1 + jitter]`. Default: 0.2.
     pub jitter: f64,
@@ -85,8 +87,8 @@ impl Default for RetryOptions {
             initial_interval: Duration::from_millis(100),
             multiplier: 1.7,
             max_interval: Duration::from_secs(5),
-            max_attempts: 10,
-            max_elapsed: Duration::from_secs(10),
+            max_attempts: 30,
+            max_elapsed: Duration::from_secs(60),
             jitter: 0.2,
             throttled_initial_interval: Duration::from_secs(1),
             throttled_max_interval: Duration::from_secs(10),
@@ -95,7 +97,7 @@ impl Default for RetryOptions {
 }
 
 impl RetryOptions {
-    /// The defaults: 100 ms, ×1.7, at most 5 s apart, 10 attempts, 10 s in all, ±20 % jitter.
+    /// The defaults: 100 ms, ×1.7, at most 5 s apart, 30 attempts, 60 s in all, ±20 % jitter.
     pub fn new() -> Self {
         Self::default()
     }
