@@ -141,7 +141,10 @@ async fn connections_reset_every_two_seconds() {
         proxy.stats().reset
     );
     assert_eq!(done, count);
-    assert!(proxy.stats().reset > 0, "the proxy reset connections during the run");
+    assert!(
+        proxy.stats().reset > 0,
+        "the proxy reset connections during the run"
+    );
     running.stop().await.unwrap();
 }
 
@@ -235,7 +238,10 @@ async fn an_outage_while_idle_and_while_activities_queue() {
     let started = Instant::now();
     let done = execute_all(&client, &act, &task_queue, count, 10).await;
     assert_eq!(done, count);
-    assert!(started.elapsed() >= outage / 2, "the run waited for the outage to end");
+    assert!(
+        started.elapsed() >= outage / 2,
+        "the run waited for the outage to end"
+    );
     running.stop().await.unwrap();
 }
 
@@ -273,7 +279,12 @@ async fn results_computed_while_the_server_is_down_are_delivered_after() {
         let options = options(format!("{prefix}-{n}"), &task_queue)
             .start_to_close_timeout(Duration::from_secs(60))
             .retry_policy(RetryPolicy::new().maximum_attempts(1));
-        handles.push(client.start_activity(act.clone(), n, options).await.unwrap());
+        handles.push(
+            client
+                .start_activity(act.clone(), n, options)
+                .await
+                .unwrap(),
+        );
     }
     support::within("every attempt starts", async {
         while entered.load(Ordering::SeqCst) < count as usize {
@@ -292,4 +303,108 @@ async fn results_computed_while_the_server_is_down_are_delivered_after() {
         assert_eq!(got, n as u64 * 2 + 1);
     }
     running.stop().await.unwrap();
+}
+
+/// Environment of the child worker process.
+const CHILD_ADDRESS: &str = "SOLO_FAULT_CHILD_ADDRESS";
+const CHILD_TASK_QUEUE: &str = "SOLO_FAULT_CHILD_TASK_QUEUE";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_worker_killed_with_attempts_in_flight() {
+    use tokio::io::AsyncBufReadExt;
+
+    let server = server().await;
+    let client = client_on(&server.address()).await;
+    let task_queue = unique("killed");
+    // The first worker runs in a process of its own, so it can be killed with SIGKILL.
+    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "child_worker_that_never_finishes",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(CHILD_ADDRESS, server.address())
+        .env(CHILD_TASK_QUEUE, &task_queue)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stderr.take().unwrap()).lines();
+
+    let act = echo("echo");
+    let count = scale(5u64, 50);
+    let prefix = unique("in-flight");
+    let mut handles = Vec::new();
+    for n in 0..count {
+        let options = options(format!("{prefix}-{n}"), &task_queue)
+            .start_to_close_timeout(Duration::from_secs(4))
+            .retry_policy(
+                RetryPolicy::new()
+                    .initial_interval(Duration::from_millis(200))
+                    // A retry can still go to a poll the dead worker left open on the
+                    // server, and time out in turn.
+                    .maximum_attempts(10),
+            );
+        handles.push(
+            client
+                .start_activity(act.clone(), n, options)
+                .await
+                .unwrap(),
+        );
+    }
+    // Every attempt is running in the child when it dies.
+    support::within("the child starts every attempt", async {
+        let mut started = 0;
+        while started < count {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("the child is alive");
+            if line.starts_with("attempt started") {
+                started += 1;
+            }
+        }
+    })
+    .await;
+    child.kill().await.unwrap();
+
+    let worker = Worker::builder(client.clone(), &task_queue)
+        .activity(act.clone())
+        .build()
+        .unwrap();
+    let running = Running::start(worker);
+    for (n, handle) in handles.iter().enumerate() {
+        let got = support::within("result", handle.result()).await.unwrap();
+        assert_eq!(got, n as u64 * 2 + 1);
+        let attempt = handle.describe().await.unwrap().attempt;
+        assert!(
+            attempt >= 2,
+            "the second worker ran a retry (attempt {attempt})"
+        );
+    }
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "run in a child process by a_worker_killed_with_attempts_in_flight"]
+async fn child_worker_that_never_finishes() {
+    let address = std::env::var(CHILD_ADDRESS).unwrap();
+    let task_queue = std::env::var(CHILD_TASK_QUEUE).unwrap();
+    let client = client_on(&address).await;
+    let act: FnActivity<u64, u64> = activity("echo", |_ctx, n: u64| async move {
+        // stderr: the test harness keeps stdout for itself.
+        eprintln!("attempt started {n}");
+        tokio::time::sleep(Duration::from_secs(3600)).await;
+        Ok(n)
+    });
+    let worker = Worker::builder(client, &task_queue)
+        .activity(act)
+        .build()
+        .unwrap();
+    // Runs until the parent kills this process.
+    worker.run().await.unwrap();
 }
