@@ -162,6 +162,8 @@ async fn sync_activities_run_on_the_bounded_blocking_pool() {
         let g = g.clone();
         run_blocking(ctx, move |_ctx| {
             let _inside = g.enter();
+            // Stay until the pool is full (or 5 s pass), so that its limit is reached.
+            g.wait_for(2, Duration::from_secs(5));
             std::thread::sleep(Duration::from_millis(ms));
             Ok(ms)
         })
@@ -198,11 +200,10 @@ async fn sync_activities_run_on_the_bounded_blocking_pool() {
     for h in handles {
         assert_eq!(within("sleepy result", h.result()).await.unwrap(), 300);
     }
-    assert!(gauge.peak() >= 1);
-    assert!(
-        gauge.peak() <= 2,
-        "{} blocking activities ran at once with a pool of 2",
-        gauge.peak()
+    assert_eq!(
+        gauge.peak(),
+        2,
+        "blocking activities at once with a pool of 2: the limit is reached, never passed"
     );
     running.stop().await.unwrap();
 }
@@ -217,6 +218,11 @@ async fn never_runs_more_activities_than_slots() {
         let g = g.clone();
         async move {
             let _inside = g.enter();
+            // Stay until both slots are taken (or 5 s pass), so that the limit is reached.
+            let started = std::time::Instant::now();
+            while g.now() < 2 && started.elapsed() < Duration::from_secs(5) {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             tokio::time::sleep(Duration::from_millis(ms)).await;
             Ok(ms)
         }
@@ -241,11 +247,10 @@ async fn never_runs_more_activities_than_slots() {
     for h in handles {
         assert_eq!(within("busy result", h.result()).await.unwrap(), 200);
     }
-    assert!(gauge.peak() >= 1);
-    assert!(
-        gauge.peak() <= 2,
-        "{} activities ran at once with 2 slots",
-        gauge.peak()
+    assert_eq!(
+        gauge.peak(),
+        2,
+        "activities at once with 2 slots: the limit is reached, never passed"
     );
     running.stop().await.unwrap();
 }

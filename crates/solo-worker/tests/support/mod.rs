@@ -195,6 +195,20 @@ impl Gauge {
         GaugeGuard(self.clone())
     }
 
+    /// How many callers are inside now.
+    pub(crate) fn now(&self) -> usize {
+        self.now.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits (sleeping, so it also works on a blocking thread) until `count` callers are
+    /// inside at once, or `limit` passes.
+    pub(crate) fn wait_for(&self, count: usize, limit: Duration) {
+        let started = std::time::Instant::now();
+        while self.now() < count && started.elapsed() < limit {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
     /// The most callers seen inside at once.
     pub(crate) fn peak(&self) -> usize {
         self.peak.load(std::sync::atomic::Ordering::SeqCst)
