@@ -408,3 +408,44 @@ async fn child_worker_that_never_finishes() {
     // Runs until the parent kills this process.
     worker.run().await.unwrap();
 }
+
+/// An activity that outlives the server's outcome long-poll window (60 s on Server 1.32): the
+/// handle's result loop keeps polling with a fresh deadline and still returns the result.
+/// (It runs beside the fault scenarios, so its 75 s cost the suite little.)
+#[solo_macros::activity(crate = "solo_worker")]
+async fn sleep_then_answer(seconds: u64) -> String {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    format!("slept {seconds} s")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn result_survives_a_run_longer_than_the_long_poll_window() {
+    let client = support::client().await;
+    let queue = unique("long-poll");
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(sleep_then_answer)
+            .build()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    let result = client
+        .execute_activity(
+            sleep_then_answer,
+            75,
+            solo_client::ActivityOptions::new()
+                .id(unique("long"))
+                .task_queue(&queue)
+                .start_to_close_timeout(Duration::from_secs(120)),
+        )
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    println!("result after {waited:?}: {result}");
+    assert_eq!(result, "slept 75 s");
+    assert!(
+        waited >= Duration::from_secs(75),
+        "returned early: {waited:?}"
+    );
+    running.stop().await.unwrap();
+}
