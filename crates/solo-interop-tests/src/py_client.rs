@@ -2,6 +2,9 @@
 
 use std::process::Stdio;
 
+/// How long one run of the Python client may take before its test fails.
+const PY_CLIENT_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 use serde_json::Value;
 
 use crate::python::{interop_dir, python};
@@ -41,8 +44,11 @@ impl PyClient {
             .env("PYTHONDONTWRITEBYTECODE", "1")
             .stdin(Stdio::null())
             .kill_on_drop(true)
-            .output()
+            .output();
+        // A hung Python client fails the test (and is killed) instead of hanging it.
+        let output = tokio::time::timeout(PY_CLIENT_LIMIT, output)
             .await
+            .unwrap_or_else(|_| panic!("py_client.py did not finish within {PY_CLIENT_LIMIT:?}"))
             .unwrap_or_else(|e| panic!("cannot run py_client.py: {e}"));
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);

@@ -29,8 +29,12 @@ impl PyWorker {
     /// When the worker cannot be started (the first error is repeated to every caller).
     pub fn shared() -> &'static PyWorker {
         static SHARED: OnceLock<Result<PyWorker, String>> = OnceLock::new();
+        static WATCHED: std::sync::Once = std::sync::Once::new();
         match SHARED.get_or_init(|| PyWorker::start(&unique("py-tq"))) {
-            Ok(worker) => worker,
+            Ok(worker) => {
+                WATCHED.call_once(|| worker.watch());
+                worker
+            }
             Err(e) => panic!("{e}"),
         }
     }
@@ -82,6 +86,36 @@ impl PyWorker {
                     ));
                 }
             }
+        }
+    }
+
+    /// Watches the process from a thread of its own: if the worker dies while tests still
+    /// wait for it, the test binary fails at once (exit status 101, as a failed test), with
+    /// the worker's log, instead of every test waiting out its timeout.
+    // Test output for the person reading a failed run; there is no subscriber to log to.
+    #[allow(clippy::print_stderr)]
+    fn watch(&'static self) {
+        let spawned = std::thread::Builder::new()
+            .name("py-worker-watch".into())
+            .spawn(move || {
+                loop {
+                    std::thread::sleep(Duration::from_millis(250));
+                    let exited = match self.child.lock() {
+                        Ok(mut child) => child.try_wait().ok().flatten(),
+                        Err(_) => return,
+                    };
+                    if let Some(status) = exited {
+                        eprintln!(
+                            "the shared Python worker on {} exited ({status}) while tests still use it; failing now. Its log:\n{}",
+                            self.task_queue,
+                            self.log_text()
+                        );
+                        std::process::exit(101);
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("cannot watch the Python worker: {e}");
         }
     }
 

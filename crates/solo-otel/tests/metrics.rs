@@ -323,15 +323,16 @@ async fn compare_with_python(address: String) {
     let python_queue = unique("py-metrics");
     let py_address = address.clone();
     let output = tokio::task::spawn_blocking(move || {
-        std::process::Command::new(solo_interop_tests::python::python())
-            .current_dir(solo_interop_tests::python::interop_dir())
-            .args(["py_metrics.py", "--address", &py_address])
-            .args(["--task-queue", &python_queue])
-            .args(["--prometheus-port", &port.to_string()])
-            .args(["--idle-seconds", "4"])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .expect("run py_metrics.py")
+        solo_testing::output_within(
+            std::process::Command::new(solo_interop_tests::python::python())
+                .current_dir(solo_interop_tests::python::interop_dir())
+                .args(["py_metrics.py", "--address", &py_address])
+                .args(["--task-queue", &python_queue])
+                .args(["--prometheus-port", &port.to_string()])
+                .args(["--idle-seconds", "4"]),
+            std::time::Duration::from_secs(120),
+        )
+        .expect("run py_metrics.py within 120 s")
     })
     .await
     .unwrap();

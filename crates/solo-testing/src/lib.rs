@@ -22,6 +22,7 @@ pub mod dev_server;
 mod fault_pipe;
 mod fault_proxy;
 mod fault_state;
+mod process;
 mod server_process;
 
 #[cfg(feature = "worker")]
@@ -29,3 +30,4 @@ pub use activity_env::{ActivityEnvironment, EnvironmentHandle};
 pub use dev_server::{DevServer, DevServerError, DevServerOptions};
 pub use fault_proxy::{FaultProxy, FaultProxyError, ResetEvery};
 pub use fault_state::FaultStats;
+pub use process::output_within;
