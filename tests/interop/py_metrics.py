@@ -6,7 +6,8 @@ Runs, in one process with the SDK's Prometheus endpoint on 127.0.0.1:P, a worker
 with the activities `echo_metrics` (returns its input) and `fail_metrics` (raises a
 non-retryable application error), executes each once as a standalone activity, waits for the
 worker's long polls to come back empty at least once, then reads the endpoint and prints one
-JSON object: {"metric_name": {"type": "counter|histogram|gauge", "labels": [...]}, ...}, where
+JSON object: {"metric_name": {"type": "counter|histogram|gauge", "labels": [...],
+"values": {"label": [...]}}, ...}, where
 histogram names are given without their `_bucket`/`_sum`/`_count` suffix. solo's
 `solo-otel` metrics test compares its own names and attributes against this.
 """
@@ -41,12 +42,14 @@ async def fail_metrics(value: str) -> str:
 
 LINE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s")
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="')
+PAIR = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
 def scrape(port: int) -> dict:
     text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
     types: dict[str, str] = {}
     labels: dict[str, set[str]] = {}
+    values: dict[str, dict[str, set[str]]] = {}
     for line in text.decode().splitlines():
         if line.startswith("# TYPE "):
             _, _, name, kind = line.split()
@@ -63,8 +66,15 @@ def scrape(port: int) -> dict:
                 name = name[: -len(suffix)]
         keys = set(LABEL.findall(m.group(3) or "")) - {"le"}
         labels.setdefault(name, set()).update(keys)
+        for key, value in PAIR.findall(m.group(3) or ""):
+            if key != "le":
+                values.setdefault(name, {}).setdefault(key, set()).add(value)
     return {
-        name: {"type": types.get(name, "untyped"), "labels": sorted(keys)}
+        name: {
+            "type": types.get(name, "untyped"),
+            "labels": sorted(keys),
+            "values": {k: sorted(v) for k, v in sorted(values.get(name, {}).items())},
+        }
         for name, keys in sorted(labels.items())
     }
 

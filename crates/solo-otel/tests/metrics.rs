@@ -29,58 +29,83 @@ async fn refuse(_name: String) -> Result<String, ActivityError> {
     Err(ApplicationError::new("no").into())
 }
 
-/// One exported data point: metric name, unit, attributes, and the value (a sum or gauge
-/// value, or a histogram's count).
+/// One exported data point: metric name, instrument kind, unit, attributes, and the value (a
+/// sum or gauge value, or a histogram's count).
 #[derive(Debug)]
 struct Point {
     name: String,
+    /// `counter`, `gauge` or `histogram`, as Prometheus (and the Python SDK) names them.
+    kind: &'static str,
     unit: String,
     attributes: BTreeMap<String, String>,
     value: u64,
 }
 
+/// Every data point of every instrument, whatever its number type.
 fn points(exporter: &InMemoryMetricExporter) -> Vec<Point> {
     let mut out = Vec::new();
     for resource in exporter.get_finished_metrics().unwrap() {
         for scope in resource.scope_metrics() {
             for metric in scope.metrics() {
-                let AggregatedMetrics::U64(data) = metric.data() else {
-                    continue;
-                };
-                let mut push = |attrs: Vec<(String, String)>, value: u64| {
+                let mut push = |kind: &'static str, attrs: Vec<(String, String)>, value: u64| {
                     out.push(Point {
                         name: metric.name().to_owned(),
+                        kind,
                         unit: metric.unit().to_owned(),
                         attributes: attrs.into_iter().collect(),
                         value,
                     })
                 };
-                let attrs = |kvs: &mut dyn Iterator<Item = &opentelemetry::KeyValue>| {
-                    kvs.map(|kv| (kv.key.to_string(), kv.value.to_string()))
-                        .collect::<Vec<_>>()
-                };
-                match data {
-                    MetricData::Sum(sum) => {
-                        for p in sum.data_points() {
-                            push(attrs(&mut p.attributes()), p.value());
-                        }
+                match metric.data() {
+                    AggregatedMetrics::U64(data) => collect(data, |v| v, &mut push),
+                    AggregatedMetrics::I64(data) => {
+                        collect(data, |v| u64::try_from(v).unwrap_or(0), &mut push)
                     }
-                    MetricData::Gauge(gauge) => {
-                        for p in gauge.data_points() {
-                            push(attrs(&mut p.attributes()), p.value());
-                        }
-                    }
-                    MetricData::Histogram(histogram) => {
-                        for p in histogram.data_points() {
-                            push(attrs(&mut p.attributes()), p.count());
-                        }
-                    }
-                    MetricData::ExponentialHistogram(_) => {}
+                    AggregatedMetrics::F64(data) => collect(data, |v| v.max(0.0) as u64, &mut push),
                 }
             }
         }
     }
     out
+}
+
+/// The points of one instrument's data, with its kind.
+fn collect<T: Copy>(
+    data: &MetricData<T>,
+    as_u64: impl Fn(T) -> u64,
+    push: &mut impl FnMut(&'static str, Vec<(String, String)>, u64),
+) {
+    let attrs = |kvs: &mut dyn Iterator<Item = &opentelemetry::KeyValue>| {
+        kvs.map(|kv| (kv.key.to_string(), kv.value.to_string()))
+            .collect::<Vec<_>>()
+    };
+    match data {
+        MetricData::Sum(sum) => {
+            let kind = if sum.is_monotonic() {
+                "counter"
+            } else {
+                "gauge"
+            };
+            for p in sum.data_points() {
+                push(kind, attrs(&mut p.attributes()), as_u64(p.value()));
+            }
+        }
+        MetricData::Gauge(gauge) => {
+            for p in gauge.data_points() {
+                push("gauge", attrs(&mut p.attributes()), as_u64(p.value()));
+            }
+        }
+        MetricData::Histogram(histogram) => {
+            for p in histogram.data_points() {
+                push("histogram", attrs(&mut p.attributes()), p.count());
+            }
+        }
+        MetricData::ExponentialHistogram(histogram) => {
+            for p in histogram.data_points() {
+                push("histogram", attrs(&mut p.attributes()), p.count() as u64);
+            }
+        }
+    }
 }
 
 /// The largest value among the points named `name` whose attributes include `with`.
@@ -291,6 +316,26 @@ async fn a_worker_exports_the_temporal_sdk_metrics() {
 /// Metric name → the union of its attribute keys.
 type Shape = std::collections::BTreeMap<String, std::collections::BTreeSet<String>>;
 
+/// Metric name → attribute key → the values seen.
+type Values = BTreeMap<String, BTreeMap<String, std::collections::BTreeSet<String>>>;
+
+/// Attributes whose values do not depend on the test's own names: compared value for value.
+const SAME_VALUES: &[&str] = &[
+    "namespace",
+    "failure_reason",
+    "poller_type",
+    "worker_type",
+    "workflow_type",
+];
+
+/// Attributes that name the test's own activities and queues: compared by how many values
+/// each metric has.
+const SAME_COUNT: &[&str] = &["activity_type", "task_queue"];
+
+/// Operations solo's run records that the Python run cannot: the worker's `ShutdownWorker`
+/// when it stops (the Python process is read before its worker stops).
+const ONLY_SOLO_OPERATIONS: &[&str] = &["ShutdownWorker"];
+
 /// Names solo exports that the Python SDK's run below cannot show: failures of calls (the
 /// Python SDK exports them under these names once a call fails) and cancelled attempts (the
 /// Go and Java SDKs' name).
@@ -344,7 +389,21 @@ async fn compare_with_python(address: String) {
     let python: serde_json::Value =
         serde_json::from_slice(&output.stdout).expect("py_metrics.py prints one JSON object");
     let mut python_shape = Shape::new();
+    let mut python_kinds = BTreeMap::new();
+    let mut python_values = Values::new();
     for (name, metric) in python.as_object().expect("an object of metrics") {
+        python_kinds.insert(name.clone(), metric["type"].as_str().unwrap().to_owned());
+        for (key, values) in metric["values"].as_object().expect("label values") {
+            python_values.entry(name.clone()).or_default().insert(
+                key.clone(),
+                values
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+                    .collect(),
+            );
+        }
         let keys = metric["labels"]
             .as_array()
             .unwrap()
@@ -368,11 +427,27 @@ async fn compare_with_python(address: String) {
     tokio::time::sleep(Duration::from_secs(4)).await;
     let points = recorded.finish().await;
     let mut solo_shape = Shape::new();
+    let mut solo_kinds = BTreeMap::new();
+    let mut solo_values = Values::new();
     for point in &points {
         solo_shape
             .entry(point.name.clone())
             .or_default()
             .extend(point.attributes.keys().cloned());
+        let kind = solo_kinds.entry(point.name.clone()).or_insert(point.kind);
+        assert_eq!(
+            *kind, point.kind,
+            "{}: one kind for every point",
+            point.name
+        );
+        for (key, value) in &point.attributes {
+            solo_values
+                .entry(point.name.clone())
+                .or_default()
+                .entry(key.clone())
+                .or_default()
+                .insert(value.clone());
+        }
     }
 
     let python_names: Vec<&String> = python_shape.keys().collect();
@@ -392,6 +467,42 @@ async fn compare_with_python(address: String) {
             python_shape.contains_key(name) || NOT_IN_THE_PYTHON_RUN.contains(&name.as_str()),
             "solo exports {name}, which the Python SDK does not"
         );
+    }
+    // The same kind of instrument, and the same attribute values, as the Python SDK.
+    for (name, kind) in &python_kinds {
+        assert_eq!(
+            solo_kinds.get(name).copied(),
+            Some(kind.as_str()),
+            "{name}: solo's instrument kind against the Python SDK's"
+        );
+        let (python, solo) = (&python_values[name], &solo_values[name]);
+        for (key, python_set) in python {
+            if key == "service_name" {
+                continue;
+            }
+            let solo_set = &solo[key];
+            if SAME_VALUES.contains(&key.as_str()) {
+                assert_eq!(solo_set, python_set, "{name}: values of {key}");
+            } else if SAME_COUNT.contains(&key.as_str()) {
+                assert_eq!(
+                    solo_set.len(),
+                    python_set.len(),
+                    "{name}: how many {key} values ({solo_set:?} against {python_set:?})"
+                );
+            } else if key == "operation" {
+                let extra: Vec<_> = solo_set
+                    .difference(python_set)
+                    .filter(|op| !ONLY_SOLO_OPERATIONS.contains(&op.as_str()))
+                    .collect();
+                let missing: Vec<_> = python_set.difference(solo_set).collect();
+                assert!(
+                    extra.is_empty() && missing.is_empty(),
+                    "{name}: operations only solo records {extra:?}, only Python records {missing:?}"
+                );
+            } else {
+                panic!("{name}: attribute {key} is not compared; add it to a list above");
+            }
+        }
     }
     let failed_reason = value(
         &points,
