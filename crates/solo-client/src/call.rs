@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions};
+use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions, WaitForServer};
 use solo_proto::temporal::api::workflowservice::v1::{
     StartActivityExecutionRequest, StartActivityExecutionResponse,
 };
@@ -55,9 +55,6 @@ struct Core {
     converter: DataConverter,
     interceptors: Vec<Arc<dyn ClientInterceptor>>,
     long_poll_timeout: Option<Duration>,
-    /// The retry settings of waiting calls: the connection's backoff, with no limit on
-    /// attempts or time (the caller ends the wait by dropping the call).
-    waiting_retry: RetryOptions,
 }
 
 /// What every call needs, and the one path it takes. Cheap to clone (an `Arc` increment).
@@ -89,15 +86,8 @@ impl CallCore {
         interceptors: Vec<Arc<dyn ClientInterceptor>>,
         long_poll_timeout: Option<Duration>,
     ) -> Self {
-        let waiting_retry = connection
-            .options()
-            .get_retry()
-            .clone()
-            .max_attempts(u32::MAX)
-            .max_elapsed(Duration::MAX);
         CallCore {
             inner: Arc::new(Core {
-                waiting_retry,
                 connection,
                 call_namespace: CallNamespace::new(&namespace).ok(),
                 namespace_value: MetadataValue::try_from(namespace.as_str()).ok(),
@@ -162,10 +152,8 @@ impl CallCore {
                 request.set_timeout(timeout);
             }
         }
-        if kind != CallKind::Unary && request.extensions().get::<RetryOptions>().is_none() {
-            request
-                .extensions_mut()
-                .insert(self.inner.waiting_retry.clone());
+        if kind != CallKind::Unary {
+            request.extensions_mut().insert(WaitForServer);
         }
         if self.intercept && !self.inner.interceptors.is_empty() {
             self.intercept_call(rpc.name(), request.metadata_mut());

@@ -56,15 +56,13 @@ pub enum CallError {
         namespace: String,
     },
 
-    /// A list or count query was refused by the server.
-    #[error(
-        "the server rejected the query `{query}`: {message}{}",
-        query_hint(query)
-    )]
+    /// A list or count query was refused: by the server, or before sending when no server
+    /// could accept it (a NUL character).
+    #[error("the query `{}` was refused: {message}{}", query.escape_debug(), query_hint(query))]
     InvalidQuery {
-        /// The query that was sent.
+        /// The query.
         query: String,
-        /// The server's message.
+        /// The server's message, or what is wrong with the query.
         message: String,
     },
 

@@ -17,7 +17,7 @@ use crate::converter::DataConverter;
 use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
 use crate::list::ActivityList;
-use crate::list_options::ListOptions;
+use crate::list_options::{ListOptions, check_query};
 use crate::options::ActivityOptions;
 use crate::outcome_error::OutcomeError;
 use crate::rpc::COUNT_ACTIVITY_EXECUTIONS;
@@ -434,6 +434,7 @@ impl Client {
         query: impl Into<String>,
     ) -> Result<ActivityExecutionCount, CallError> {
         let query = query.into();
+        check_query(&query)?;
         let message = CountActivityExecutionsRequest {
             namespace: self.namespace().to_owned(),
             query: query.clone(),

@@ -18,6 +18,7 @@ use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
 use crate::execution::ActivityExecution;
 use crate::list_options::ListOptions;
+use crate::list_options::check_query;
 use crate::rpc::LIST_ACTIVITY_EXECUTIONS;
 use crate::status::Target;
 
@@ -90,6 +91,7 @@ async fn list_page(
     token: Bytes,
     page_size: u32,
 ) -> Result<(Vec<ActivityExecution>, Bytes), CallError> {
+    check_query(&query)?;
     let message = ListActivityExecutionsRequest {
         namespace: core.namespace().to_owned(),
         page_size: i32::try_from(page_size).unwrap_or(i32::MAX),

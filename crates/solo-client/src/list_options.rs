@@ -89,3 +89,16 @@ impl From<&String> for ListOptions {
         ListOptions::new(query.as_str())
     }
 }
+
+/// Refuses, before anything is sent, a query no server can accept: one holding a NUL
+/// character (the dev server's SQL store answers it with `UNAVAILABLE`, which a waiting call
+/// would retry for ever).
+pub(crate) fn check_query(query: &str) -> Result<(), crate::call_error::CallError> {
+    if query.contains('\0') {
+        return Err(crate::call_error::CallError::InvalidQuery {
+            query: query.to_owned(),
+            message: "it contains a NUL character (\\0), which no visibility query can hold; remove it (nothing was sent)".to_owned(),
+        });
+    }
+    Ok(())
+}

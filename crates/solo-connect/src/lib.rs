@@ -39,6 +39,8 @@
 //! - a [`LongPoll`] extension, for the long-poll deadline on calls the layer does not
 //!   recognise by itself;
 //! - a [`RetryOptions`] extension, replacing the connection's retry settings for that call;
+//! - a [`WaitForServer`] extension, for calls whose caller waits anyway: retried through any
+//!   outage for as long as the caller waits;
 //! - a [`CallTaskQueue`] extension, naming the task queue for [`CallObserver`]s;
 //! - a [`CallNamespace`] extension, the namespace of that call when it is not the
 //!   connection's.
@@ -83,7 +85,7 @@ pub use options::{
     ConnectionOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_LONG_POLL_TIMEOUT,
     DEFAULT_MAX_DECODING_MESSAGE_SIZE, DEFAULT_NAMESPACE, DEFAULT_RPC_TIMEOUT,
 };
-pub use retry::RetryOptions;
+pub use retry::{RetryOptions, WaitForServer};
 pub use tls::TlsOptions;
 
 /// The error type inside the tower stack: any error, boxed.

@@ -110,18 +110,6 @@ impl RetryOptions {
         }
     }
 
-    /// No limit on attempts or time: the call is retried until it succeeds, fails with a code
-    /// that is not retried, or its caller stops waiting (drops the future). For calls that
-    /// wait anyway, such as long polls for an activity's result. Delays grow as the defaults
-    /// do, to at most [`max_interval`](Self::max_interval) (5 s).
-    pub fn unbounded() -> Self {
-        Self {
-            max_attempts: u32::MAX,
-            max_elapsed: Duration::MAX,
-            ..Self::default()
-        }
-    }
-
     /// Sets [`initial_interval`](Self::initial_interval).
     pub fn initial_interval(mut self, interval: Duration) -> Self {
         self.initial_interval = interval;
@@ -202,6 +190,21 @@ fn retryable(result: &Result<Response<Body>, BoxError>) -> Option<Code> {
     }
 }
 
+/// A request extension for calls whose caller waits for the answer anyway (an activity's
+/// result, a watch, a page of a listing): the call is retried through any outage — transport
+/// failures (refused, reset, GOAWAY) and `UNAVAILABLE` — for as long as its caller waits
+/// (until the future is dropped), with the usual backoff. Other retryable failures
+/// (`INTERNAL`, throttling, ...) keep to the retry budget, since they may not go away.
+///
+/// ```
+/// use solo_connect::WaitForServer;
+///
+/// let mut request = tonic::Request::new(());
+/// request.extensions_mut().insert(WaitForServer);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WaitForServer;
+
 /// Retries calls (see the module docs).
 #[derive(Debug, Clone)]
 pub(crate) struct RetryLayer {
@@ -280,6 +283,7 @@ where
     S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone,
 {
     let (mut parts, body) = request.into_parts();
+    let waits_for_server = parts.extensions.get::<WaitForServer>().is_some();
     let bytes = body.collect().await?.to_bytes();
     if deadline::is_long_poll_body(parts.uri.path(), &bytes) {
         parts.extensions.insert(LongPoll);
@@ -312,11 +316,13 @@ where
         } else {
             reachability.answered();
         }
-        if attempt >= options.max_attempts {
-            return result;
-        }
         let delay = options.delay(attempt, code == Code::ResourceExhausted, random_sample());
-        if started.elapsed() + delay > options.max_elapsed {
+        // A call marked `WaitForServer` outlasts any outage; every other retry (and every
+        // other call) keeps to the budget.
+        let through_outage = waits_for_server && code == Code::Unavailable;
+        if !through_outage
+            && (attempt >= options.max_attempts || started.elapsed() + delay > options.max_elapsed)
+        {
             return result;
         }
         match &result {
@@ -485,19 +491,40 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn unbounded_retries_until_an_answer() {
+    async fn waiting_calls_outlast_outages_but_not_other_failures() {
         let mut codes = vec![Code::Unavailable; 40];
         codes.push(Code::Ok);
         let (inner, bodies) = scripted(codes);
-        let options = RetryOptions::unbounded()
-            .initial_interval(Duration::from_millis(1))
-            .max_interval(Duration::from_millis(2));
-        let layer = RetryLayer::new(options).address("127.0.0.1:7233");
-        let reachability = layer.reachability.clone();
-        let got = call(layer.layer(inner), b"x").await;
-        assert_eq!(got, Code::Ok);
-        assert_eq!(bodies.lock().unwrap().len(), 41);
-        assert!(!reachability.is_down(), "the answer ended the outage");
+        let mut request = Request::new(Body::empty());
+        request.extensions_mut().insert(WaitForServer);
+        let response = RetryLayer::new(fast().max_attempts(3))
+            .layer(inner)
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(
+            response.extensions().get::<CallStatus>().unwrap().code,
+            Code::Ok
+        );
+        assert_eq!(
+            bodies.lock().unwrap().len(),
+            41,
+            "past the 3-attempt budget"
+        );
+
+        let (inner, bodies) = scripted(vec![Code::Internal]);
+        let mut request = Request::new(Body::empty());
+        request.extensions_mut().insert(WaitForServer);
+        let response = RetryLayer::new(fast().max_attempts(3))
+            .layer(inner)
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(
+            response.extensions().get::<CallStatus>().unwrap().code,
+            Code::Internal
+        );
+        assert_eq!(bodies.lock().unwrap().len(), 3, "INTERNAL keeps the budget");
     }
 
     #[tokio::test]
