@@ -449,3 +449,62 @@ async fn result_survives_a_run_longer_than_the_long_poll_window() {
     );
     running.stop().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shutdown_during_an_outage_ends_within_the_grace_period() {
+    let server = server().await;
+    let proxy = FaultProxy::start(server.addr()).await.unwrap();
+    let worker_client = client_on(&proxy.address()).await;
+    let client = client_on(&server.address()).await;
+    let task_queue = unique("grace");
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let entered = Arc::new(AtomicUsize::new(0));
+    let act: FnActivity<u64, u64> = {
+        let gate = gate.clone();
+        let entered = entered.clone();
+        activity("gated", move |_ctx, n: u64| {
+            let gate = gate.clone();
+            let entered = entered.clone();
+            async move {
+                entered.fetch_add(1, Ordering::SeqCst);
+                gate.acquire().await.unwrap().forget();
+                Ok(n)
+            }
+        })
+    };
+    let grace = Duration::from_secs(2);
+    let worker = Worker::builder(worker_client, &task_queue)
+        .activity(act.clone())
+        .graceful_shutdown_timeout(grace)
+        .build()
+        .unwrap();
+    let run = tokio::spawn(worker.clone().run());
+    let options = options(unique("grace"), &task_queue)
+        .start_to_close_timeout(Duration::from_secs(120))
+        .retry_policy(RetryPolicy::new().maximum_attempts(1));
+    client
+        .start_activity(act.clone(), 7, options)
+        .await
+        .unwrap();
+    support::within("the attempt starts", async {
+        while entered.load(Ordering::SeqCst) < 1 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await;
+    // The server goes away; the attempt finishes; its report cannot be delivered.
+    proxy.refuse(true);
+    proxy.reset_all();
+    gate.add_permits(1);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let started = Instant::now();
+    worker.shutdown().await;
+    let result = support::within("the worker stops", run).await.unwrap();
+    let took = started.elapsed();
+    eprintln!("shutdown during an outage took {took:?} (grace {grace:?}): {result:?}");
+    assert!(
+        took < grace + Duration::from_secs(8),
+        "shutdown took {took:?} with a grace period of {grace:?}"
+    );
+    proxy.refuse(false);
+}
