@@ -101,7 +101,7 @@ async def run(args: argparse.Namespace) -> dict:
         raise SystemExit(f"expected `go` on stdin, got {go!r}")
     started = time.monotonic()
     lanes = [asyncio.ensure_future(lane()) for _ in range(args.concurrency)]
-    done, pending = await asyncio.wait(lanes, timeout=args.deadline)
+    _done, pending = await asyncio.wait(lanes, timeout=args.deadline)
     for task in pending:
         task.cancel()
     if pending:

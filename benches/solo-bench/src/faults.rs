@@ -70,10 +70,7 @@ impl FaultsOptions {
             outage: secs(args.parse_or("--faults-outage", if smoke { 2.0 } else { 10.0 })?),
             start_to_close: secs(args.parse_or("--faults-start-to-close", 10.0)?),
             call_timeout: secs(args.parse_or("--faults-call-timeout", 120.0)?),
-            deadline: secs(args.parse_or(
-                "--faults-deadline",
-                if smoke { 90.0 } else { 900.0 },
-            )?),
+            deadline: secs(args.parse_or("--faults-deadline", if smoke { 90.0 } else { 900.0 })?),
         })
     }
 }
@@ -162,8 +159,7 @@ pub(crate) async fn run(address: &str, options: &FaultsOptions, sdk: &str) -> Re
         match value["scenario"].as_str() {
             Some("faults-progress") => {
                 let completed = value["completed"].as_u64().unwrap_or(0) as usize;
-                if outage_end.is_none() && completed >= outage_after && !options.outage.is_zero()
-                {
+                if outage_end.is_none() && completed >= outage_after && !options.outage.is_zero() {
                     report::log(&format!(
                         "solo-bench: faults {sdk}: {completed} completed, {:?} outage",
                         options.outage

@@ -30,7 +30,12 @@ impl Proc {
     }
 
     #[allow(unsafe_code)]
-    pub(crate) fn spawn_program(name: &str, program: PathBuf, args: &[String], stdin: bool) -> Result<Self> {
+    pub(crate) fn spawn_program(
+        name: &str,
+        program: PathBuf,
+        args: &[String],
+        stdin: bool,
+    ) -> Result<Self> {
         let mut cmd = tokio::process::Command::new(&program);
         cmd.args(args)
             .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
@@ -142,7 +147,6 @@ impl Proc {
         }
     }
 }
-
 
 /// Owned copies of `items`.
 pub(crate) fn strings(items: &[&str]) -> Vec<String> {

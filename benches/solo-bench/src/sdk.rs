@@ -224,7 +224,10 @@ pub(crate) async fn faults_peer(mut args: Args) -> Result<Value> {
                 };
                 let output = match tokio::time::timeout(call_timeout.min(left), call).await {
                     Ok(output) => output.map_err(|e| anyhow::anyhow!("activity {id}: {e}"))?,
-                    Err(_) => bail!("activity {id}: no result within {:?}", call_timeout.min(left)),
+                    Err(_) => bail!(
+                        "activity {id}: no result within {:?}",
+                        call_timeout.min(left)
+                    ),
                 };
                 if output != input {
                     wrong.fetch_add(1, Ordering::Relaxed);

@@ -75,7 +75,7 @@ pub(crate) struct SuiteOptions {
 }
 
 impl SuiteOptions {
-    fn runs(&self, scenario: &str) -> bool {
+    pub(crate) fn runs(&self, scenario: &str) -> bool {
         self.scenarios.iter().any(|s| s == scenario)
     }
 }
@@ -211,7 +211,6 @@ fn mode(sdk: &str, role: &str) -> String {
         format!("{sdk}-{role}")
     }
 }
-
 
 /// One SDK's side of an echo comparison: its worker and its stepped client.
 struct EchoSide {
@@ -544,7 +543,12 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         }
     }
 
-    for sdk in options.faults.sdks.iter().filter(|_| options.runs("faults")) {
+    for sdk in options
+        .faults
+        .sdks
+        .iter()
+        .filter(|_| options.runs("faults"))
+    {
         if sdk == "python" && faults::python().is_none() {
             report::log(
                 "solo-bench: faults python skipped: no Python SDK (run `cargo xtask \
