@@ -28,8 +28,14 @@ from temporalio.worker import Worker
 READY_MARK = "solo-bench: ready"
 
 
-@activity.defn(name="echo")
-async def echo(value: str) -> str:
+RETRIED = [0]
+
+
+@activity.defn(name="faults_echo")
+async def faults_echo(value: str) -> str:
+    # A retry means that an earlier attempt timed out: its task or its result was lost.
+    if activity.info().attempt > 1:
+        RETRIED[0] += 1
     return value
 
 
@@ -45,7 +51,7 @@ def describe(err: BaseException) -> str:
 
 async def run(args: argparse.Namespace) -> dict:
     client = await asyncio.wait_for(Client.connect(args.address), timeout=60)
-    worker = Worker(client, task_queue=args.task_queue, activities=[echo])
+    worker = Worker(client, task_queue=args.task_queue, activities=[faults_echo])
     counts = {"completed": 0, "errors": 0, "wrong": 0}
     first_error: list[str] = []
     next_index = [0]
@@ -64,7 +70,7 @@ async def run(args: argparse.Namespace) -> dict:
             try:
                 handle = await asyncio.wait_for(
                     client.start_activity(
-                        "echo",
+                        "faults_echo",
                         value,
                         id=activity_id,
                         task_queue=args.task_queue,
@@ -118,6 +124,7 @@ async def run(args: argparse.Namespace) -> dict:
         "completed": counts["completed"],
         "errors": counts["errors"],
         "wrong_results": counts["wrong"],
+        "retried_attempts": RETRIED[0],
         "first_error": first_error[0] if first_error else None,
         "wall_s": round(wall, 3),
     }

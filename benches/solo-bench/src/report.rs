@@ -306,16 +306,16 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         );
         let _ = writeln!(
             out,
-            "| SDK | activities | completed | errors | wall s | time to recover s | completed/activities | connections reset | first error |"
+            "| SDK | activities | completed | errors | wall s | time to recover s | completed/activities | retried attempts | connections reset | first error |"
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for l in &faults {
             let first_error = l["first_error"]
                 .as_str()
                 .map_or_else(|| "–".to_owned(), |e| e.replace('|', "\\|"));
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 l["sdk"].as_str().unwrap_or("?"),
                 l["n"],
                 l["completed"],
@@ -323,6 +323,7 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
                 fmt(num(&l["wall_s"]), 1),
                 fmt(num(&l["time_to_recover_s"]), 2),
                 fmt(num(&l["completed_ratio"]), 4),
+                l["retried_attempts"],
                 l["connections_reset"],
                 first_error,
             );
@@ -494,7 +495,9 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
   returned a wrong result, or had no result within 120 s; none did unless the first error
   says so); *time to recover*: from the end of the outage to the first activity completing
   after it (each completion stamped by the peer, the outage's end by the suite, both in Unix
-  time on the same machine).
+  time on the same machine); *retried attempts*: executions of the activity with attempt ≥ 2,
+  each one an earlier attempt that timed out (start-to-close 10 s) because its task or its
+  result was lost.
 - **footprint**: distinct `name version` pairs in
   `cargo tree -p hello_standalone_activity -e normal --prefix none`, a clean
   `cargo build --release -j 2` of the example in its own target directory, and the size of

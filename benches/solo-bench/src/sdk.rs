@@ -29,6 +29,19 @@ async fn echo(input: String) -> String {
     input
 }
 
+/// Executions of `faults_echo` that were a retry (attempt 2 or later): each one is an earlier
+/// attempt that timed out because its task or its result was lost.
+static FAULTS_RETRIED: AtomicUsize = AtomicUsize::new(0);
+
+/// Returns its input, counting retried attempts (the `faults` scenario's activity).
+#[activity(crate = "solo_worker")]
+async fn faults_echo(ctx: ActivityContext, input: String) -> String {
+    if ctx.info().attempt > 1 {
+        FAULTS_RETRIED.fetch_add(1, Ordering::Relaxed);
+    }
+    input
+}
+
 /// Heartbeats every second until cancelled.
 #[activity(crate = "solo_worker")]
 async fn hold(ctx: ActivityContext) -> Result<(), ActivityError> {
@@ -187,7 +200,7 @@ pub(crate) async fn faults_peer(mut args: Args) -> Result<Value> {
 
     let client = tokio::time::timeout(Duration::from_secs(60), client(&common)).await??;
     let worker = Worker::builder(client.clone(), queue.as_str())
-        .activity(echo)
+        .activity(faults_echo)
         .build()?;
     let running = tokio::spawn(worker.clone().run());
     harness::announce_ready("faults-peer");
@@ -219,7 +232,9 @@ pub(crate) async fn faults_peer(mut args: Args) -> Result<Value> {
                     .task_queue(&*queue)
                     .start_to_close_timeout(start_to_close);
                 let call = async {
-                    let handle = client.start_activity(echo, input.clone(), options).await?;
+                    let handle = client
+                        .start_activity(faults_echo, input.clone(), options)
+                        .await?;
                     anyhow::Ok(handle.result().await?)
                 };
                 let output = match tokio::time::timeout(call_timeout.min(left), call).await {
@@ -256,6 +271,7 @@ pub(crate) async fn faults_peer(mut args: Args) -> Result<Value> {
         "completed": completed.load(Ordering::Relaxed),
         "errors": result.errors,
         "wrong_results": wrong.load(Ordering::Relaxed),
+        "retried_attempts": FAULTS_RETRIED.load(Ordering::Relaxed),
         "first_error": result.first_error,
         "wall_s": crate::measure::round(result.wall.as_secs_f64(), 3),
     });
