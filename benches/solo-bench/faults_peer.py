@@ -55,6 +55,7 @@ async def run(args: argparse.Namespace) -> dict:
     counts = {"completed": 0, "errors": 0, "wrong": 0}
     first_error: list[str] = []
     next_index = [0]
+    stopping = [False]
 
     def failed(message: str) -> None:
         counts["errors"] += 1
@@ -82,6 +83,13 @@ async def run(args: argparse.Namespace) -> dict:
             except asyncio.TimeoutError:
                 failed(f"activity {activity_id}: no result within {args.call_timeout} s")
                 continue
+            except asyncio.CancelledError as err:
+                # The SDK can raise CancelledError for a call the network cancelled; only the
+                # deadline's own cancellation of this lane ends it.
+                if stopping[0]:
+                    raise
+                failed(f"activity {activity_id}: {describe(err)}")
+                continue
             except Exception as err:  # noqa: BLE001 - every raised call counts as an error
                 failed(f"activity {activity_id}: {describe(err)}")
                 continue
@@ -108,6 +116,7 @@ async def run(args: argparse.Namespace) -> dict:
     started = time.monotonic()
     lanes = [asyncio.ensure_future(lane()) for _ in range(args.concurrency)]
     _done, pending = await asyncio.wait(lanes, timeout=args.deadline)
+    stopping[0] = True
     for task in pending:
         task.cancel()
     if pending:

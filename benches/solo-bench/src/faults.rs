@@ -182,6 +182,15 @@ pub(crate) async fn run(address: &str, options: &FaultsOptions, sdk: &str) -> Re
     let status = peer.wait_exit(Duration::from_secs(30)).await;
 
     let completed = summary["completed"].as_u64().unwrap_or(0);
+    let errors = summary["errors"].as_u64().unwrap_or(0);
+    let accounted = completed + errors;
+    if accounted != options.n as u64 {
+        bail!(
+            "{name} accounted for {accounted} of {} activities ({completed} completed, {errors} \
+             errors): {summary}",
+            options.n
+        );
+    }
     summary["reset_every_s"] = json!(options.reset_every.as_secs_f64());
     summary["outage_s"] = json!(options.outage.as_secs_f64());
     summary["outage_after_completed"] = json!(outage_end.map(|_| outage_after));
