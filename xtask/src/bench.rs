@@ -8,7 +8,8 @@
 //! - `--smoke`: tiny sizes (what CI runs through `cargo test -p solo-bench`);
 //! - `--write`: also write `BENCHMARKS.md` at the workspace root;
 //! - anything else goes to `solo-bench --mode suite` (`--n`, `--concurrency 1,10,100`,
-//!   `--reps`, `--scenarios echo,inflight,list,footprint`, `--no-build`, `--address` ...).
+//!   `--reps`, `--scenarios echo,inflight,list,faults,footprint`, `--faults-n`,
+//!   `--faults-sdks solo,python`, `--no-build`, `--address` ...).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -8,6 +8,7 @@
 //! | `worker` / `raw-worker` | the echo worker for `--task-queue` until SIGINT/SIGTERM |
 //! | `inflight-worker` / `raw-inflight-worker` | holds `--n` heartbeating activities until cancelled |
 //! | `list` / `raw-list` | pages through every execution |
+//! | `faults-peer` | a worker and a client executing `--n` echo activities through a fault proxy (see `faults.rs`) |
 //! | `suite` | all of it against its own dev server, then the footprint and the table |
 //!
 //! The `raw-*` modes are the baseline: the same loops on the generated gRPC stubs with no SDK
@@ -18,9 +19,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod faults;
 mod footprint;
 mod harness;
 mod measure;
+mod process;
 mod raw;
 mod report;
 mod sdk;
@@ -45,9 +48,13 @@ modes (the raw-* modes are the baseline on the bare gRPC stubs):
   worker | raw-worker     echo worker     --address A --task-queue Q [--pollers P] [--n N]
   inflight-worker | raw-inflight-worker   --address A --task-queue Q --n N [--window S]
   list | raw-list         list executions --address A [--query Q]
+  faults-peer             worker + client --address A --task-queue Q --prefix P --n N --concurrency C
+                          [--start-to-close S] [--call-timeout S] [--deadline S]; starts on `go`
   suite                   everything, on its own dev server unless --address is given:
                           [--smoke] [--n N] [--concurrency 1,10,100] [--steps 10] [--reps R]
-                          [--sdks raw,solo] [--scenarios echo,inflight,list,footprint]
+                          [--sdks raw,solo] [--scenarios echo,inflight,list,faults,footprint]
+                          [--faults-sdks solo,python] [--faults-n N] [--faults-outage S]
+                          [--faults-reset-every S] [--faults-concurrency C]
                           [--inflight-n N] [--inflight-window S] [--list-min N]
                           [--workspace DIR] [--no-build] [--write BENCHMARKS.md]
 common: --namespace NS (default `default`), --address (default 127.0.0.1:7233)
@@ -96,6 +103,7 @@ async fn run(mode: &str, args: Args) -> Result<bool> {
         "worker" => sdk::echo_worker(args).await.map(|_| true),
         "inflight-worker" => sdk::inflight_worker(args).await.map(|_| true),
         "list" => sdk::list(args).await.map(|_| true),
+        "faults-peer" => sdk::faults_peer(args).await.map(|_| true),
         "raw-client" => raw::client(args).await.map(|_| true),
         "raw-worker" => raw::worker(args).await.map(|_| true),
         "raw-inflight-worker" => raw::inflight_worker(args).await.map(|_| true),

@@ -106,43 +106,46 @@ fn mark(met: Option<bool>) -> &'static str {
 pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String]) -> String {
     let mut out = String::new();
     let sdks = &options.sdks;
-    let _ = writeln!(
-        out,
-        "### Echo: {} activities per run, start-to-result, separate client and worker processes\n",
-        options.n
-    );
-    let _ = writeln!(
-        out,
-        "| C | SDK | acts/s | p50 ms | p99 ms | client CPU ms/act | worker CPU ms/act | client+worker | server CPU ms/act | client peak RSS MB | worker peak RSS MB |"
-    );
-    let _ = writeln!(
-        out,
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    );
-    for &c in &options.concurrency {
-        for sdk in sdks {
-            let e = echo(lines, sdk, c);
-            if e.runs == 0 {
-                let _ = writeln!(out, "| {c} | {sdk} | failed | | | | | | | | |");
-                continue;
+    if options.runs("echo") {
+        let _ = writeln!(
+            out,
+            "### Echo: {} activities per run, start-to-result, separate client and worker processes\n",
+            options.n
+        );
+        let _ = writeln!(
+            out,
+            "| C | SDK | acts/s | p50 ms | p99 ms | client CPU ms/act | worker CPU ms/act | client+worker | server CPU ms/act | client peak RSS MB | worker peak RSS MB |"
+        );
+        let _ = writeln!(
+            out,
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        );
+        for &c in &options.concurrency {
+            for sdk in sdks {
+                let e = echo(lines, sdk, c);
+                if e.runs == 0 {
+                    let _ = writeln!(out, "| {c} | {sdk} | failed | | | | | | | | |");
+                    continue;
+                }
+                let _ = writeln!(
+                    out,
+                    "| {c} | {sdk} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    fmt(e.acts_per_s, 0),
+                    fmt(e.p50, 2),
+                    fmt(e.p99, 2),
+                    fmt(e.client_cpu, 3),
+                    fmt(e.worker_cpu, 3),
+                    fmt(e.sdk_cpu(), 3),
+                    fmt(e.server_cpu, 3),
+                    fmt(e.client_rss, 1),
+                    fmt(e.worker_rss, 1),
+                );
             }
-            let _ = writeln!(
-                out,
-                "| {c} | {sdk} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                fmt(e.acts_per_s, 0),
-                fmt(e.p50, 2),
-                fmt(e.p99, 2),
-                fmt(e.client_cpu, 3),
-                fmt(e.worker_cpu, 3),
-                fmt(e.sdk_cpu(), 3),
-                fmt(e.server_cpu, 3),
-                fmt(e.client_rss, 1),
-                fmt(e.worker_rss, 1),
-            );
         }
     }
 
-    let compare = sdks.iter().any(|s| s == "solo") && sdks.iter().any(|s| s == "raw");
+    let compare =
+        options.runs("echo") && sdks.iter().any(|s| s == "solo") && sdks.iter().any(|s| s == "raw");
     let mut targets = Vec::new();
     if compare {
         let _ = writeln!(out, "\n### solo against the raw baseline (same run)\n");
@@ -293,6 +296,57 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
             .map(|g| g <= 5.0),
     });
 
+    let faults: Vec<&Value> = lines.iter().filter(|l| l["scenario"] == "faults").collect();
+    if !faults.is_empty() {
+        let f = &options.faults;
+        let _ = writeln!(
+            out,
+            "\n### Faults: echo activities at C={} through a proxy that resets every connection every {:?}, with a {:?} outage after half of them\n",
+            f.concurrency, f.reset_every, f.outage
+        );
+        let _ = writeln!(
+            out,
+            "| SDK | activities | completed | errors | wall s | time to recover s | completed/activities | retried attempts | connections reset | first error |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        for l in &faults {
+            let first_error = l["first_error"]
+                .as_str()
+                .map_or_else(|| "–".to_owned(), |e| e.replace('|', "\\|"));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                l["sdk"].as_str().unwrap_or("?"),
+                l["n"],
+                l["completed"],
+                l["errors"],
+                fmt(num(&l["wall_s"]), 1),
+                fmt(num(&l["time_to_recover_s"]), 2),
+                fmt(num(&l["completed_ratio"]), 4),
+                l["retried_attempts"],
+                l["connections_reset"],
+                first_error,
+            );
+        }
+    }
+    if options.runs("faults") {
+        let solo_faults = find(lines, "faults", Some("solo"));
+        let lost = solo_faults.and_then(|l| {
+            Some(l["n"].as_u64()?.saturating_sub(l["completed"].as_u64()?) + l["errors"].as_u64()?)
+        });
+        targets.push(Target {
+            what: format!(
+                "faults: {} activities through resets every {:?} and a {:?} outage",
+                options.faults.n, options.faults.reset_every, options.faults.outage
+            ),
+            measured: solo_faults.map_or("–".into(), |l| {
+                format!("{} completed, {} errors", l["completed"], l["errors"])
+            }),
+            limit: "all completed, 0 errors".into(),
+            met: lost.map(|l| l == 0),
+        });
+    }
+
     if let Some(f) = find(lines, "footprint", None) {
         let _ = writeln!(out, "\n### Footprint: the hello example\n");
         let _ = writeln!(
@@ -431,6 +485,19 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
   heartbeat RPC, sent at most every 0.8 × the heartbeat timeout).
 - **list**: pages through every execution on the server; rows/s, and RSS after 1,000 rows
   against the largest RSS later (flat means the listing streams).
+- **faults**: per SDK (solo, and the Python SDK with the pinned `temporalio`), one process
+  runs a worker and a client on one connection with the SDK's defaults, both through a TCP
+  proxy on 127.0.0.1 in front of the dev server. While the proxy resets every connection
+  (RST) every 2 s, the client executes `--faults-n` echo activities 10 at a time, each with its
+  own input, and checks every result; once half have completed, the proxy takes a 10 s outage
+  (new connections refused, open ones reset). *completed*: activities that returned their own
+  input; *errors*: activities whose start or result call returned an error or raised (or
+  returned a wrong result, or had no result within 120 s; none did unless the first error
+  says so); *time to recover*: from the end of the outage to the first activity completing
+  after it (each completion stamped by the peer, the outage's end by the suite, both in Unix
+  time on the same machine); *retried attempts*: executions of the activity with attempt ≥ 2,
+  each one an earlier attempt that timed out (start-to-close 10 s) because its task or its
+  result was lost.
 - **footprint**: distinct `name version` pairs in
   `cargo tree -p hello_standalone_activity -e normal --prefix none`, a clean
   `cargo build --release -j 2` of the example in its own target directory, and the size of

@@ -29,6 +29,19 @@ async fn echo(input: String) -> String {
     input
 }
 
+/// Executions of `faults_echo` that were a retry (attempt 2 or later): each one is an earlier
+/// attempt that timed out because its task or its result was lost.
+static FAULTS_RETRIED: AtomicUsize = AtomicUsize::new(0);
+
+/// Returns its input, counting retried attempts (the `faults` scenario's activity).
+#[activity(crate = "solo_worker")]
+async fn faults_echo(ctx: ActivityContext, input: String) -> String {
+    if ctx.info().attempt > 1 {
+        FAULTS_RETRIED.fetch_add(1, Ordering::Relaxed);
+    }
+    input
+}
+
 /// Heartbeats every second until cancelled.
 #[activity(crate = "solo_worker")]
 async fn hold(ctx: ActivityContext) -> Result<(), ActivityError> {
@@ -159,4 +172,111 @@ pub(crate) async fn list(mut args: Args) -> Result<Value> {
         progress.add(1);
     }
     Ok(progress.finish())
+}
+
+/// `--mode faults-peer`: the solo side of the `faults` scenario (see [`crate::faults`]): a
+/// worker and a client on one connection with solo's defaults, `--n` echo activities
+/// `--concurrency` at a time once `go` arrives on stdin, one `faults-progress` line per
+/// completed activity and a `faults` summary line. Every activity is bounded by
+/// `--call-timeout`, the run by `--deadline`.
+pub(crate) async fn faults_peer(mut args: Args) -> Result<Value> {
+    use std::time::{Instant, SystemTime, UNIX_EPOCH};
+    use tokio::io::AsyncBufReadExt;
+
+    let common = Common::parse(&mut args)?;
+    let queue = args
+        .value("--task-queue")?
+        .unwrap_or_else(|| "solo-bench-faults".to_owned());
+    let prefix: Arc<str> = args
+        .value("--prefix")?
+        .unwrap_or_else(|| run_prefix("faults-solo-act"))
+        .into();
+    let n: usize = args.parse_or("--n", 1500)?;
+    let concurrency = args.parse_or("--concurrency", 10usize)?.max(1);
+    let start_to_close = Duration::from_secs_f64(args.parse_or("--start-to-close", 10.0f64)?);
+    let call_timeout = Duration::from_secs_f64(args.parse_or("--call-timeout", 120.0f64)?);
+    let deadline = Duration::from_secs_f64(args.parse_or("--deadline", 600.0f64)?);
+    args.finish()?;
+
+    let client = tokio::time::timeout(Duration::from_secs(60), client(&common)).await??;
+    let worker = Worker::builder(client.clone(), queue.as_str())
+        .activity(faults_echo)
+        .build()?;
+    let running = tokio::spawn(worker.clone().run());
+    harness::announce_ready("faults-peer");
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    match stdin.next_line().await? {
+        Some(line) if line.trim() == "go" => {}
+        other => bail!("expected `go` on stdin, got {other:?}"),
+    }
+
+    let completed = Arc::new(AtomicUsize::new(0));
+    let wrong = Arc::new(AtomicUsize::new(0));
+    let ends_at = Instant::now() + deadline;
+    let queue: Arc<str> = queue.into();
+    let result = {
+        let (completed, wrong) = (Arc::clone(&completed), Arc::clone(&wrong));
+        harness::run_loop(0..n, concurrency, move |i| {
+            let client = client.clone();
+            let queue = Arc::clone(&queue);
+            let id = activity_id(&prefix, i);
+            let (completed, wrong) = (Arc::clone(&completed), Arc::clone(&wrong));
+            async move {
+                let left = ends_at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    bail!("activity {id}: unfinished after {deadline:?}");
+                }
+                let input = format!("{id}-input");
+                let options = ActivityOptions::new()
+                    .id(id.as_str())
+                    .task_queue(&*queue)
+                    .start_to_close_timeout(start_to_close);
+                let call = async {
+                    let handle = client
+                        .start_activity(faults_echo, input.clone(), options)
+                        .await?;
+                    anyhow::Ok(handle.result().await?)
+                };
+                let output = match tokio::time::timeout(call_timeout.min(left), call).await {
+                    Ok(output) => output.map_err(|e| anyhow::anyhow!("activity {id}: {e}"))?,
+                    Err(_) => bail!(
+                        "activity {id}: no result within {:?}",
+                        call_timeout.min(left)
+                    ),
+                };
+                if output != input {
+                    wrong.fetch_add(1, Ordering::Relaxed);
+                    bail!("activity {id}: returned {output:?}, expected {input:?}");
+                }
+                let done = completed.fetch_add(1, Ordering::Relaxed) + 1;
+                let t = SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                harness::emit(&serde_json::json!({
+                    "scenario": "faults-progress",
+                    "sdk": "solo",
+                    "completed": done,
+                    "t": t,
+                }));
+                Ok(())
+            }
+        })
+        .await
+    };
+    let line = serde_json::json!({
+        "scenario": "faults",
+        "sdk": "solo",
+        "n": n,
+        "concurrency": concurrency,
+        "completed": completed.load(Ordering::Relaxed),
+        "errors": result.errors,
+        "wrong_results": wrong.load(Ordering::Relaxed),
+        "retried_attempts": FAULTS_RETRIED.load(Ordering::Relaxed),
+        "first_error": result.first_error,
+        "wall_s": crate::measure::round(result.wall.as_secs_f64(), 3),
+    });
+    harness::emit(&line);
+    let _ = tokio::time::timeout(Duration::from_secs(10), worker.shutdown()).await;
+    running.abort();
+    Ok(line)
 }

@@ -1,6 +1,8 @@
 //! The benchmark harness cannot rot: `cargo test` runs the whole suite at smoke sizes (a few
 //! dozen activities, its own dev server) and checks that every scenario reported a line.
-//! The figures themselves are not checked — at these sizes they mean nothing.
+//! The figures themselves are not checked — at these sizes they mean nothing — except that
+//! solo's faults run (20 activities through connection resets and a 2 s outage) completes
+//! every activity with no error.
 
 use std::path::Path;
 use std::process::Command;
@@ -47,6 +49,35 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
     assert_eq!(count("inflight"), sdk_count, "{stdout}");
     assert_eq!(count("list"), sdk_count, "{stdout}");
     assert_eq!(count("footprint"), 1, "{stdout}");
+    // The faults scenario: solo always, the Python SDK when the project venv has it.
+    let faults = |sdk: &str| {
+        lines
+            .iter()
+            .find(|l| l["scenario"] == "faults" && l["sdk"] == sdk)
+            .cloned()
+    };
+    let solo_faults = faults("solo").unwrap_or_else(|| panic!("no solo faults line:\n{stdout}"));
+    for key in ["n", "completed", "errors", "wall_s", "connections_reset"] {
+        assert!(
+            !solo_faults[key].is_null(),
+            "`{key}` missing in {solo_faults}"
+        );
+    }
+    assert_eq!(solo_faults["errors"], 0, "{solo_faults}");
+    assert_eq!(solo_faults["completed"], solo_faults["n"], "{solo_faults}");
+    let python = std::env::var_os("SOLO_PYTHON")
+        .filter(|v| !v.is_empty())
+        .is_some()
+        || solo_testing::cli::tools_venv()
+            .join("bin")
+            .join("python")
+            .is_file();
+    if python {
+        let python_faults =
+            faults("python").unwrap_or_else(|| panic!("no python faults line:\n{stdout}"));
+        assert!(!python_faults["completed"].is_null(), "{python_faults}");
+    }
+    assert!(stdout.contains("### Faults"), "no faults table:\n{stdout}");
     assert_eq!(count("error"), 0, "{stdout}");
     for line in lines.iter().filter(|l| l["scenario"] == "echo") {
         for key in [
