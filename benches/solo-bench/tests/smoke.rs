@@ -37,7 +37,17 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
         .filter(|l| l["scenario"] == "echo")
         .filter_map(|l| l["sdk"].as_str().map(str::to_owned))
         .collect();
-    assert!(sdks.iter().any(|s| s == "raw"), "{stdout}");
+    // Both the baseline and solo itself: a suite that measured only one side compares nothing.
+    for scenario in ["echo", "inflight", "list"] {
+        for sdk in ["raw", "solo"] {
+            assert!(
+                lines
+                    .iter()
+                    .any(|l| l["scenario"] == scenario && l["sdk"] == sdk),
+                "no {sdk} line for {scenario}:\n{stdout}"
+            );
+        }
+    }
     let sdk_count = {
         let mut distinct = sdks.clone();
         distinct.sort();
