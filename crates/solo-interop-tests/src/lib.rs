@@ -139,3 +139,25 @@ pub fn comparable_failure(error: &Value) -> Value {
     }
     error
 }
+
+/// How long one wait of a cross-SDK test may take before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
+/// `.within("what")` on any future (a `result()`, an `execute_activity`): the test fails with
+/// `what` in its message after [`PATIENCE`] instead of hanging.
+pub trait Within: std::future::IntoFuture + Sized {
+    /// Waits for `self`, at most [`PATIENCE`].
+    ///
+    /// # Panics
+    /// When it takes longer.
+    fn within(self, what: &'static str) -> impl std::future::Future<Output = Self::Output> {
+        async move {
+            match tokio::time::timeout(PATIENCE, self.into_future()).await {
+                Ok(output) => output,
+                Err(_) => panic!("{what} did not finish within {PATIENCE:?}"),
+            }
+        }
+    }
+}
+
+impl<F: std::future::IntoFuture> Within for F {}

@@ -1,5 +1,6 @@
 //! solo client → Python worker.
 
+use solo_interop_tests::Within;
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -78,6 +79,7 @@ where
             value,
             options("solo2py-inspect"),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("inspect_value: {e}"));
     (
@@ -99,6 +101,7 @@ async fn every_data_shape_reaches_python_and_comes_back() {
                     value.clone(),
                     options("solo2py-echo"),
                 )
+                .within("execute_activity")
                 .await
                 .unwrap_or_else(|e| panic!("echo {label}: {e}"));
             assert_eq!(back, value, "echo {label}");
@@ -168,6 +171,7 @@ async fn every_data_shape_reaches_python_and_comes_back() {
             sample_order(),
             options("solo2py-order"),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("echo_order: {e}"));
     assert_eq!(order, sample_order());
@@ -178,6 +182,7 @@ async fn every_data_shape_reaches_python_and_comes_back() {
             all_bytes.clone(),
             options("solo2py-bytes"),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("echo_bytes: {e}"));
     assert_eq!(back, all_bytes);
@@ -189,6 +194,7 @@ async fn every_data_shape_reaches_python_and_comes_back() {
             (),
             options("solo2py-noargs"),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("no_args: {e}"));
     assert_eq!(text, "called with no arguments");
@@ -198,6 +204,7 @@ async fn every_data_shape_reaches_python_and_comes_back() {
             (),
             options("solo2py-nothing"),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("nothing: {e}"));
     let joined: String = client
@@ -206,6 +213,7 @@ async fn every_data_shape_reaches_python_and_comes_back() {
             ("a", 2, vec!["x", "y"]),
             options("solo2py-concat"),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("concat: {e}"));
     assert_eq!(joined, "a|2|x,y");
@@ -232,7 +240,7 @@ async fn a_python_application_error_arrives_whole_and_non_retryable_is_honoured(
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    let error = outcome_error(handle.result().await);
+    let error = outcome_error(handle.result().within("result").await);
     let OutcomeError::Failed {
         failure,
         retry_state,
@@ -284,7 +292,7 @@ async fn a_retryable_python_error_is_retried_until_attempts_run_out() {
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    let error = outcome_error(handle.result().await);
+    let error = outcome_error(handle.result().within("result").await);
     let OutcomeError::Failed {
         failure,
         retry_state,
@@ -316,7 +324,7 @@ async fn a_retryable_python_error_is_retried_until_attempts_run_out() {
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    assert!(handle.result().await.is_err());
+    assert!(handle.result().within("result").await.is_err());
     let described = handle.describe().await.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(described.attempt, 1);
 }
@@ -332,7 +340,7 @@ async fn a_python_exception_is_a_retryable_application_failure() {
         )
         .await
         .unwrap_or_else(|e| panic!("start: {e}"));
-    let error = outcome_error(handle.result().await);
+    let error = outcome_error(handle.result().within("result").await);
     let failure = error.failure().unwrap_or_else(|| panic!("{error:?}"));
     assert_eq!(failure.message, "kaboom ü");
     assert_eq!(failure.error_type(), Some("RuntimeError"));
@@ -358,6 +366,7 @@ async fn a_python_activity_past_its_start_to_close_timeout_times_out() {
                 .start_to_close_timeout(Duration::from_secs(1))
                 .retry_policy(fast_retries(1)),
         )
+        .within("execute_activity")
         .await;
     let error = outcome_error(error);
     match &error {
@@ -404,7 +413,7 @@ where
         .cancel("no longer needed")
         .await
         .unwrap_or_else(|e| panic!("cancel: {e}"));
-    let error = outcome_error(handle.result().await);
+    let error = outcome_error(handle.result().within("result").await);
     let described = handle.describe().await.unwrap_or_else(|e| panic!("{e}"));
     (error, described)
 }
@@ -471,7 +480,7 @@ async fn terminating_a_python_activity_from_solo() {
         .terminate("operator said so")
         .await
         .unwrap_or_else(|e| panic!("terminate: {e}"));
-    match handle.result().await {
+    match handle.result().within("result").await {
         Err(OutcomeError::Terminated { reason, .. }) => assert_eq!(reason, "operator said so"),
         other => panic!("expected OutcomeError::Terminated, got {other:?}"),
     }
@@ -488,6 +497,7 @@ async fn a_python_retry_resumes_from_its_heartbeat_details() {
             3,
             options("solo2py-resume").retry_policy(fast_retries(0)),
         )
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
@@ -505,6 +515,7 @@ async fn python_sees_a_standalone_activity_with_the_options_solo_set() {
     let id = options.get_id().to_owned();
     let info: Value = client
         .execute_activity(Remote::<(), Value>::new("activity_info"), (), options)
+        .within("execute_activity")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(

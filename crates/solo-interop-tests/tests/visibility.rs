@@ -1,6 +1,7 @@
 //! List and count agree across solo, the Python SDK and the CLI for the same queries, over
 //! activities started by all three and ending in every status.
 
+use solo_interop_tests::Within;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -222,6 +223,7 @@ async fn list_and_count_agree_across_solo_python_and_the_cli() {
                     .task_queue(&tq)
                     .start_to_close_timeout(Duration::from_secs(10)),
             )
+            .within("execute_activity")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         expected.insert(id, "Completed");
@@ -328,7 +330,7 @@ async fn list_and_count_agree_across_solo_python_and_the_cli() {
         .cancel("enough")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    assert!(cancelled.result().await.is_err());
+    assert!(cancelled.result().within("result").await.is_err());
     expected.insert(cancelled_id, "Canceled");
     assert_eq!(py.terminate(py_term.id(), "bye").await["ok"], true);
     expected.insert(py_term.id().to_owned(), "Terminated");

@@ -5,6 +5,7 @@
 
 mod support;
 
+use solo_interop_tests::Within;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -175,12 +176,14 @@ impl Recorded {
         let greeting: String = self
             .client
             .execute_activity(greet, "otel".to_owned(), options("greet"))
+            .within("execute_activity")
             .await
             .unwrap();
         assert_eq!(greeting, "Hello, otel!");
         let refused = self
             .client
             .execute_activity(refuse, "otel".to_owned(), options("refuse"))
+            .within("execute_activity")
             .await;
         assert!(
             matches!(refused, Err(OutcomeError::Failed { .. })),

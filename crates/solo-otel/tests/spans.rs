@@ -6,6 +6,7 @@
 
 mod support;
 
+use solo_interop_tests::Within;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -150,7 +151,7 @@ async fn client_calls_and_attempts_run_in_spans_with_their_fields() {
         .await
         .unwrap();
     let run_id = handle.run_id().unwrap().to_owned();
-    assert_eq!(handle.result().await.unwrap(), "ok");
+    assert_eq!(handle.result().within("result").await.unwrap(), "ok");
     let fail_id = unique("spans-fail");
     let failed = client
         .execute_activity(
@@ -162,6 +163,7 @@ async fn client_calls_and_attempts_run_in_spans_with_their_fields() {
                 .start_to_close_timeout(Duration::from_secs(10))
                 .retry_policy(RetryPolicy::new().maximum_attempts(1)),
         )
+        .within("execute_activity")
         .await;
     assert!(failed.is_err());
     worker.shutdown().await;
