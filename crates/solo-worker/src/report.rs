@@ -18,7 +18,7 @@ use crate::execute::Outcome;
 use crate::info::ActivityInfo;
 use crate::interceptor::{AttemptEnd, AttemptOutcome};
 use crate::panic::panic_failure;
-use crate::raw::{TaskCompleter, TaskError};
+use crate::raw::TaskError;
 use crate::runtime::Runtime;
 
 /// The application error type of failures reported for activities cut short by a worker
@@ -66,26 +66,7 @@ pub(crate) async fn report(
     } else {
         Vec::new()
     };
-    let delivery = Delivery {
-        deadline,
-        abort: &runtime.shutdown.abort,
-    };
-    respond(
-        &runtime.calls.completer,
-        token,
-        report,
-        last_details,
-        delivery,
-    )
-    .await;
-}
-
-/// How long to keep sending a report: until the attempt's deadline or the end of the
-/// shutdown grace period.
-#[derive(Clone, Copy)]
-pub(crate) struct Delivery<'a> {
-    pub(crate) deadline: Option<Instant>,
-    pub(crate) abort: &'a tokio_util::sync::CancellationToken,
+    respond(runtime, token, report, last_details, deadline).await;
 }
 
 /// Fails an attempt whose activity never started (not registered, input not decodable).
@@ -103,18 +84,7 @@ pub(crate) async fn fail_unstarted(
         .await;
     let report = Report::Fail(failure);
     attempt_ended(runtime, span, info, &report, started);
-    let delivery = Delivery {
-        deadline,
-        abort: &runtime.shutdown.abort,
-    };
-    respond(
-        &runtime.calls.completer,
-        token,
-        report,
-        Vec::new(),
-        delivery,
-    )
-    .await;
+    respond(runtime, token, report, Vec::new(), deadline).await;
 }
 
 /// Records the attempt's outcome on its span and tells the interceptors.
@@ -234,14 +204,16 @@ async fn decide(
 
 /// Sends `report` until the server has it (see [`deliver`]); when the server refuses it as
 /// invalid, sends a bare non-retryable failure instead.
+/// It is sent until `deadline` (the attempt's) or the end of the shutdown grace period.
 async fn respond(
-    completer: &TaskCompleter,
+    runtime: &Runtime,
     token: Bytes,
     report: Report,
     last_details: Vec<Payload>,
-    delivery: Delivery<'_>,
+    deadline: Option<Instant>,
 ) {
-    let Delivery { deadline, abort } = delivery;
+    let completer = &runtime.calls.completer;
+    let abort = &runtime.shutdown.abort;
     let (what, result) = match report {
         Report::Complete(payload) => {
             tracing::debug!("activity completed");

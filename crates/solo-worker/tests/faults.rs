@@ -245,6 +245,27 @@ async fn an_outage_while_idle_and_while_activities_queue() {
     running.stop().await.unwrap();
 }
 
+/// An activity answering `n * 2 + 1` once `gate` lets it, counting in `entered` the attempts
+/// that started.
+fn gated() -> (
+    FnActivity<u64, u64>,
+    Arc<tokio::sync::Semaphore>,
+    Arc<AtomicUsize>,
+) {
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let entered = Arc::new(AtomicUsize::new(0));
+    let (g, e) = (gate.clone(), entered.clone());
+    let act = activity("gated", move |_ctx, n: u64| {
+        let (gate, entered) = (g.clone(), e.clone());
+        async move {
+            entered.fetch_add(1, Ordering::SeqCst);
+            gate.acquire().await.unwrap().forget();
+            Ok(n * 2 + 1)
+        }
+    });
+    (act, gate, entered)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn results_computed_while_the_server_is_down_are_delivered_after() {
     let server = server().await;
@@ -252,21 +273,7 @@ async fn results_computed_while_the_server_is_down_are_delivered_after() {
     let worker_client = client_on(&proxy.address()).await;
     let client = client_on(&server.address()).await;
     let task_queue = unique("deliver");
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let entered = Arc::new(AtomicUsize::new(0));
-    let act: FnActivity<u64, u64> = {
-        let gate = gate.clone();
-        let entered = entered.clone();
-        activity("gated", move |_ctx, n: u64| {
-            let gate = gate.clone();
-            let entered = entered.clone();
-            async move {
-                entered.fetch_add(1, Ordering::SeqCst);
-                gate.acquire().await.unwrap().forget();
-                Ok(n * 2 + 1)
-            }
-        })
-    };
+    let (act, gate, entered) = gated();
     let worker = Worker::builder(worker_client, &task_queue)
         .activity(act.clone())
         .build()
@@ -457,21 +464,7 @@ async fn shutdown_during_an_outage_ends_within_the_grace_period() {
     let worker_client = client_on(&proxy.address()).await;
     let client = client_on(&server.address()).await;
     let task_queue = unique("grace");
-    let gate = Arc::new(tokio::sync::Semaphore::new(0));
-    let entered = Arc::new(AtomicUsize::new(0));
-    let act: FnActivity<u64, u64> = {
-        let gate = gate.clone();
-        let entered = entered.clone();
-        activity("gated", move |_ctx, n: u64| {
-            let gate = gate.clone();
-            let entered = entered.clone();
-            async move {
-                entered.fetch_add(1, Ordering::SeqCst);
-                gate.acquire().await.unwrap().forget();
-                Ok(n)
-            }
-        })
-    };
+    let (act, gate, entered) = gated();
     let grace = Duration::from_secs(2);
     let worker = Worker::builder(worker_client, &task_queue)
         .activity(act.clone())
