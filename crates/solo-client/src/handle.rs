@@ -111,6 +111,10 @@ impl<O> ActivityHandle<O> {
     /// activity without a retry limit that keeps failing never closes, so bound it with a
     /// [`RetryPolicy`](crate::RetryPolicy) or a schedule-to-close timeout.
     ///
+    /// Network faults and server restarts do not end the wait: the poll is sent again, with
+    /// backoff, until the server answers (see [`solo_connect::WaitForServer`]). To give up,
+    /// drop the future, for example with `tokio::time::timeout`.
+    ///
     /// ```no_run
     /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::OutcomeError> {
     /// let handle = client.get_activity_handle::<String>("my-standalone-activity-id", None);
