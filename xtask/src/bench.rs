@@ -18,8 +18,43 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli;
 
+/// What `cargo xtask bench --help` prints.
+const HELP: &str = "\
+cargo xtask bench [options]
+
+Builds solo-bench in release and runs its suite on a dev server of its own: solo against the
+same loops written on the bare gRPC stubs (raw), as separate client and worker processes, and
+prints one JSON line per measurement and the tables of BENCHMARKS.md.
+
+options of this task:
+  --write                       also write BENCHMARKS.md at the workspace root
+  --smoke                       tiny sizes, every scenario (what the test suite runs)
+  -h, --help                    this text
+
+options passed to the suite (solo-bench --mode suite):
+  --scenarios LIST              echo,inflight,list,faults,footprint (default: all)
+  --sdks LIST                   raw,solo (default)
+  --n N                         echo activities per concurrency level and repetition
+  --concurrency LIST            echo concurrency levels, e.g. 1,10,100
+  --steps N, --reps R           echo steps per run, runs per cell
+  --inflight-n N                activities held in flight (default 10,000)
+  --inflight-window S           seconds of heartbeats measured
+  --list-min N                  rows listed at least
+  --faults-sdks LIST            solo,python
+  --faults-n N                  activities through the fault proxy (default 1,500)
+  --faults-outage S             the outage in the middle of the run, seconds
+  --faults-reset-every S        how often every connection is reset, seconds
+  --faults-concurrency C        concurrent activities in the faults run
+  --address HOST:PORT           use this server instead of starting one
+  --no-build                    skip the footprint scenario's clean build
+";
+
 /// Runs the benchmark suite.
 pub fn run(root: &Path, args: &[String]) -> Result<()> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{HELP}");
+        return Ok(());
+    }
     let temporal = cli::ensure_cli()?;
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     println!("xtask bench: building solo-bench (release)");
