@@ -118,18 +118,35 @@ async fn execute_all(
     done.load(Ordering::SeqCst) as u64
 }
 
+/// The echo activity and a worker running it on `task_queue`.
+fn echo_worker(client: &Client, task_queue: &str) -> (FnActivity<u64, u64>, Running) {
+    let act = echo("echo");
+    let worker = Worker::builder(client.clone(), task_queue)
+        .activity(act.clone())
+        .build()
+        .unwrap();
+    (act, Running::start(worker))
+}
+
+/// [`execute_all`] at concurrency 10 on a task of its own, for scenarios that break things
+/// meanwhile.
+fn spawn_execute_all(
+    client: &Client,
+    act: &FnActivity<u64, u64>,
+    task_queue: &str,
+    count: u64,
+) -> tokio::task::JoinHandle<u64> {
+    let (client, act, task_queue) = (client.clone(), act.clone(), task_queue.to_owned());
+    tokio::spawn(async move { execute_all(&client, &act, &task_queue, count, 10).await })
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn connections_reset_every_two_seconds() {
     let server = server().await;
     let proxy = FaultProxy::start(server.addr()).await.unwrap();
     let client = client_on(&proxy.address()).await;
     let task_queue = unique("resets");
-    let act = echo("echo");
-    let worker = Worker::builder(client.clone(), &task_queue)
-        .activity(act.clone())
-        .build()
-        .unwrap();
-    let running = Running::start(worker);
+    let (act, running) = echo_worker(&client, &task_queue);
     let resets = proxy.reset_every(Duration::from_secs(2));
     let started = Instant::now();
     let count = scale(150, 1500);
@@ -153,19 +170,9 @@ async fn the_server_killed_and_restarted_twice() {
     let mut server = server().await;
     let client = client_on(&server.address()).await;
     let task_queue = unique("restarts");
-    let act = echo("echo");
-    let worker = Worker::builder(client.clone(), &task_queue)
-        .activity(act.clone())
-        .build()
-        .unwrap();
-    let running = Running::start(worker);
+    let (act, running) = echo_worker(&client, &task_queue);
     let count = scale(60, 600);
-    let run = {
-        let client = client.clone();
-        let act = act.clone();
-        let task_queue = task_queue.clone();
-        tokio::spawn(async move { execute_all(&client, &act, &task_queue, count, 10).await })
-    };
+    let run = spawn_execute_all(&client, &act, &task_queue, count);
     for _ in 0..2 {
         tokio::time::sleep(Duration::from_secs(2)).await;
         server = tokio::task::spawn_blocking(move || {
@@ -189,19 +196,9 @@ async fn traffic_dropped_without_rst_then_restored() {
     let proxy = FaultProxy::start(server.addr()).await.unwrap();
     let client = client_on(&proxy.address()).await;
     let task_queue = unique("partition");
-    let act = echo("echo");
-    let worker = Worker::builder(client.clone(), &task_queue)
-        .activity(act.clone())
-        .build()
-        .unwrap();
-    let running = Running::start(worker);
+    let (act, running) = echo_worker(&client, &task_queue);
     let count = scale(40, 400);
-    let run = {
-        let client = client.clone();
-        let act = act.clone();
-        let task_queue = task_queue.clone();
-        tokio::spawn(async move { execute_all(&client, &act, &task_queue, count, 10).await })
-    };
+    let run = spawn_execute_all(&client, &act, &task_queue, count);
     tokio::time::sleep(Duration::from_millis(500)).await;
     proxy.blackhole(true);
     tokio::time::sleep(Duration::from_secs(scale(10, 20))).await;
@@ -220,12 +217,7 @@ async fn an_outage_while_idle_and_while_activities_queue() {
     let worker_client = client_on(&proxy.address()).await;
     let client = client_on(&server.address()).await;
     let task_queue = unique("outage");
-    let act = echo("echo");
-    let worker = Worker::builder(worker_client, &task_queue)
-        .activity(act.clone())
-        .build()
-        .unwrap();
-    let running = Running::start(worker);
+    let (act, running) = echo_worker(&worker_client, &task_queue);
     let outage = Duration::from_secs(scale(10, 60));
     // Idle: nothing to do while the outage lasts; afterwards the worker polls again.
     proxy.outage(outage);
