@@ -55,6 +55,11 @@ pub fn dev_server(args: &[String]) -> Result<()> {
     let temporal = cli::ensure_cli()?;
     let mut cmd = Command::new(&temporal);
     cmd.args(["server", "start-dev", "--ip", "127.0.0.1", "--port", &port]);
+    // The operator commands (pause, unpause, reset, update options) are off by default.
+    cmd.args([
+        "--dynamic-config-value",
+        "history.enableStandaloneActivityOperatorCommands=true",
+    ]);
     if !ui {
         cmd.arg("--headless");
     }

@@ -19,6 +19,7 @@ use solo_proto::temporal::api::workflowservice::v1::{
 use tonic::metadata::{Ascii, MetadataValue};
 
 use crate::call_error::CallError;
+use crate::call_options::CallOptions;
 use crate::converter::DataConverter;
 use crate::interceptor::ClientInterceptor;
 use crate::long_poll::long_poll;
@@ -63,6 +64,8 @@ pub struct CallCore {
     inner: Arc<Core>,
     /// Whether the client's interceptors run (not for the worker's task calls).
     intercept: bool,
+    /// The deadline and headers of every call made through this core, when set.
+    options: Option<Arc<CallOptions>>,
 }
 
 impl fmt::Debug for CallCore {
@@ -73,6 +76,7 @@ impl fmt::Debug for CallCore {
             .field("data_converter", &self.inner.converter)
             .field("interceptors", &self.inner.interceptors.len())
             .field("long_poll_timeout", &self.inner.long_poll_timeout)
+            .field("call_options", &self.options)
             .finish_non_exhaustive()
     }
 }
@@ -98,6 +102,16 @@ impl CallCore {
                 long_poll_timeout,
             }),
             intercept: true,
+            options: None,
+        }
+    }
+
+    /// The same core making every call with `options`.
+    pub(crate) fn with_options(&self, options: CallOptions) -> CallCore {
+        CallCore {
+            inner: self.inner.clone(),
+            intercept: self.intercept,
+            options: Some(Arc::new(options)),
         }
     }
 
@@ -107,6 +121,7 @@ impl CallCore {
         CallCore {
             inner: self.inner.clone(),
             intercept: false,
+            options: self.options.clone(),
         }
     }
 
@@ -135,8 +150,9 @@ impl CallCore {
         self.inner.interceptors.len()
     }
 
-    /// Sends one call: the namespace extension, the long-poll marker and deadline, the
-    /// interceptors, then the RPC.
+    /// Sends one call: the namespace extension, the long-poll marker and deadline, the call
+    /// options (a deadline and headers, which the connection's deadline and metadata layers
+    /// honour), the interceptors, then the RPC.
     async fn send<M, R>(
         &self,
         rpc: Rpc<M, R>,
@@ -154,6 +170,9 @@ impl CallCore {
         }
         if kind != CallKind::Unary {
             request.extensions_mut().insert(WaitForServer);
+        }
+        if let Some(options) = &self.options {
+            options.apply(&mut request);
         }
         if self.intercept && !self.inner.interceptors.is_empty() {
             self.intercept_call(rpc.name(), request.metadata_mut());

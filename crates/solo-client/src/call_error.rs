@@ -66,6 +66,22 @@ pub enum CallError {
         message: String,
     },
 
+    /// The server does not offer the operator commands on standalone activities (pause,
+    /// unpause, reset, update options): it is older than 1.32, or they are turned off.
+    #[error(
+        "the server does not support `{operation}` on standalone activities ({message}); \
+         operator commands need Temporal Server 1.32 or later with the dynamic config \
+         history.enableStandaloneActivityOperatorCommands=true (for the dev server: \
+         `temporal server start-dev --dynamic-config-value \
+         history.enableStandaloneActivityOperatorCommands=true`)"
+    )]
+    OperatorCommandsUnsupported {
+        /// The gRPC method, e.g. `PauseActivityExecution`.
+        operation: &'static str,
+        /// The server's message.
+        message: String,
+    },
+
     /// The server refused the call.
     #[error("the server rejected the call: {0}")]
     Rejected(RpcError),

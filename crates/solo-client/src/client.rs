@@ -12,11 +12,12 @@ use crate::activity::Activity;
 use crate::args::ActivityArgs;
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
+use crate::call_options::CallOptions;
 use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
 use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
-use crate::list::ActivityList;
+use crate::list::{ActivityList, ActivityPage};
 use crate::list_options::{ListOptions, check_query};
 use crate::options::ActivityOptions;
 use crate::outcome_error::OutcomeError;
@@ -408,6 +409,79 @@ impl Client {
     /// stream ends after an error).
     pub fn list_activities(&self, options: impl Into<ListOptions>) -> ActivityList {
         ActivityList::new(self.core.clone(), options.into())
+    }
+
+    /// Fetches one page of the executions `options` select (its query and page size; a limit
+    /// smaller than the page size shrinks the page): pass `None` for the first page, then
+    /// each page's [`next_page_token`](ActivityPage::next_page_token) until it is `None`.
+    /// For a stream over all pages, use [`list_activities`](Self::list_activities).
+    ///
+    /// ```no_run
+    /// use solo_client::ListOptions;
+    ///
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
+    /// let options = ListOptions::new("ExecutionStatus = 'Running'").page_size(50);
+    /// let mut token = None;
+    /// loop {
+    ///     let page = client.list_activities_page(options.clone(), token).await?;
+    ///     for info in &page.executions {
+    ///         println!("{} {}", info.activity_id, info.status);
+    ///     }
+    ///     match page.next_page_token {
+    ///         Some(next) => token = Some(next),
+    ///         None => break,
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`CallError::InvalidQuery`] when the server rejects the query (or the token), and the
+    /// other call errors.
+    pub async fn list_activities_page(
+        &self,
+        options: impl Into<ListOptions>,
+        next_page_token: Option<bytes::Bytes>,
+    ) -> Result<ActivityPage, CallError> {
+        let options = options.into();
+        let mut page_size = options.get_page_size();
+        if let Some(limit) = options.get_limit() {
+            let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+            if page_size == 0 || limit < page_size {
+                page_size = limit;
+            }
+        }
+        ActivityPage::fetch(
+            &self.core,
+            options.get_query().to_owned(),
+            next_page_token.unwrap_or_default(),
+            page_size,
+        )
+        .await
+    }
+
+    /// A client making every call with `options` (an RPC deadline and headers): starts,
+    /// listings, counts, and the handles it returns. This client is unchanged; both share
+    /// the connection.
+    ///
+    /// ```no_run
+    /// use solo_client::CallOptions;
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(client: solo_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let traced = client.with_call_options(CallOptions::new().header("x-trace-tenant", "acme")?);
+    /// let count = traced.count_activities("").await?;
+    /// let patient = client.with_call_options(CallOptions::new().timeout(Duration::from_secs(120)));
+    /// let _ = (count, patient);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_call_options(&self, options: CallOptions) -> Client {
+        Client {
+            core: self.core.with_options(options),
+            start_delay: self.start_delay.clone(),
+        }
     }
 
     /// Counts the standalone activity executions that match a List Filter query; with

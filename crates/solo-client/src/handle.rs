@@ -1,10 +1,12 @@
 //! [`ActivityHandle`]: one activity execution — wait for its result, describe, watch, cancel,
-//! terminate, delete.
+//! terminate, delete. The operator commands are in [`crate::operator`].
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::{Arc, OnceLock};
 
 use serde::de::DeserializeOwned;
+use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
 use solo_proto::temporal::api::workflowservice::v1::{
     DeleteActivityExecutionRequest, PollActivityExecutionRequest,
     RequestCancelActivityExecutionRequest, TerminateActivityExecutionRequest,
@@ -13,6 +15,7 @@ use solo_proto::temporal::api::workflowservice::v1::{
 use crate::activity_ref::ActivityRef;
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
+use crate::call_options::CallOptions;
 use crate::description::{ActivityDescription, DescribeOptions};
 use crate::outcome::outcome_to_result;
 use crate::outcome_error::OutcomeError;
@@ -27,9 +30,12 @@ use crate::watch::ActivityWatch;
 ///
 /// From [`Client::start_activity`](crate::Client::start_activity) (which knows the run id) or
 /// [`Client::get_activity_handle`](crate::Client::get_activity_handle). A handle without a run
-/// id targets the latest run with its activity id. Cloning is cheap.
+/// id targets the latest run with its activity id. Cloning is cheap; clones share the
+/// outcome [`result`](Self::result) caches.
 pub struct ActivityHandle<O> {
-    activity: ActivityRef,
+    pub(crate) activity: ActivityRef,
+    /// The outcome, once the activity has closed and `result` has seen it.
+    outcome: Arc<OnceLock<ActivityExecutionOutcome>>,
     output: PhantomData<fn() -> O>,
 }
 
@@ -37,6 +43,7 @@ impl<O> Clone for ActivityHandle<O> {
     fn clone(&self) -> Self {
         ActivityHandle {
             activity: self.activity.clone(),
+            outcome: self.outcome.clone(),
             output: PhantomData,
         }
     }
@@ -60,6 +67,35 @@ impl<O> ActivityHandle<O> {
                 activity_id,
                 run_id,
             },
+            outcome: Arc::default(),
+            output: PhantomData,
+        }
+    }
+
+    /// The same handle making every call with `options` (an RPC deadline and headers); this
+    /// handle is unchanged. The result cache is shared.
+    ///
+    /// ```no_run
+    /// use solo_client::CallOptions;
+    /// use std::time::Duration;
+    ///
+    /// # async fn run(client: solo_client::Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let handle = client.get_activity_handle::<()>("import-42", None);
+    /// let quick = handle.with_call_options(
+    ///     CallOptions::new().timeout(Duration::from_secs(2)).header("x-team", "billing")?,
+    /// );
+    /// println!("{}", quick.describe().await?.status);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_call_options(&self, options: CallOptions) -> Self {
+        ActivityHandle {
+            activity: ActivityRef {
+                core: self.activity.core.with_options(options),
+                activity_id: self.activity.activity_id.clone(),
+                run_id: self.activity.run_id.clone(),
+            },
+            outcome: self.outcome.clone(),
             output: PhantomData,
         }
     }
@@ -101,6 +137,7 @@ impl<O> ActivityHandle<O> {
     pub fn into_output<T>(self) -> ActivityHandle<T> {
         ActivityHandle {
             activity: self.activity,
+            outcome: self.outcome,
             output: PhantomData,
         }
     }
@@ -114,6 +151,10 @@ impl<O> ActivityHandle<O> {
     /// Network faults and server restarts do not end the wait: the poll is sent again, with
     /// backoff, until the server answers (see [`solo_connect::WaitForServer`]). To give up,
     /// drop the future, for example with `tokio::time::timeout`.
+    ///
+    /// Once the activity has closed, its outcome is kept in the handle (and its clones): later
+    /// calls decode it again without asking the server. A handle without a run id therefore
+    /// keeps answering with the run it first saw close.
     ///
     /// ```no_run
     /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::OutcomeError> {
@@ -141,6 +182,9 @@ impl<O> ActivityHandle<O> {
         O: DeserializeOwned,
     {
         let activity = &self.activity;
+        if let Some(outcome) = self.outcome.get() {
+            return outcome_to_result(outcome.clone(), activity.core.converter()).await;
+        }
         telemetry::traced(activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
             let message = PollActivityExecutionRequest {
                 namespace: activity.core.namespace().to_owned(),
@@ -153,6 +197,7 @@ impl<O> ActivityHandle<O> {
                     r.outcome
                 })
                 .await?;
+            let outcome = self.outcome.get_or_init(|| outcome).clone();
             outcome_to_result(outcome, activity.core.converter()).await
         })
         .await
@@ -315,7 +360,7 @@ impl<O> ActivityHandle<O> {
     }
 
     /// Sends one unary call about this activity in its span.
-    async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
+    pub(crate) async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
         let activity = &self.activity;
         telemetry::traced(
             activity.span(rpc.name()),

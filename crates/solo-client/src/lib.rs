@@ -9,8 +9,14 @@
 //! - [`Client`]: `connect` / `connect_default` / `new`, then [`start_activity`],
 //!   [`execute_activity`], their `_by_name` forms for activities written in other languages,
 //!   [`get_activity_handle`], [`list_activities`] and [`count_activities`].
-//! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`.
-//! - [`ListOptions`] (query, page size, limit) in, an [`ActivityList`] stream out.
+//! - [`ActivityHandle`]: `result`, `describe`, `watch`, `cancel`, `terminate`, `delete`, and
+//!   the operator commands `pause`, `unpause` ([`UnpauseOptions`]), `reset`
+//!   ([`ResetOptions`]), `update_options` ([`ActivityOptionsUpdate`]) and
+//!   `restore_original_options` (Server 1.32+).
+//! - [`ListOptions`] (query, page size, limit) in, an [`ActivityList`] stream out; or one
+//!   [`ActivityPage`] at a time with [`Client::list_activities_page`].
+//! - [`CallOptions`]: an RPC deadline and headers for the calls of a client or handle
+//!   (`with_call_options`).
 //! - [`ActivityOptions`]: one named setter per option; the id, the task queue and a closing
 //!   timeout are required.
 //! - Errors per operation: [`StartError`] (starting), [`OutcomeError`] (waiting for the
@@ -83,6 +89,7 @@ mod rfc3339;
 mod search_attributes;
 
 mod call_error;
+mod call_options;
 mod outcome_error;
 mod rpc_error;
 mod start_error;
@@ -98,6 +105,7 @@ mod handle;
 mod list;
 mod list_options;
 mod long_poll;
+mod operator;
 mod outcome;
 mod rpc;
 mod start;
@@ -108,6 +116,7 @@ pub use activity_error::{ActivityError, ApplicationError, Cancelled};
 pub use activity_failure::{ActivityFailure, FailureKind};
 pub use args::ActivityArgs;
 pub use call_error::CallError;
+pub use call_options::{CallOptions, InvalidHeader};
 pub use client::Client;
 pub use client_options::ClientOptions;
 pub use converter::{CodecFuture, DataConverter, PayloadCodec};
@@ -121,8 +130,9 @@ pub use execution::{ActivityExecution, ActivityExecutionCount, ActivityExecution
 pub use handle::ActivityHandle;
 pub use id_policy::{IdConflictPolicy, IdReusePolicy};
 pub use interceptor::ClientInterceptor;
-pub use list::ActivityList;
+pub use list::{ActivityList, ActivityPage};
 pub use list_options::ListOptions;
+pub use operator::{ActivityExecutionOptions, ActivityOptionsUpdate, ResetOptions, UnpauseOptions};
 pub use options::ActivityOptions;
 pub use outcome_error::OutcomeError;
 pub use payload::{

@@ -84,6 +84,32 @@ impl Stream for ActivityList {
     }
 }
 
+/// One page of a listing, from [`Client::list_activities_page`](crate::Client::list_activities_page).
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct ActivityPage {
+    /// The executions of this page, in the server's order.
+    pub executions: Vec<ActivityExecution>,
+    /// The token of the next page, or `None` after the last page.
+    pub next_page_token: Option<Bytes>,
+}
+
+impl ActivityPage {
+    /// Fetches the page of `query` that `token` names (the first page when empty).
+    pub(crate) async fn fetch(
+        core: &CallCore,
+        query: String,
+        token: Bytes,
+        page_size: u32,
+    ) -> Result<ActivityPage, CallError> {
+        let (executions, next) = list_page(core, query, token, page_size).await?;
+        Ok(ActivityPage {
+            executions,
+            next_page_token: (!next.is_empty()).then_some(next),
+        })
+    }
+}
+
 /// Fetches one page of a listing: its executions and the next page token.
 async fn list_page(
     core: &CallCore,

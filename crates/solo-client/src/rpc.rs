@@ -89,6 +89,18 @@ rpcs! {
     /// `CountActivityExecutions`.
     pub(crate) COUNT_ACTIVITY_EXECUTIONS = count_activity_executions:
         CountActivityExecutionsRequest => CountActivityExecutionsResponse, "CountActivityExecutions";
+    /// `PauseActivityExecution` (operator command, Server 1.32+).
+    pub(crate) PAUSE_ACTIVITY_EXECUTION = pause_activity_execution:
+        PauseActivityExecutionRequest => PauseActivityExecutionResponse, "PauseActivityExecution";
+    /// `UnpauseActivityExecution` (operator command, Server 1.32+).
+    pub(crate) UNPAUSE_ACTIVITY_EXECUTION = unpause_activity_execution:
+        UnpauseActivityExecutionRequest => UnpauseActivityExecutionResponse, "UnpauseActivityExecution";
+    /// `ResetActivityExecution` (operator command, Server 1.32+).
+    pub(crate) RESET_ACTIVITY_EXECUTION = reset_activity_execution:
+        ResetActivityExecutionRequest => ResetActivityExecutionResponse, "ResetActivityExecution";
+    /// `UpdateActivityExecutionOptions` (operator command, Server 1.32+).
+    pub(crate) UPDATE_ACTIVITY_EXECUTION_OPTIONS = update_activity_execution_options:
+        UpdateActivityExecutionOptionsRequest => UpdateActivityExecutionOptionsResponse, "UpdateActivityExecutionOptions";
     /// `DescribeNamespace`.
     pub(crate) DESCRIBE_NAMESPACE = describe_namespace:
         DescribeNamespaceRequest => DescribeNamespaceResponse, "DescribeNamespace";

@@ -70,6 +70,7 @@ impl OutcomeKind for CallError {
             CallError::NotFound { .. } => "not_found",
             CallError::NamespaceNotFound { .. } => "namespace_not_found",
             CallError::InvalidQuery { .. } => "invalid_query",
+            CallError::OperatorCommandsUnsupported { .. } => "unsupported",
             CallError::Rejected(_) => "rejected",
             CallError::Transport(_) => "transport",
             CallError::Data(_) => "data",

@@ -76,10 +76,16 @@ const EXITED: &str = "the server exited with";
 /// How long [`DevServer::restart`] retries a server that exits at once (its port still held).
 const RESTART_BIND_WINDOW: Duration = Duration::from_secs(10);
 
+/// The dynamic config key of the operator commands for standalone activities (pause, unpause,
+/// reset, update options; Server 1.32+, off by default). Every [`DevServer`] sets it to `true`
+/// unless its [`DevServerOptions::dynamic_config`] sets it (for example to `false`).
+pub const OPERATOR_COMMANDS_KEY: &str = "history.enableStandaloneActivityOperatorCommands";
+
 /// Options for [`DevServer::start_with`].
 #[derive(Debug, Clone, Default)]
 pub struct DevServerOptions {
-    /// Extra `--dynamic-config-value KEY=VALUE` pairs.
+    /// Extra `--dynamic-config-value KEY=VALUE` pairs. [`OPERATOR_COMMANDS_KEY`]`=true` is
+    /// added unless one of these sets that key.
     pub dynamic_config: Vec<String>,
     /// Extra namespaces to create at start (`default` always exists).
     pub namespaces: Vec<String>,
@@ -213,6 +219,14 @@ impl DevServer {
         }
         if let Some(db_file) = &self.db_file {
             cmd.arg("--db-filename").arg(db_file);
+        }
+        if !options
+            .dynamic_config
+            .iter()
+            .any(|v| v.split_once('=').map(|(k, _)| k.trim()) == Some(OPERATOR_COMMANDS_KEY))
+        {
+            cmd.arg("--dynamic-config-value")
+                .arg(format!("{OPERATOR_COMMANDS_KEY}=true"));
         }
         for value in &options.dynamic_config {
             cmd.arg("--dynamic-config-value").arg(value);

@@ -27,7 +27,7 @@ mod server_process;
 
 #[cfg(feature = "worker")]
 pub use activity_env::{ActivityEnvironment, EnvironmentHandle};
-pub use dev_server::{DevServer, DevServerError, DevServerOptions};
+pub use dev_server::{DevServer, DevServerError, DevServerOptions, OPERATOR_COMMANDS_KEY};
 pub use fault_proxy::{FaultProxy, FaultProxyError, ResetEvery};
 pub use fault_state::FaultStats;
 pub use process::output_within;

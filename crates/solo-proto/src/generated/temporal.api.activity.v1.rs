@@ -137,3 +137,24 @@ pub struct ActivityExecutionListInfo {
     #[prost(message, optional, tag = "12")]
     pub execution_time: ::core::option::Option<::prost_types::Timestamp>,
 }
+/// The options of an activity that UpdateActivityExecutionOptions can change.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ActivityOptions {
+    #[prost(message, optional, tag = "1")]
+    pub task_queue: ::core::option::Option<super::super::taskqueue::v1::TaskQueue>,
+    #[prost(message, optional, tag = "2")]
+    pub schedule_to_close_timeout: ::core::option::Option<::prost_types::Duration>,
+    #[prost(message, optional, tag = "3")]
+    pub schedule_to_start_timeout: ::core::option::Option<::prost_types::Duration>,
+    #[prost(message, optional, tag = "4")]
+    pub start_to_close_timeout: ::core::option::Option<::prost_types::Duration>,
+    #[prost(message, optional, tag = "5")]
+    pub heartbeat_timeout: ::core::option::Option<::prost_types::Duration>,
+    #[prost(message, optional, tag = "6")]
+    pub retry_policy: ::core::option::Option<super::super::common::v1::RetryPolicy>,
+    #[prost(message, optional, tag = "7")]
+    pub priority: ::core::option::Option<super::super::common::v1::Priority>,
+    /// For a standalone activity before its first task is dispatched (Server 1.32+).
+    #[prost(message, optional, tag = "8")]
+    pub start_delay: ::core::option::Option<::prost_types::Duration>,
+}

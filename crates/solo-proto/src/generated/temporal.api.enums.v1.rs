@@ -373,6 +373,75 @@ impl NexusHandlerErrorRetryBehavior {
         }
     }
 }
+/// Kind of a task queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum TaskQueueKind {
+    Unspecified = 0,
+    /// Regular shared queue; what activity workers poll.
+    Normal = 1,
+    /// Per-worker queue used for workflow caching.
+    Sticky = 2,
+    /// Per-worker queue carrying server-to-worker commands.
+    WorkerCommands = 3,
+}
+impl TaskQueueKind {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "TASK_QUEUE_KIND_UNSPECIFIED",
+            Self::Normal => "TASK_QUEUE_KIND_NORMAL",
+            Self::Sticky => "TASK_QUEUE_KIND_STICKY",
+            Self::WorkerCommands => "TASK_QUEUE_KIND_WORKER_COMMANDS",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "TASK_QUEUE_KIND_UNSPECIFIED" => Some(Self::Unspecified),
+            "TASK_QUEUE_KIND_NORMAL" => Some(Self::Normal),
+            "TASK_QUEUE_KIND_STICKY" => Some(Self::Sticky),
+            "TASK_QUEUE_KIND_WORKER_COMMANDS" => Some(Self::WorkerCommands),
+            _ => None,
+        }
+    }
+}
+/// Kind of task a queue delivers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum TaskQueueType {
+    Unspecified = 0,
+    Workflow = 1,
+    Activity = 2,
+    Nexus = 3,
+}
+impl TaskQueueType {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "TASK_QUEUE_TYPE_UNSPECIFIED",
+            Self::Workflow => "TASK_QUEUE_TYPE_WORKFLOW",
+            Self::Activity => "TASK_QUEUE_TYPE_ACTIVITY",
+            Self::Nexus => "TASK_QUEUE_TYPE_NEXUS",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "TASK_QUEUE_TYPE_UNSPECIFIED" => Some(Self::Unspecified),
+            "TASK_QUEUE_TYPE_WORKFLOW" => Some(Self::Workflow),
+            "TASK_QUEUE_TYPE_ACTIVITY" => Some(Self::Activity),
+            "TASK_QUEUE_TYPE_NEXUS" => Some(Self::Nexus),
+            _ => None,
+        }
+    }
+}
 /// Why an activity task failure was reported by the worker or SDK.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
 #[repr(i32)]
@@ -542,75 +611,6 @@ impl NamespaceState {
             "NAMESPACE_STATE_REGISTERED" => Some(Self::Registered),
             "NAMESPACE_STATE_DEPRECATED" => Some(Self::Deprecated),
             "NAMESPACE_STATE_DELETED" => Some(Self::Deleted),
-            _ => None,
-        }
-    }
-}
-/// Kind of a task queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
-#[repr(i32)]
-pub enum TaskQueueKind {
-    Unspecified = 0,
-    /// Regular shared queue; what activity workers poll.
-    Normal = 1,
-    /// Per-worker queue used for workflow caching.
-    Sticky = 2,
-    /// Per-worker queue carrying server-to-worker commands.
-    WorkerCommands = 3,
-}
-impl TaskQueueKind {
-    /// String value of the enum field names used in the ProtoBuf definition.
-    ///
-    /// The values are not transformed in any way and thus are considered stable
-    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
-    pub fn as_str_name(&self) -> &'static str {
-        match self {
-            Self::Unspecified => "TASK_QUEUE_KIND_UNSPECIFIED",
-            Self::Normal => "TASK_QUEUE_KIND_NORMAL",
-            Self::Sticky => "TASK_QUEUE_KIND_STICKY",
-            Self::WorkerCommands => "TASK_QUEUE_KIND_WORKER_COMMANDS",
-        }
-    }
-    /// Creates an enum from field names used in the ProtoBuf definition.
-    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
-        match value {
-            "TASK_QUEUE_KIND_UNSPECIFIED" => Some(Self::Unspecified),
-            "TASK_QUEUE_KIND_NORMAL" => Some(Self::Normal),
-            "TASK_QUEUE_KIND_STICKY" => Some(Self::Sticky),
-            "TASK_QUEUE_KIND_WORKER_COMMANDS" => Some(Self::WorkerCommands),
-            _ => None,
-        }
-    }
-}
-/// Kind of task a queue delivers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
-#[repr(i32)]
-pub enum TaskQueueType {
-    Unspecified = 0,
-    Workflow = 1,
-    Activity = 2,
-    Nexus = 3,
-}
-impl TaskQueueType {
-    /// String value of the enum field names used in the ProtoBuf definition.
-    ///
-    /// The values are not transformed in any way and thus are considered stable
-    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
-    pub fn as_str_name(&self) -> &'static str {
-        match self {
-            Self::Unspecified => "TASK_QUEUE_TYPE_UNSPECIFIED",
-            Self::Workflow => "TASK_QUEUE_TYPE_WORKFLOW",
-            Self::Activity => "TASK_QUEUE_TYPE_ACTIVITY",
-            Self::Nexus => "TASK_QUEUE_TYPE_NEXUS",
-        }
-    }
-    /// Creates an enum from field names used in the ProtoBuf definition.
-    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
-        match value {
-            "TASK_QUEUE_TYPE_UNSPECIFIED" => Some(Self::Unspecified),
-            "TASK_QUEUE_TYPE_WORKFLOW" => Some(Self::Workflow),
-            "TASK_QUEUE_TYPE_ACTIVITY" => Some(Self::Activity),
-            "TASK_QUEUE_TYPE_NEXUS" => Some(Self::Nexus),
             _ => None,
         }
     }

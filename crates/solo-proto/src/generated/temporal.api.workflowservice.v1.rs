@@ -292,6 +292,117 @@ pub mod count_activity_executions_response {
         pub count: i64,
     }
 }
+/// Pause an activity: no new attempt is scheduled until it is unpaused.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PauseActivityExecutionRequest {
+    #[prost(string, tag = "1")]
+    pub namespace: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub workflow_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub activity_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub run_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub identity: ::prost::alloc::string::String,
+    #[prost(string, tag = "6")]
+    pub reason: ::prost::alloc::string::String,
+    #[prost(string, tag = "7")]
+    pub resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub request_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct PauseActivityExecutionResponse {}
+/// Unpause a paused activity. Fields 6 and 7 (reset_attempts, reset_heartbeat) were removed
+/// upstream before Server 1.32.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct UnpauseActivityExecutionRequest {
+    #[prost(string, tag = "1")]
+    pub namespace: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub workflow_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub activity_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub run_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub identity: ::prost::alloc::string::String,
+    #[prost(string, tag = "8")]
+    pub reason: ::prost::alloc::string::String,
+    /// Start the next attempt at a random time within this duration.
+    #[prost(message, optional, tag = "9")]
+    pub jitter: ::core::option::Option<::prost_types::Duration>,
+    #[prost(string, tag = "10")]
+    pub resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "11")]
+    pub request_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct UnpauseActivityExecutionResponse {}
+/// Reset an activity: attempts start again from 1 and its timers are regenerated.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ResetActivityExecutionRequest {
+    #[prost(string, tag = "1")]
+    pub namespace: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub workflow_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub activity_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub run_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub identity: ::prost::alloc::string::String,
+    #[prost(bool, tag = "6")]
+    pub keep_paused: bool,
+    #[prost(message, optional, tag = "7")]
+    pub jitter: ::core::option::Option<::prost_types::Duration>,
+    #[prost(bool, tag = "8")]
+    pub restore_original_options: bool,
+    #[prost(string, tag = "9")]
+    pub resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub request_id: ::prost::alloc::string::String,
+    #[prost(bool, tag = "11")]
+    pub reset_heartbeat: bool,
+}
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ResetActivityExecutionResponse {}
+/// Change some of a running activity's options; update_mask names the fields of
+/// activity_options to apply. restore_original cannot be combined with other changes.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct UpdateActivityExecutionOptionsRequest {
+    #[prost(string, tag = "1")]
+    pub namespace: ::prost::alloc::string::String,
+    #[prost(string, tag = "2")]
+    pub workflow_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "3")]
+    pub activity_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "4")]
+    pub run_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "5")]
+    pub identity: ::prost::alloc::string::String,
+    #[prost(message, optional, tag = "6")]
+    pub activity_options: ::core::option::Option<
+        super::super::activity::v1::ActivityOptions,
+    >,
+    #[prost(message, optional, tag = "7")]
+    pub update_mask: ::core::option::Option<::prost_types::FieldMask>,
+    #[prost(bool, tag = "8")]
+    pub restore_original: bool,
+    #[prost(string, tag = "9")]
+    pub resource_id: ::prost::alloc::string::String,
+    #[prost(string, tag = "10")]
+    pub request_id: ::prost::alloc::string::String,
+}
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct UpdateActivityExecutionOptionsResponse {
+    /// The options in force after the update.
+    #[prost(message, optional, tag = "1")]
+    pub activity_options: ::core::option::Option<
+        super::super::activity::v1::ActivityOptions,
+    >,
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct PollActivityTaskQueueRequest {
     #[prost(string, tag = "1")]
@@ -956,6 +1067,125 @@ pub mod workflow_service_client {
                 );
             self.inner.unary(req, path, codec).await
         }
+        /// Operator commands (Server 1.32+, behind history.enableStandaloneActivityOperatorCommands).
+        pub async fn pause_activity_execution(
+            &mut self,
+            request: impl tonic::IntoRequest<super::PauseActivityExecutionRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::PauseActivityExecutionResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/temporal.api.workflowservice.v1.WorkflowService/PauseActivityExecution",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "temporal.api.workflowservice.v1.WorkflowService",
+                        "PauseActivityExecution",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn unpause_activity_execution(
+            &mut self,
+            request: impl tonic::IntoRequest<super::UnpauseActivityExecutionRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UnpauseActivityExecutionResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/temporal.api.workflowservice.v1.WorkflowService/UnpauseActivityExecution",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "temporal.api.workflowservice.v1.WorkflowService",
+                        "UnpauseActivityExecution",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn reset_activity_execution(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ResetActivityExecutionRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ResetActivityExecutionResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/temporal.api.workflowservice.v1.WorkflowService/ResetActivityExecution",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "temporal.api.workflowservice.v1.WorkflowService",
+                        "ResetActivityExecution",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
+        pub async fn update_activity_execution_options(
+            &mut self,
+            request: impl tonic::IntoRequest<
+                super::UpdateActivityExecutionOptionsRequest,
+            >,
+        ) -> std::result::Result<
+            tonic::Response<super::UpdateActivityExecutionOptionsResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/temporal.api.workflowservice.v1.WorkflowService/UpdateActivityExecutionOptions",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(
+                    GrpcMethod::new(
+                        "temporal.api.workflowservice.v1.WorkflowService",
+                        "UpdateActivityExecutionOptions",
+                    ),
+                );
+            self.inner.unary(req, path, codec).await
+        }
         /// Activity worker calls.
         pub async fn poll_activity_task_queue(
             &mut self,
@@ -1340,6 +1570,35 @@ pub mod workflow_service_server {
             request: tonic::Request<super::CountActivityExecutionsRequest>,
         ) -> std::result::Result<
             tonic::Response<super::CountActivityExecutionsResponse>,
+            tonic::Status,
+        >;
+        /// Operator commands (Server 1.32+, behind history.enableStandaloneActivityOperatorCommands).
+        async fn pause_activity_execution(
+            &self,
+            request: tonic::Request<super::PauseActivityExecutionRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::PauseActivityExecutionResponse>,
+            tonic::Status,
+        >;
+        async fn unpause_activity_execution(
+            &self,
+            request: tonic::Request<super::UnpauseActivityExecutionRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UnpauseActivityExecutionResponse>,
+            tonic::Status,
+        >;
+        async fn reset_activity_execution(
+            &self,
+            request: tonic::Request<super::ResetActivityExecutionRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ResetActivityExecutionResponse>,
+            tonic::Status,
+        >;
+        async fn update_activity_execution_options(
+            &self,
+            request: tonic::Request<super::UpdateActivityExecutionOptionsRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UpdateActivityExecutionOptionsResponse>,
             tonic::Status,
         >;
         /// Activity worker calls.
@@ -1974,6 +2233,209 @@ pub mod workflow_service_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = CountActivityExecutionsSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/temporal.api.workflowservice.v1.WorkflowService/PauseActivityExecution" => {
+                    #[allow(non_camel_case_types)]
+                    struct PauseActivityExecutionSvc<T: WorkflowService>(pub Arc<T>);
+                    impl<
+                        T: WorkflowService,
+                    > tonic::server::UnaryService<super::PauseActivityExecutionRequest>
+                    for PauseActivityExecutionSvc<T> {
+                        type Response = super::PauseActivityExecutionResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::PauseActivityExecutionRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as WorkflowService>::pause_activity_execution(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = PauseActivityExecutionSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/temporal.api.workflowservice.v1.WorkflowService/UnpauseActivityExecution" => {
+                    #[allow(non_camel_case_types)]
+                    struct UnpauseActivityExecutionSvc<T: WorkflowService>(pub Arc<T>);
+                    impl<
+                        T: WorkflowService,
+                    > tonic::server::UnaryService<super::UnpauseActivityExecutionRequest>
+                    for UnpauseActivityExecutionSvc<T> {
+                        type Response = super::UnpauseActivityExecutionResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                super::UnpauseActivityExecutionRequest,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as WorkflowService>::unpause_activity_execution(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = UnpauseActivityExecutionSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/temporal.api.workflowservice.v1.WorkflowService/ResetActivityExecution" => {
+                    #[allow(non_camel_case_types)]
+                    struct ResetActivityExecutionSvc<T: WorkflowService>(pub Arc<T>);
+                    impl<
+                        T: WorkflowService,
+                    > tonic::server::UnaryService<super::ResetActivityExecutionRequest>
+                    for ResetActivityExecutionSvc<T> {
+                        type Response = super::ResetActivityExecutionResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ResetActivityExecutionRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as WorkflowService>::reset_activity_execution(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ResetActivityExecutionSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/temporal.api.workflowservice.v1.WorkflowService/UpdateActivityExecutionOptions" => {
+                    #[allow(non_camel_case_types)]
+                    struct UpdateActivityExecutionOptionsSvc<T: WorkflowService>(
+                        pub Arc<T>,
+                    );
+                    impl<
+                        T: WorkflowService,
+                    > tonic::server::UnaryService<
+                        super::UpdateActivityExecutionOptionsRequest,
+                    > for UpdateActivityExecutionOptionsSvc<T> {
+                        type Response = super::UpdateActivityExecutionOptionsResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                super::UpdateActivityExecutionOptionsRequest,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as WorkflowService>::update_activity_execution_options(
+                                        &inner,
+                                        request,
+                                    )
+                                    .await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = UpdateActivityExecutionOptionsSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(
