@@ -7,8 +7,8 @@ use std::time::Duration;
 use solo_proto::temporal::api::activity::v1 as act;
 use solo_proto::temporal::api::taskqueue::v1::TaskQueue;
 use solo_proto::temporal::api::workflowservice::v1::{
-    PauseActivityExecutionRequest, ResetActivityExecutionRequest,
-    UnpauseActivityExecutionRequest, UpdateActivityExecutionOptionsRequest,
+    PauseActivityExecutionRequest, ResetActivityExecutionRequest, UnpauseActivityExecutionRequest,
+    UpdateActivityExecutionOptionsRequest,
 };
 use solo_proto::wkt::{duration_from_proto, duration_to_proto};
 
@@ -577,7 +577,10 @@ mod tests {
             .start_delay(Duration::from_secs(1))
             .task_queue("other")
             .priority(Priority::new().priority_key(2));
-        assert_eq!(update.paths(), ["task_queue.name", "priority", "start_delay"]);
+        assert_eq!(
+            update.paths(),
+            ["task_queue.name", "priority", "start_delay"]
+        );
         let (options, mask) = update.to_proto().unwrap();
         assert_eq!(mask.paths, ["task_queue.name", "priority", "start_delay"]);
         assert_eq!(options.task_queue.unwrap().name, "other");

@@ -1,5 +1,5 @@
-//! Behaviour that needs a dev server of its own: a namespace without start delays, custom
-//! search attributes, and a server that goes away.
+//! Behaviour that needs a dev server of its own: a namespace without start delays or operator
+//! commands, custom search attributes, and a server that goes away.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -45,7 +45,10 @@ fn options(task_queue: &str) -> ActivityOptions {
 async fn start_delay_is_refused_where_the_namespace_lacks_it_and_search_attributes_round_trip() {
     let server = tokio::task::spawn_blocking(|| {
         PrivateServer::start(DevServerOptions {
-            dynamic_config: vec!["activity.startDelayEnabled=false".into()],
+            dynamic_config: vec![
+                "activity.startDelayEnabled=false".into(),
+                format!("{}=false", solo_testing::OPERATOR_COMMANDS_KEY),
+            ],
             search_attributes: vec![
                 "CustomKeywordField=Keyword".into(),
                 "CustomIntField=Int".into(),
@@ -144,6 +147,28 @@ async fn start_delay_is_refused_where_the_namespace_lacks_it_and_search_attribut
     assert_eq!(
         found.search_attributes.get("CustomIntField"),
         Some(&SearchAttributeValue::Int(42))
+    );
+
+    // Operator commands are off here: a clear error naming the switch.
+    let err = handle.pause("maintenance").await.unwrap_err();
+    let CallError::OperatorCommandsUnsupported { operation, .. } = &err else {
+        panic!("expected OperatorCommandsUnsupported, got {err:?}");
+    };
+    assert_eq!(*operation, "PauseActivityExecution");
+    assert!(
+        err.to_string()
+            .contains("history.enableStandaloneActivityOperatorCommands=true"),
+        "{err}"
+    );
+    let err = handle
+        .update_options(
+            solo_client::ActivityOptionsUpdate::new().heartbeat_timeout(Duration::from_secs(3)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CallError::OperatorCommandsUnsupported { .. }),
+        "{err:?}"
     );
     handle.terminate("test done").await.unwrap();
     drop(client);

@@ -24,6 +24,18 @@ pub enum CancellationReason {
     /// The worker is shutting down and the graceful shutdown period is over. The attempt is
     /// reported as a retryable failure of type `WorkerShutdown`, so another worker retries it.
     WorkerShutdown,
+    /// An operator paused the activity (`ActivityHandle::pause`, `temporal activity pause`;
+    /// delivered through a heartbeat response). Return
+    /// [`Cancelled`](solo_client::Cancelled) (or any error) to stop: the attempt is reported
+    /// as a retryable failure of type `ActivityPause` and the server holds the activity until
+    /// it is unpaused. Returning a value completes it anyway.
+    Paused,
+    /// An operator reset the activity (`ActivityHandle::reset`, `temporal activity reset`;
+    /// delivered through a heartbeat response). Return [`Cancelled`](solo_client::Cancelled)
+    /// (or any error) to stop: the attempt is reported as a retryable failure of type
+    /// `ActivityReset` and the server runs the activity again from attempt 1. Returning a
+    /// value completes it anyway.
+    Reset,
 }
 
 impl fmt::Display for CancellationReason {
@@ -33,6 +45,8 @@ impl fmt::Display for CancellationReason {
             CancellationReason::NotFound => "the server no longer knows this attempt",
             CancellationReason::TimedOut => "the attempt's timeout passed",
             CancellationReason::WorkerShutdown => "the worker is shutting down",
+            CancellationReason::Paused => "the activity was paused",
+            CancellationReason::Reset => "the activity was reset",
         })
     }
 }

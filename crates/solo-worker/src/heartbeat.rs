@@ -4,8 +4,10 @@
 //! is sent per throttle interval, always carrying the latest details. A background task does
 //! the sending; it is only spawned when the activity heartbeats for the first time, so
 //! activities that never heartbeat cost nothing. Responses deliver cancellation: a
-//! `cancel_requested` flag cancels the activity with [`CancellationReason::Requested`], and a
-//! `NOT_FOUND` error (the attempt is over on the server) with [`CancellationReason::NotFound`].
+//! `cancel_requested` flag cancels the activity with [`CancellationReason::Requested`],
+//! `activity_reset` with [`CancellationReason::Reset`], `activity_paused` with
+//! [`CancellationReason::Paused`] (in that order when several are set), and a `NOT_FOUND`
+//! error (the attempt is over on the server) with [`CancellationReason::NotFound`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -37,8 +39,9 @@ pub(crate) fn throttle_interval(heartbeat_timeout: Option<Duration>) -> Duration
 /// What the server said to a heartbeat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum HeartbeatReply {
-    /// Recorded; `cancel_requested` says whether a client asked to cancel.
-    Recorded { cancel_requested: bool },
+    /// Recorded; `cancel` says whether (and why) the attempt is to stop: a client asked to
+    /// cancel, or an operator paused or reset the activity.
+    Recorded { cancel: Option<CancellationReason> },
     /// The attempt is over on the server.
     NotFound,
     /// The heartbeat could not be recorded for another reason (logged; heartbeating goes on).
@@ -81,7 +84,11 @@ impl SendHeartbeat for HeartbeatSender {
                         );
                     }
                     HeartbeatReply::Recorded {
-                        cancel_requested: r.cancel_requested,
+                        cancel: cancel_reason(
+                            r.cancel_requested,
+                            r.activity_reset,
+                            r.activity_paused,
+                        ),
                     }
                 }
                 Err(TaskError::NotFound { .. }) => HeartbeatReply::NotFound,
@@ -93,6 +100,20 @@ impl SendHeartbeat for HeartbeatSender {
                 }
             }
         })
+    }
+}
+
+/// Why a heartbeat response stops the attempt: a cancel request first, then a reset, then a
+/// pause.
+fn cancel_reason(requested: bool, reset: bool, paused: bool) -> Option<CancellationReason> {
+    if requested {
+        Some(CancellationReason::Requested)
+    } else if reset {
+        Some(CancellationReason::Reset)
+    } else if paused {
+        Some(CancellationReason::Paused)
+    } else {
+        None
     }
 }
 
@@ -200,10 +221,10 @@ async fn send_loop(outbox: Arc<Outbox>) {
             _ = outbox.done.cancelled() => return,
         };
         match reply {
-            HeartbeatReply::Recorded { cancel_requested } => {
-                if cancel_requested {
-                    tracing::debug!("cancellation requested by the server");
-                    outbox.cancel.cancel(CancellationReason::Requested);
+            HeartbeatReply::Recorded { cancel } => {
+                if let Some(reason) = cancel {
+                    tracing::debug!(%reason, "the server asked the attempt to stop");
+                    outbox.cancel.cancel(reason);
                 }
             }
             HeartbeatReply::NotFound => {
@@ -261,9 +282,7 @@ mod tests {
                     .lock()
                     .unwrap()
                     .pop_front()
-                    .unwrap_or(HeartbeatReply::Recorded {
-                        cancel_requested: false,
-                    })
+                    .unwrap_or(HeartbeatReply::Recorded { cancel: None })
             })
         }
     }
@@ -349,6 +368,15 @@ mod tests {
         assert_eq!(from_payload::<i32>(&hb.finish().unwrap()[0]).unwrap(), 9);
     }
 
+    #[test]
+    fn a_cancel_request_wins_over_a_reset_which_wins_over_a_pause() {
+        use CancellationReason::*;
+        assert_eq!(cancel_reason(false, false, false), None);
+        assert_eq!(cancel_reason(true, true, true), Some(Requested));
+        assert_eq!(cancel_reason(false, true, true), Some(Reset));
+        assert_eq!(cancel_reason(false, false, true), Some(Paused));
+    }
+
     #[tokio::test(start_paused = true)]
     async fn cancel_requests_and_not_found_cancel_the_attempt() {
         let recorder = Arc::new(Recorder::default());
@@ -357,7 +385,7 @@ mod tests {
             .lock()
             .unwrap()
             .push_back(HeartbeatReply::Recorded {
-                cancel_requested: true,
+                cancel: Some(CancellationReason::Requested),
             });
         let cancel = Arc::new(CancelState::default());
         let hb = heartbeater(&recorder, &cancel);

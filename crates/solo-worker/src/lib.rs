@@ -115,7 +115,10 @@ pub use interceptor::{
 pub use options::{DEFAULT_MAX_CONCURRENT_ACTIVITIES, PollerBehavior};
 pub use panic::PANIC_ERROR_TYPE;
 pub use prepare::NOT_REGISTERED_ERROR_TYPE;
-pub use report::{REPORT_REFUSED_ERROR_TYPE, WORKER_SHUTDOWN_ERROR_TYPE};
+pub use report::{
+    ACTIVITY_PAUSE_ERROR_TYPE, ACTIVITY_RESET_ERROR_TYPE, REPORT_REFUSED_ERROR_TYPE,
+    WORKER_SHUTDOWN_ERROR_TYPE,
+};
 pub use signal::shutdown_signal;
 pub use worker::Worker;
 

@@ -24,6 +24,14 @@ use crate::runtime::Runtime;
 /// The application error type of failures reported for activities cut short by a worker
 /// shutdown. They are retryable, so the server runs the activity again elsewhere.
 pub const WORKER_SHUTDOWN_ERROR_TYPE: &str = "WorkerShutdown";
+/// The application error type of the failure reported for an attempt that stopped (returned
+/// an error) after an operator paused the activity. Retryable: the server holds the activity
+/// until it is unpaused. The Python SDK reports the same type.
+pub const ACTIVITY_PAUSE_ERROR_TYPE: &str = "ActivityPause";
+/// The application error type of the failure reported for an attempt that stopped (returned
+/// an error) after an operator reset the activity. Retryable: the server runs the activity
+/// again from attempt 1. The Python SDK reports the same type.
+pub const ACTIVITY_RESET_ERROR_TYPE: &str = "ActivityReset";
 /// The application error type of the failure reported when the server refuses an activity's
 /// result, failure or cancellation report (for example because it is over the size limit).
 /// It is non-retryable: another attempt would produce the same report.
@@ -181,6 +189,22 @@ async fn decide(
             if reason == Some(CancellationReason::WorkerShutdown) =>
         {
             shutdown_failure()
+        }
+        Outcome::Returned(Err(ActivityError::Cancelled(_)))
+            if reason == Some(CancellationReason::Paused) =>
+        {
+            tracing::info!("the activity stopped because it was paused");
+            ApplicationError::new("the activity stopped because an operator paused it")
+                .error_type(ACTIVITY_PAUSE_ERROR_TYPE)
+                .into()
+        }
+        Outcome::Returned(Err(ActivityError::Cancelled(_)))
+            if reason == Some(CancellationReason::Reset) =>
+        {
+            tracing::info!("the activity stopped because it was reset");
+            ApplicationError::new("the activity stopped because an operator reset it")
+                .error_type(ACTIVITY_RESET_ERROR_TYPE)
+                .into()
         }
         Outcome::Returned(Err(e)) => e,
         Outcome::Panicked(payload) => {
