@@ -1,6 +1,7 @@
 //! Cancellation reaching a running activity: a client's cancel request (through heartbeats),
-//! termination (the heartbeat answers NOT_FOUND), and a heartbeat timeout (the attempt times
-//! out, the retry resumes from the last heartbeat, the stale attempt is cancelled).
+//! termination (the heartbeat answers NOT_FOUND), a heartbeat timeout (the attempt times
+//! out, the retry resumes from the last heartbeat, the stale attempt is cancelled), and an
+//! operator's pause or reset (through heartbeats).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -8,8 +9,11 @@ mod support;
 
 use std::time::Duration;
 
-use solo_client::{ActivityError, Cancelled, OutcomeError};
-use solo_worker::{ActivityContext, CancellationReason, Worker};
+use solo_client::{
+    ActivityError, ActivityRunState, ActivityStatus, Cancelled, OutcomeError, ResetOptions,
+    UnpauseOptions,
+};
+use solo_worker::{ACTIVITY_PAUSE_ERROR_TYPE, ActivityContext, CancellationReason, Worker};
 use support::{Running, activity, client, options, unique, within};
 use tokio::sync::mpsc;
 
@@ -147,5 +151,109 @@ async fn a_heartbeat_timeout_retries_from_the_last_heartbeat() {
         .await
         .unwrap();
     assert_eq!(reason, Some(CancellationReason::TimedOut));
+    running.stop().await.unwrap();
+}
+
+/// The first run heartbeats until cancelled and reports the reason on `reasons`, then stops
+/// with `Cancelled`; later runs return `run <n> attempt <attempt>`.
+fn stops_once(
+    started: mpsc::UnboundedSender<()>,
+    reasons: mpsc::UnboundedSender<Option<CancellationReason>>,
+) -> support::FnActivity<(), String> {
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    activity("stops_once", move |ctx: ActivityContext, ()| {
+        let started = started.clone();
+        let reasons = reasons.clone();
+        let run = runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        async move {
+            if run > 1 {
+                return Ok(format!("run {run} attempt {}", ctx.info().attempt));
+            }
+            started.send(()).unwrap();
+            loop {
+                ctx.heartbeat(&run);
+                tokio::select! {
+                    _ = ctx.cancelled() => break,
+                    _ = tokio::time::sleep(Duration::from_millis(100)) => {}
+                }
+            }
+            reasons.send(ctx.cancellation_reason()).unwrap();
+            Err::<String, ActivityError>(Cancelled::new().into())
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_stops_the_attempt_with_reason_paused_and_unpause_runs_it_again() {
+    let client = client().await;
+    let queue = unique("cancel-pause");
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
+    let act = stops_once(started_tx, reasons_tx);
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .build()
+            .unwrap(),
+    );
+    let handle = client
+        .start_activity(
+            act,
+            (),
+            options(&unique("pause"), &queue).heartbeat_timeout(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    within("start", started.recv()).await.unwrap();
+    handle.pause("maintenance").await.unwrap();
+    let reason = within("cancellation", reasons.recv()).await.unwrap();
+    assert_eq!(reason, Some(CancellationReason::Paused));
+    // The attempt is reported as an ActivityPause failure; the server holds the activity.
+    let paused = within("the pause takes hold", async {
+        loop {
+            let d = handle.describe().await.unwrap();
+            if d.status == ActivityStatus::Paused && d.last_failure.is_some() {
+                return d;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert_eq!(paused.run_state, Some(ActivityRunState::Paused));
+    let failure = paused.last_failure.unwrap();
+    assert_eq!(failure.error_type(), Some(ACTIVITY_PAUSE_ERROR_TYPE));
+    handle.unpause(UnpauseOptions::new()).await.unwrap();
+    let out = within("result", handle.result()).await.unwrap();
+    assert_eq!(out, "run 2 attempt 2");
+    running.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_stops_the_attempt_with_reason_reset_and_starts_again_from_attempt_one() {
+    let client = client().await;
+    let queue = unique("cancel-reset");
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    let (reasons_tx, mut reasons) = mpsc::unbounded_channel();
+    let act = stops_once(started_tx, reasons_tx);
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .build()
+            .unwrap(),
+    );
+    let handle = client
+        .start_activity(
+            act,
+            (),
+            options(&unique("reset"), &queue).heartbeat_timeout(Duration::from_secs(1)),
+        )
+        .await
+        .unwrap();
+    within("start", started.recv()).await.unwrap();
+    handle.reset(ResetOptions::new()).await.unwrap();
+    let reason = within("cancellation", reasons.recv()).await.unwrap();
+    assert_eq!(reason, Some(CancellationReason::Reset));
+    let out = within("result", handle.result()).await.unwrap();
+    assert_eq!(out, "run 2 attempt 1");
     running.stop().await.unwrap();
 }
