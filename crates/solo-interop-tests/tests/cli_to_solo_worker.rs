@@ -377,3 +377,103 @@ async fn cli_list_and_count_find_solo_activities() {
     )
     .await;
 }
+
+/// `temporal activity <command> --activity-id <id> <extra...>`, which must succeed.
+async fn operator(command: &str, id: &str, extra: &[&str]) {
+    let mut args = vec!["activity", command, "--activity-id", id];
+    args.extend_from_slice(extra);
+    let out = temporal(&args).await;
+    assert!(out.success, "temporal activity {command}: {out:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_operator_commands_on_a_solo_activity_and_solo_pause_seen_by_the_cli() {
+    use solo_client::{ActivityRunState, ActivityStatus};
+    let client = solo_client().await;
+    // No worker polls this queue: the activity waits, so only the commands change it.
+    let handle = client
+        .start_activity_by_name::<()>(
+            "waits",
+            (),
+            solo_client::ActivityOptions::new()
+                .id(unique("cli-ops"))
+                .task_queue(unique("cli-ops-idle"))
+                .start_to_close_timeout(Duration::from_secs(30)),
+        )
+        .await
+        .unwrap();
+    let id = handle.id().to_owned();
+
+    operator("pause", &id, &["--reason", "cli maintenance"]).await;
+    let d = handle.describe().await.unwrap();
+    assert_eq!(d.status, ActivityStatus::Paused);
+    assert_eq!(d.run_state, Some(ActivityRunState::Paused));
+
+    operator("update-options", &id, &["--heartbeat-timeout", "9s"]).await;
+    let d = handle.describe().await.unwrap();
+    assert_eq!(d.heartbeat_timeout, Some(Duration::from_secs(9)));
+    operator("update-options", &id, &["--restore-original-options"]).await;
+    let d = handle.describe().await.unwrap();
+    assert!(d.heartbeat_timeout.unwrap_or_default().is_zero(), "{d:?}");
+
+    operator("reset", &id, &["--keep-paused"]).await;
+    assert_eq!(
+        handle.describe().await.unwrap().status,
+        ActivityStatus::Paused
+    );
+    operator("unpause", &id, &[]).await;
+    let d = handle.describe().await.unwrap();
+    assert_eq!(d.status, ActivityStatus::Running);
+    assert_eq!(d.run_state, Some(ActivityRunState::Scheduled));
+
+    // solo's pause, and the options solo changes, as the CLI shows them.
+    handle.pause("solo maintenance").await.unwrap();
+    handle
+        .update_options(
+            solo_client::ActivityOptionsUpdate::new()
+                .start_to_close_timeout(Duration::from_secs(45)),
+        )
+        .await
+        .unwrap();
+    let shown = describe(&id).await;
+    assert_eq!(
+        shown["info"]["status"], "ACTIVITY_EXECUTION_STATUS_PAUSED",
+        "{shown}"
+    );
+    assert_eq!(
+        shown["info"]["runState"], "PENDING_ACTIVITY_STATE_PAUSED",
+        "{shown}"
+    );
+    assert_eq!(shown["info"]["startToCloseTimeout"], "45s", "{shown}");
+    handle.terminate("test done").await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_pause_stops_a_running_solo_activity_as_the_server_expects() {
+    let id = unique("cli2solo-pause");
+    start_heartbeating(&id, &json!("beat")).await;
+    operator("pause", &id, &["--reason", "cli maintenance"]).await;
+    // The solo worker stops the attempt and reports an ActivityPause failure; the server
+    // holds the activity.
+    let paused = eventually(
+        "the CLI shows the activity paused after solo's report",
+        Duration::from_secs(20),
+        || async {
+            let d = describe(&id).await;
+            let failure_type = &d["info"]["lastFailure"]["applicationFailureInfo"]["type"];
+            if d["info"]["status"] == "ACTIVITY_EXECUTION_STATUS_PAUSED"
+                && failure_type == "ActivityPause"
+            {
+                Ok(d)
+            } else {
+                Err(d.to_string())
+            }
+        },
+    )
+    .await;
+    assert_eq!(
+        paused["info"]["runState"], "PENDING_ACTIVITY_STATE_PAUSED",
+        "{paused}"
+    );
+    operator("terminate", &id, &["--reason", "test done"]).await;
+}
