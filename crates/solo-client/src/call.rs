@@ -115,13 +115,13 @@ impl CallCore {
         }
     }
 
-    /// The same core without the client's interceptors, for calls that are not the client's
-    /// own (the worker's task calls).
+    /// The same core without the client's interceptors and call options, for calls that are
+    /// not the client's own (the worker's task calls, whose polls need their long deadline).
     pub fn without_interceptors(&self) -> CallCore {
         CallCore {
             inner: self.inner.clone(),
             intercept: false,
-            options: self.options.clone(),
+            options: None,
         }
     }
 

@@ -16,7 +16,10 @@ use tonic::metadata::{AsciiMetadataKey, AsciiMetadataValue, MetadataMap};
 ///   replacing the connection's RPC timeout, or its long-poll timeout for the polls of
 ///   [`result`](crate::ActivityHandle::result) and [`watch`](crate::ActivityHandle::watch).
 ///   Retries still follow the connection's retry settings.
-/// - Each header is sent with the call and wins over a connection header of the same name.
+/// - Each header is sent with the call and wins over a connection header of the same name
+///   (an interceptor that sets the same header wins over it).
+///
+/// A worker built on a client with call options does not use them for its own calls.
 ///
 /// ```
 /// use solo_client::CallOptions;
@@ -118,13 +121,16 @@ impl CallOptions {
         self.metadata.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// Puts the timeout and the headers on `request`.
+    /// Puts the timeout and the headers on `request`; a header the request already carries
+    /// (set by an interceptor) is kept.
     pub(crate) fn apply<M>(&self, request: &mut tonic::Request<M>) {
         if let Some(timeout) = self.timeout {
             request.set_timeout(timeout);
         }
         for entry in self.metadata.iter() {
-            if let tonic::metadata::KeyAndValueRef::Ascii(key, value) = entry {
+            if let tonic::metadata::KeyAndValueRef::Ascii(key, value) = entry
+                && !request.metadata().contains_key(key)
+            {
                 request.metadata_mut().insert(key.clone(), value.clone());
             }
         }
@@ -163,5 +169,15 @@ mod tests {
         assert_eq!(request.metadata().get_all("x-team").iter().count(), 1);
         assert_eq!(request.metadata().get("grpc-timeout").unwrap(), "1500000u");
         assert!(format!("{options:?}").contains("x-team"));
+
+        let mut set_by_interceptor = tonic::Request::new(());
+        set_by_interceptor
+            .metadata_mut()
+            .insert("x-team", "interceptor".parse().unwrap());
+        options.apply(&mut set_by_interceptor);
+        assert_eq!(
+            set_by_interceptor.metadata().get("x-team").unwrap(),
+            "interceptor"
+        );
     }
 }

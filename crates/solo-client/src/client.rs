@@ -17,7 +17,7 @@ use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
 use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
-use crate::list::{ActivityList, ActivityPage};
+use crate::list::ActivityList;
 use crate::list_options::{ListOptions, check_query};
 use crate::options::ActivityOptions;
 use crate::outcome_error::OutcomeError;
@@ -409,56 +409,6 @@ impl Client {
     /// stream ends after an error).
     pub fn list_activities(&self, options: impl Into<ListOptions>) -> ActivityList {
         ActivityList::new(self.core.clone(), options.into())
-    }
-
-    /// Fetches one page of the executions `options` select (its query and page size; a limit
-    /// smaller than the page size shrinks the page): pass `None` for the first page, then
-    /// each page's [`next_page_token`](ActivityPage::next_page_token) until it is `None`.
-    /// For a stream over all pages, use [`list_activities`](Self::list_activities).
-    ///
-    /// ```no_run
-    /// use solo_client::ListOptions;
-    ///
-    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
-    /// let options = ListOptions::new("ExecutionStatus = 'Running'").page_size(50);
-    /// let mut token = None;
-    /// loop {
-    ///     let page = client.list_activities_page(options.clone(), token).await?;
-    ///     for info in &page.executions {
-    ///         println!("{} {}", info.activity_id, info.status);
-    ///     }
-    ///     match page.next_page_token {
-    ///         Some(next) => token = Some(next),
-    ///         None => break,
-    ///     }
-    /// }
-    /// # Ok(())
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// [`CallError::InvalidQuery`] when the server rejects the query (or the token), and the
-    /// other call errors.
-    pub async fn list_activities_page(
-        &self,
-        options: impl Into<ListOptions>,
-        next_page_token: Option<bytes::Bytes>,
-    ) -> Result<ActivityPage, CallError> {
-        let options = options.into();
-        let mut page_size = options.get_page_size();
-        if let Some(limit) = options.get_limit() {
-            let limit = u32::try_from(limit).unwrap_or(u32::MAX);
-            if page_size == 0 || limit < page_size {
-                page_size = limit;
-            }
-        }
-        ActivityPage::fetch(
-            &self.core,
-            options.get_query().to_owned(),
-            next_page_token.unwrap_or_default(),
-            page_size,
-        )
-        .await
     }
 
     /// A client making every call with `options` (an RPC deadline and headers): starts,

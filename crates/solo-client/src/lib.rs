@@ -81,6 +81,7 @@ mod details;
 mod execution;
 mod id_policy;
 mod interceptor;
+mod operator_options;
 mod options;
 mod payload;
 mod priority;
@@ -132,7 +133,9 @@ pub use id_policy::{IdConflictPolicy, IdReusePolicy};
 pub use interceptor::ClientInterceptor;
 pub use list::{ActivityList, ActivityPage};
 pub use list_options::ListOptions;
-pub use operator::{ActivityExecutionOptions, ActivityOptionsUpdate, ResetOptions, UnpauseOptions};
+pub use operator_options::{
+    ActivityExecutionOptions, ActivityOptionsUpdate, ResetOptions, UnpauseOptions,
+};
 pub use options::ActivityOptions;
 pub use outcome_error::OutcomeError;
 pub use payload::{

@@ -1,4 +1,5 @@
-//! Listing activity executions: [`ActivityList`], a lazy stream over the pages of a query.
+//! Listing activity executions: [`ActivityList`], a lazy stream over the pages of a query, and
+//! [`Client::list_activities_page`], one [`ActivityPage`] at a time.
 //!
 //! Visibility is eventually consistent: an activity started a moment ago may not be listed
 //! yet.
@@ -16,6 +17,7 @@ use solo_proto::temporal::api::workflowservice::v1::ListActivityExecutionsReques
 
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
+use crate::client::Client;
 use crate::execution::ActivityExecution;
 use crate::list_options::ListOptions;
 use crate::list_options::check_query;
@@ -107,6 +109,58 @@ impl ActivityPage {
             executions,
             next_page_token: (!next.is_empty()).then_some(next),
         })
+    }
+}
+
+impl Client {
+    /// Fetches one page of the executions `options` select (its query and page size; a limit
+    /// smaller than the page size shrinks the page): pass `None` for the first page, then
+    /// each page's [`next_page_token`](ActivityPage::next_page_token) until it is `None`.
+    /// For a stream over all pages, use [`list_activities`](Self::list_activities).
+    ///
+    /// ```no_run
+    /// use solo_client::ListOptions;
+    ///
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
+    /// let options = ListOptions::new("ExecutionStatus = 'Running'").page_size(50);
+    /// let mut token = None;
+    /// loop {
+    ///     let page = client.list_activities_page(options.clone(), token).await?;
+    ///     for info in &page.executions {
+    ///         println!("{} {}", info.activity_id, info.status);
+    ///     }
+    ///     match page.next_page_token {
+    ///         Some(next) => token = Some(next),
+    ///         None => break,
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`CallError::InvalidQuery`] when the server rejects the query (or the token), and the
+    /// other call errors.
+    pub async fn list_activities_page(
+        &self,
+        options: impl Into<ListOptions>,
+        next_page_token: Option<Bytes>,
+    ) -> Result<ActivityPage, CallError> {
+        let options = options.into();
+        let mut page_size = options.get_page_size();
+        if let Some(limit) = options.get_limit() {
+            let limit = u32::try_from(limit).unwrap_or(u32::MAX);
+            if page_size == 0 || limit < page_size {
+                page_size = limit;
+            }
+        }
+        ActivityPage::fetch(
+            self.core(),
+            options.get_query().to_owned(),
+            next_page_token.unwrap_or_default(),
+            page_size,
+        )
+        .await
     }
 }
 
