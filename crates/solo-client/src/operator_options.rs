@@ -13,10 +13,11 @@ use crate::retry_policy::RetryPolicy;
 
 /// How [`ActivityHandle::unpause`](crate::ActivityHandle::unpause) resumes a paused activity.
 ///
-/// Server 1.32 unpauses with an optional jitter only. Asking to reset the attempts or the
-/// heartbeat details makes solo resume the activity with a reset instead
-/// ([`ActivityHandle::reset`](crate::ActivityHandle::reset) without `keep_paused`), which always starts the attempts again
-/// from 1 (so `reset_heartbeat` implies `reset_attempts`).
+/// Server 1.32 unpauses with a reason and an optional jitter only. Asking to reset the
+/// attempts or the heartbeat details makes solo resume the activity with a reset instead
+/// ([`ActivityHandle::reset`](crate::ActivityHandle::reset) without `keep_paused`), which
+/// always starts the attempts again from 1 (so `reset_heartbeat` implies `reset_attempts`),
+/// resets an activity that was not paused as well, and records no reason.
 ///
 /// ```
 /// use solo_client::UnpauseOptions;
