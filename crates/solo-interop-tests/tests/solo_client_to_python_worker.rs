@@ -535,3 +535,56 @@ async fn python_sees_a_standalone_activity_with_the_options_solo_set() {
         })
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_pause_from_solo_stops_a_python_attempt_as_solo_workers_report_it() {
+    let client = solo_client().await;
+    let handle = client
+        .start_activity(
+            Remote::<String, String>::new("heartbeat_until_cancelled"),
+            "beat".to_owned(),
+            options("solo2py-pause")
+                .start_to_close_timeout(Duration::from_secs(60))
+                .heartbeat_timeout(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("start: {e}"));
+    eventually("the attempt started", Duration::from_secs(20), || async {
+        let d = handle.describe().await.map_err(|e| e.to_string())?;
+        if d.run_state == Some(ActivityRunState::Started) {
+            Ok(())
+        } else {
+            Err(format!("{d:?}"))
+        }
+    })
+    .await;
+    handle
+        .pause("maintenance")
+        .await
+        .unwrap_or_else(|e| panic!("pause: {e}"));
+    // Python stops the attempt and reports the failure type solo's worker reports too.
+    let paused = eventually(
+        "Python reports the pause",
+        Duration::from_secs(20),
+        || async {
+            let d = handle.describe().await.map_err(|e| e.to_string())?;
+            if d.status == ActivityStatus::Paused && d.last_failure.is_some() {
+                Ok(d)
+            } else {
+                Err(format!("{d:?}"))
+            }
+        },
+    )
+    .await;
+    let failure = paused.last_failure.unwrap();
+    assert_eq!(
+        failure.error_type(),
+        Some(solo_worker::ACTIVITY_PAUSE_ERROR_TYPE),
+        "{failure:?}"
+    );
+    assert_eq!(paused.run_state, Some(ActivityRunState::Paused));
+    handle
+        .terminate("test done")
+        .await
+        .unwrap_or_else(|e| panic!("terminate: {e}"));
+}
