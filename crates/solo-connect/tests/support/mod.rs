@@ -164,6 +164,10 @@ scripted {
         respond_activity_task_canceled(RespondActivityTaskCanceledRequest) -> RespondActivityTaskCanceledResponse;
         respond_activity_task_canceled_by_id(RespondActivityTaskCanceledByIdRequest) -> RespondActivityTaskCanceledByIdResponse;
         shutdown_worker(ShutdownWorkerRequest) -> ShutdownWorkerResponse;
+        pause_activity_execution(PauseActivityExecutionRequest) -> PauseActivityExecutionResponse;
+        unpause_activity_execution(UnpauseActivityExecutionRequest) -> UnpauseActivityExecutionResponse;
+        reset_activity_execution(ResetActivityExecutionRequest) -> ResetActivityExecutionResponse;
+        update_activity_execution_options(UpdateActivityExecutionOptionsRequest) -> UpdateActivityExecutionOptionsResponse;
     }
 }
 
