@@ -6,7 +6,8 @@
 //! workspace and the located Temporal CLI, and passes options through:
 //!
 //! - `--smoke`: tiny sizes (what CI runs through `cargo test -p solo-bench`);
-//! - `--write`: also write `BENCHMARKS.md` at the workspace root;
+//! - `--write`: also write `BENCHMARKS.md` (and its echo chart, `BENCHMARKS-echo.svg`) at the
+//!   workspace root;
 //! - anything else goes to `solo-bench --mode suite` (`--n`, `--concurrency 1,10,100`,
 //!   `--reps`, `--scenarios echo,inflight,list,faults,footprint`, `--faults-n`,
 //!   `--faults-sdks solo,python`, `--no-build`, `--address` ...).
@@ -27,7 +28,7 @@ same loops written on the bare gRPC stubs (raw), as separate client and worker p
 prints one JSON line per measurement and the tables of BENCHMARKS.md.
 
 options of this task:
-  --write                       also write BENCHMARKS.md at the workspace root
+  --write                       also write BENCHMARKS.md and BENCHMARKS-echo.svg at the workspace root
   --smoke                       tiny sizes, every scenario (what the test suite runs)
   -h, --help                    this text
 

@@ -269,6 +269,7 @@ where
         "acts_per_s": round(done as f64 / wall_s.max(1e-9), 2),
         "p50_ms": percentile_ms(&result.latencies, 0.50).map(|v| round(v, 3)),
         "p99_ms": percentile_ms(&result.latencies, 0.99).map(|v| round(v, 3)),
+        "p999_ms": percentile_ms(&result.latencies, 0.999).map(|v| round(v, 3)),
         "client_cpu_s": round(client_cpu_s, 4),
         "worker_cpu_s": worker_cpu_s.map(|v| round(v, 3)),
         "server_cpu_s": server_cpu_s.map(|v| round(v, 3)),

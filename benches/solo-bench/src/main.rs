@@ -19,6 +19,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
+mod chart;
 mod faults;
 mod footprint;
 mod harness;
@@ -57,6 +58,7 @@ modes (the raw-* modes are the baseline on the bare gRPC stubs):
                           [--faults-reset-every S] [--faults-concurrency C]
                           [--inflight-n N] [--inflight-window S] [--list-min N]
                           [--workspace DIR] [--no-build] [--write BENCHMARKS.md]
+                          (--write also writes the echo chart beside it: BENCHMARKS-echo.svg)
 common: --namespace NS (default `default`), --address (default 127.0.0.1:7233)
 ";
 

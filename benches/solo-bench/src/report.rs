@@ -6,6 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
+use crate::chart::{self, Bar, Panel};
 use crate::suite::{SERVER_CONFIG, SuiteOptions};
 
 /// Progress and diagnostics, on stderr (stdout carries the JSON lines and the table).
@@ -47,6 +48,7 @@ struct Echo {
     acts_per_s: Option<f64>,
     p50: Option<f64>,
     p99: Option<f64>,
+    p999: Option<f64>,
     client_cpu: Option<f64>,
     worker_cpu: Option<f64>,
     server_cpu: Option<f64>,
@@ -71,6 +73,7 @@ fn echo(lines: &[Value], sdk: &str, c: usize) -> Echo {
         acts_per_s: m("acts_per_s"),
         p50: m("p50_ms"),
         p99: m("p99_ms"),
+        p999: m("p999_ms"),
         client_cpu: m("client_cpu_ms_per_act"),
         worker_cpu: m("worker_cpu_ms_per_act"),
         server_cpu: m("server_cpu_ms_per_act"),
@@ -114,25 +117,26 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         );
         let _ = writeln!(
             out,
-            "| C | SDK | acts/s | p50 ms | p99 ms | client CPU ms/act | worker CPU ms/act | client+worker | server CPU ms/act | client peak RSS MB | worker peak RSS MB |"
+            "| C | SDK | acts/s | p50 ms | p99 ms | p99.9 ms | client CPU ms/act | worker CPU ms/act | client+worker | server CPU ms/act | client peak RSS MB | worker peak RSS MB |"
         );
         let _ = writeln!(
             out,
-            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
         );
         for &c in &options.concurrency {
             for sdk in sdks {
                 let e = echo(lines, sdk, c);
                 if e.runs == 0 {
-                    let _ = writeln!(out, "| {c} | {sdk} | failed | | | | | | | | |");
+                    let _ = writeln!(out, "| {c} | {sdk} | failed | | | | | | | | | |");
                     continue;
                 }
                 let _ = writeln!(
                     out,
-                    "| {c} | {sdk} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {c} | {sdk} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     fmt(e.acts_per_s, 0),
                     fmt(e.p50, 2),
                     fmt(e.p99, 2),
+                    fmt(e.p999, 2),
                     fmt(e.client_cpu, 3),
                     fmt(e.worker_cpu, 3),
                     fmt(e.sdk_cpu(), 3),
@@ -151,9 +155,9 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         let _ = writeln!(out, "\n### solo against the raw baseline (same run)\n");
         let _ = writeln!(
             out,
-            "| C | throughput solo/raw | client+worker CPU solo/raw | p50 solo−raw ms | p99 solo/raw |"
+            "| C | throughput solo/raw | client+worker CPU solo/raw | p50 solo−raw ms | p99 solo/raw | p99.9 solo/raw |"
         );
-        let _ = writeln!(out, "|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
         let mut worst_tput: Option<(usize, f64)> = None;
         let mut worst_cpu: Option<(usize, f64)> = None;
         for &c in &options.concurrency {
@@ -162,13 +166,15 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
             let cpu = s.sdk_cpu().zip(r.sdk_cpu()).map(|(s, r)| s / r);
             let p50 = s.p50.zip(r.p50).map(|(s, r)| s - r);
             let p99 = s.p99.zip(r.p99).map(|(s, r)| s / r);
+            let p999 = s.p999.zip(r.p999).map(|(s, r)| s / r);
             let _ = writeln!(
                 out,
-                "| {c} | {} | {} | {} | {} |",
+                "| {c} | {} | {} | {} | {} | {} |",
                 fmt(tput, 3),
                 fmt(cpu, 3),
                 fmt(p50, 2),
-                fmt(p99, 3)
+                fmt(p99, 3),
+                fmt(p999, 3)
             );
             if let Some(t) = tput
                 && worst_tput.is_none_or(|(_, w)| t < w)
@@ -504,8 +510,50 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
   its stripped `worker` binary.
 ";
 
-/// The `BENCHMARKS.md` text.
-pub(crate) fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> String {
+/// The echo chart (client+worker CPU per activity and p99 latency, per SDK and concurrency),
+/// or `None` when the echo scenario did not run or measured nothing.
+pub(crate) fn echo_chart(options: &SuiteOptions, lines: &[Value]) -> Option<String> {
+    if !options.runs("echo") {
+        return None;
+    }
+    let bars = |value: fn(&Echo) -> Option<f64>| -> Vec<Bar> {
+        options
+            .concurrency
+            .iter()
+            .flat_map(|&c| {
+                options.sdks.iter().map(move |sdk| Bar {
+                    sdk: sdk.clone(),
+                    concurrency: c,
+                    value: value(&echo(lines, sdk, c)),
+                })
+            })
+            .collect()
+    };
+    let panels = [
+        Panel {
+            title: "Client+worker CPU per activity".into(),
+            unit: "ms per activity".into(),
+            bars: bars(Echo::sdk_cpu),
+        },
+        Panel {
+            title: "p99 start-to-result latency".into(),
+            unit: "ms".into(),
+            bars: bars(|e| e.p99),
+        },
+    ];
+    let measured = panels
+        .iter()
+        .any(|p| p.bars.iter().any(|b| b.value.is_some()));
+    measured.then(|| chart::svg(&panels, &options.sdks))
+}
+
+/// The `BENCHMARKS.md` text; `chart` names the echo chart's file, beside it.
+pub(crate) fn markdown(
+    options: &SuiteOptions,
+    table: &str,
+    lines: &[Value],
+    chart: Option<&str>,
+) -> String {
     let date = first_line_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
@@ -519,6 +567,12 @@ pub(crate) fn markdown(options: &SuiteOptions, table: &str, lines: &[Value]) -> 
     let _ = writeln!(out, "{SCENARIOS}");
     let _ = writeln!(out, "Command:\n\n```sh\n{}\n```\n", options.command);
     let _ = writeln!(out, "Run {date} on:\n\n{}\n", machine());
+    if let Some(file) = chart {
+        let _ = writeln!(
+            out,
+            "![Echo: client+worker CPU per activity and p99 latency per SDK and concurrency]({file})\n"
+        );
+    }
     let _ = writeln!(out, "{table}");
     let _ = writeln!(out, "### JSON lines\n\n```json");
     for line in lines {

@@ -581,7 +581,21 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
     let table = report::render(&options, &results.lines, &results.failures);
     report::print(&table);
     if let Some(path) = &options.write {
-        let markdown = report::markdown(&options, &table, &results.lines);
+        // The chart lives beside the report: `BENCHMARKS.md` → `BENCHMARKS-echo.svg`.
+        let chart = report::echo_chart(&options, &results.lines).map(|svg| {
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("bench");
+            (path.with_file_name(format!("{stem}-echo.svg")), svg)
+        });
+        if let Some((chart_path, svg)) = &chart {
+            std::fs::write(chart_path, svg)
+                .with_context(|| format!("writing {}", chart_path.display()))?;
+            report::log(&format!("solo-bench: wrote {}", chart_path.display()));
+        }
+        let chart_name = chart
+            .as_ref()
+            .and_then(|(p, _)| p.file_name())
+            .and_then(|n| n.to_str());
+        let markdown = report::markdown(&options, &table, &results.lines, chart_name);
         std::fs::write(path, markdown).with_context(|| format!("writing {}", path.display()))?;
         report::log(&format!("solo-bench: wrote {}", path.display()));
     }

@@ -15,9 +15,14 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
         .ancestors()
         .nth(2)
         .expect("workspace root");
+    let out_dir = std::env::temp_dir().join(format!("solo-bench-smoke-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).expect("creating the report directory");
+    let report_path = out_dir.join("BENCHMARKS.md");
     let output = Command::new(env!("CARGO_BIN_EXE_solo-bench"))
         .args(["--mode", "suite", "--smoke", "--workspace"])
         .arg(workspace)
+        .arg("--write")
+        .arg(&report_path)
         .output()
         .expect("running solo-bench");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -100,10 +105,27 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
             "worker_cpu_s",
             "p50_ms",
             "p99_ms",
+            "p999_ms",
         ] {
             assert!(!line[key].is_null(), "`{key}` missing in {line}");
         }
         assert_eq!(line["errors"], 0, "{line}");
     }
     assert!(stdout.contains("### Targets"), "no table:\n{stdout}");
+
+    // --write: the report names the chart beside it, and the chart has a bar for every SDK at
+    // every concurrency in both panels (CPU and p99), each with its tooltip.
+    let report = std::fs::read_to_string(&report_path).expect("the written report");
+    assert!(report.contains("](BENCHMARKS-echo.svg)"), "{report}");
+    let svg = std::fs::read_to_string(out_dir.join("BENCHMARKS-echo.svg")).expect("the chart");
+    for sdk in &sdks {
+        for c in [1, 4] {
+            assert_eq!(
+                svg.matches(&format!("<title>{sdk} C={c}:")).count(),
+                2,
+                "{sdk} at C={c} in {svg}"
+            );
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out_dir);
 }
