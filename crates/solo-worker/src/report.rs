@@ -1,6 +1,7 @@
 //! Reporting a finished attempt: decide what to tell the server from how it ended and why it
 //! was cancelled, tell the span and the interceptors, then send the report (falling back to a
-//! bare failure when the server refuses it).
+//! bare failure when the server refuses it). An activity that returned
+//! [`ActivityError::complete_async`] is not reported: someone else will complete it.
 
 use bytes::Bytes;
 use solo_client::{ActivityError, ApplicationError};
@@ -47,6 +48,9 @@ enum Report {
     Cancel(Vec<Payload>),
     /// Nothing: the attempt is over on the server.
     Nothing(CancellationReason),
+    /// Nothing: the activity will be completed asynchronously
+    /// ([`ActivityError::complete_async`]), by whoever holds its id or task token.
+    CompleteAsync,
 }
 
 /// Decides and sends the report of a finished attempt.
@@ -113,6 +117,7 @@ fn attempt_ended(
         },
         Report::Cancel(_) => AttemptOutcome::Cancelled,
         Report::Nothing(_) => AttemptOutcome::NotReported,
+        Report::CompleteAsync => AttemptOutcome::WillCompleteAsync,
     };
     span.record("outcome", outcome.as_str());
     if runtime.interceptors.is_empty() {
@@ -143,6 +148,11 @@ async fn decide(
     let converter = &runtime.converter;
     if let Some(r @ (CancellationReason::NotFound | CancellationReason::TimedOut)) = reason {
         return Report::Nothing(r);
+    }
+    // The activity's choice wins over any cancellation (a cancel request, a pause, the
+    // worker's shutdown): whoever completes it asynchronously reports the outcome.
+    if let Outcome::Returned(Err(ActivityError::CompleteAsync)) = outcome {
+        return Report::CompleteAsync;
     }
     let error = match outcome {
         Outcome::Abandoned => {
@@ -258,6 +268,12 @@ async fn respond(
         }
         Report::Nothing(reason) => {
             tracing::info!(%reason, "not reporting the attempt");
+            return;
+        }
+        Report::CompleteAsync => {
+            tracing::debug!(
+                "the activity will be completed asynchronously; not reporting the attempt"
+            );
             return;
         }
     };
