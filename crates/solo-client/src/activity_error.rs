@@ -256,8 +256,9 @@ impl ActivityError {
     /// `activity.raise_complete_async()`, Go's `activity.ErrResultPending`).
     ///
     /// Return `Err(ActivityError::complete_async())` from the activity. The worker then reports
-    /// nothing for the attempt: it frees the slot, stops heartbeating for it and logs at DEBUG;
-    /// the attempt's span records the outcome `completing_async`. The activity stays running
+    /// nothing for the attempt: it frees the slot, sends the latest heartbeat details the
+    /// activity recorded once more (so a throttled heartbeat is not lost), stops heartbeating
+    /// for it and logs at DEBUG; the attempt's span records the outcome `will_complete_async`. The activity stays running
     /// on the server until someone completes, fails or cancels it through
     /// `Client::get_async_activity_handle` (or `temporal activity complete`), or until one of
     /// its timeouts passes — so give it a start-to-close timeout long enough for that, and

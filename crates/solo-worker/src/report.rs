@@ -16,6 +16,7 @@ use crate::cancellation::CancellationReason;
 use crate::context::ActivityContext;
 use crate::deliver::deliver;
 use crate::execute::Outcome;
+use crate::heartbeat::HeartbeatReply;
 use crate::info::ActivityInfo;
 use crate::interceptor::{AttemptEnd, AttemptOutcome};
 use crate::panic::panic_failure;
@@ -69,6 +70,11 @@ pub(crate) async fn report(
     let report = decide(runtime, &context.info().activity_type, outcome, reason).await;
     attempt_ended(runtime, span, context.info(), &report, started);
     drop(context);
+    if matches!(report, Report::CompleteAsync) {
+        tracing::debug!("the activity will be completed asynchronously; not reporting the attempt");
+        hand_over_heartbeat(runtime, token, last_details).await;
+        return;
+    }
     let last_details = if matches!(report, Report::Fail(_)) && !last_details.is_empty() {
         runtime
             .converter
@@ -79,6 +85,23 @@ pub(crate) async fn report(
         Vec::new()
     };
     respond(runtime, token, report, last_details, deadline).await;
+}
+
+/// Sends the latest heartbeat details an activity completing asynchronously recorded (once:
+/// heartbeating stops with the attempt), so that a throttled heartbeat is not lost — describe
+/// shows them, and a retry resumes from them. Best effort: a failure is logged at DEBUG.
+async fn hand_over_heartbeat(runtime: &Runtime, token: Bytes, details: Vec<Payload>) {
+    if details.is_empty() {
+        return;
+    }
+    tokio::select! {
+        reply = runtime.calls.heartbeats.send(token, details) => {
+            if let HeartbeatReply::Failed(error) = reply {
+                tracing::debug!(%error, "the last heartbeat of an activity completing asynchronously was not recorded");
+            }
+        }
+        _ = runtime.shutdown.abort.cancelled() => {}
+    }
 }
 
 /// Fails an attempt whose activity never started (not registered, input not decodable).
@@ -270,12 +293,7 @@ async fn respond(
             tracing::info!(%reason, "not reporting the attempt");
             return;
         }
-        Report::CompleteAsync => {
-            tracing::debug!(
-                "the activity will be completed asynchronously; not reporting the attempt"
-            );
-            return;
-        }
+        Report::CompleteAsync => return,
     };
     match result {
         Ok(()) => {}

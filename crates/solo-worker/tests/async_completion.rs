@@ -305,3 +305,47 @@ async fn unknown_ids_and_unreadable_tokens_are_refused_clearly() {
     );
     assert!(empty.to_string().contains("empty activity id"), "{empty}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latest_heartbeat_is_handed_over_when_the_activity_completes_async() {
+    let client = client().await;
+    let queue = unique("async-handover");
+    // The second heartbeat is throttled (24 s with a 30 s heartbeat timeout): only the
+    // hand-over sends it.
+    let act = activity("hand_over", |ctx: ActivityContext, ()| async move {
+        ctx.heartbeat(&"first");
+        ctx.heartbeat(&"second");
+        Err::<String, _>(ActivityError::complete_async())
+    });
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .build()
+            .unwrap(),
+    );
+    let handle = client
+        .start_activity(
+            act,
+            (),
+            options(&unique("handover"), &queue).heartbeat_timeout(Duration::from_secs(30)),
+        )
+        .await
+        .unwrap();
+    within("the handed-over heartbeat", async {
+        loop {
+            let d = handle.describe().await.unwrap();
+            if d.heartbeat_details.get::<String>(0).ok().as_deref() == Some("second") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    running.stop().await.unwrap();
+    client
+        .get_async_activity_handle(AsyncActivityId::by_id(handle.id(), None))
+        .complete(&"done")
+        .await
+        .unwrap();
+    assert_eq!(within("result", handle.result()).await.unwrap(), "done");
+}
