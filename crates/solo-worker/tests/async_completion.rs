@@ -349,3 +349,45 @@ async fn the_latest_heartbeat_is_handed_over_when_the_activity_completes_async()
         .unwrap();
     assert_eq!(within("result", handle.result()).await.unwrap(), "done");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_activity_cut_short_by_shutdown_may_still_complete_async() {
+    let client = client().await;
+    let queue = unique("async-shutdown");
+    let (started_tx, mut started) = mpsc::unbounded_channel();
+    // Waits for the end of the grace period, then hands the activity over instead of failing.
+    let act = activity("hand_over_at_shutdown", move |ctx: ActivityContext, ()| {
+        let started = started_tx.clone();
+        async move {
+            started.send(()).unwrap();
+            ctx.cancelled().await;
+            Err::<String, _>(ActivityError::complete_async())
+        }
+    });
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(act.clone())
+            .graceful_shutdown_timeout(Duration::from_millis(200))
+            .build()
+            .unwrap(),
+    );
+    let handle = client
+        .start_activity(act, (), options(&unique("shutdown"), &queue))
+        .await
+        .unwrap();
+    within("attempt", started.recv()).await.unwrap();
+    running.stop().await.unwrap();
+    // Not failed as WorkerShutdown: still running, waiting for its completer.
+    let d = handle.describe().await.unwrap();
+    assert_eq!(d.status, ActivityStatus::Running, "{d:?}");
+    assert!(d.last_failure.is_none(), "{:?}", d.last_failure);
+    client
+        .get_async_activity_handle(AsyncActivityId::by_id(handle.id(), None))
+        .complete(&"after shutdown")
+        .await
+        .unwrap();
+    assert_eq!(
+        within("result", handle.result()).await.unwrap(),
+        "after shutdown"
+    );
+}
