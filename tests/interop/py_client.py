@@ -2,8 +2,10 @@
 
     python py_client.py --address A [--namespace N] <command> [options]
 
-Commands: execute, start, result, describe, cancel, terminate, list, count, and
-batch (several of those at once, concurrently, on one connection).
+Commands: execute, start, result, describe, cancel, terminate, list, count,
+async-handle (heartbeat, complete, fail or report the cancellation of an activity
+that completes asynchronously, by --id/--run-id or --task-token), and batch
+(several of those at once, concurrently, on one connection).
 Every command prints ONE JSON object on stdout: {"ok": true, ...} or
 {"ok": false, "error": {...}} (the exception, its failure fields and its causes),
 and exits 0 either way; a usage error or a crash of this program exits non-zero.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import json
 import os
 import sys
@@ -23,7 +26,11 @@ from datetime import timedelta
 from typing import Any
 
 import temporalio.exceptions
-from temporalio.client import ActivityFailureError, Client
+from temporalio.client import (
+    ActivityFailureError,
+    AsyncActivityCancelledError,
+    Client,
+)
 from temporalio.common import RetryPolicy
 from temporalio.service import RPCError
 
@@ -208,6 +215,40 @@ async def cmd_count(client: Client, args: argparse.Namespace) -> dict:
     }
 
 
+async def cmd_async_handle(client: Client, args: argparse.Namespace) -> dict:
+    if args.task_token is not None:
+        handle = client.get_async_activity_handle(
+            task_token=base64.b64decode(args.task_token)
+        )
+    else:
+        handle = client.get_async_activity_handle(
+            activity_id=args.id, run_id=args.run_id
+        )
+    value = from_json(json.loads(args.value)) if args.value is not None else None
+    values = [] if args.value is None else [value]
+    if args.action == "heartbeat":
+        try:
+            await handle.heartbeat(*values)
+        except AsyncActivityCancelledError as err:
+            d = err.details
+            return {
+                "stop_requested": True,
+                "cancel_requested": bool(d and d.cancel_requested),
+            }
+        return {"stop_requested": False}
+    if args.action == "complete":
+        await handle.complete(value)
+    elif args.action == "fail":
+        await handle.fail(
+            temporalio.exceptions.ApplicationError(
+                str(value), type=args.error_type, non_retryable=True
+            )
+        )
+    else:
+        await handle.report_cancellation(*values)
+    return {}
+
+
 async def run_one(client: Client, args: argparse.Namespace) -> dict:
     try:
         return {"ok": True, **await args.fn(client, args)}
@@ -261,6 +302,17 @@ def parser() -> argparse.ArgumentParser:
     add("describe", cmd_describe, by_id=True)
     add("cancel", cmd_cancel, by_id=True).add_argument("--reason")
     add("terminate", cmd_terminate, by_id=True).add_argument("--reason")
+    s = add("async-handle", cmd_async_handle)
+    s.add_argument(
+        "--action",
+        required=True,
+        choices=["heartbeat", "complete", "fail", "report-cancellation"],
+    )
+    s.add_argument("--id")
+    s.add_argument("--run-id")
+    s.add_argument("--task-token", help="base64")
+    s.add_argument("--value", help="JSON: the result, heartbeat detail or failure message")
+    s.add_argument("--error-type")
     s = add("list", cmd_list)
     s.add_argument("--query", required=True)
     s.add_argument("--limit", type=int)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import os
 import signal
 import sys
@@ -162,6 +163,16 @@ async def activity_info() -> dict:
     )
 
 
+@activity.defn
+async def complete_async() -> Any:
+    """Logs its task token (`ASYNC_TASK_TOKEN <activity id> <base64>` on stderr) and
+    completes asynchronously: whoever holds its id or token reports the outcome."""
+    info = activity.info()
+    token = base64.b64encode(info.task_token).decode("ascii")
+    print(f"ASYNC_TASK_TOKEN {info.activity_id} {token}", file=sys.stderr, flush=True)
+    activity.raise_complete_async()
+
+
 ACTIVITIES = [
     echo,
     echo_order,
@@ -178,6 +189,7 @@ ACTIVITIES = [
     heartbeat_until_cancelled_sync,
     retry_then_succeed,
     activity_info,
+    complete_async,
 ]
 
 

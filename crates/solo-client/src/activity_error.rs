@@ -1,7 +1,8 @@
 //! What an activity returns when it does not succeed: [`ActivityError`] (any
 //! `std::error::Error` converts into it with `?`), [`ApplicationError`] with Temporal's
 //! attributes (an error type, a non-retryable flag, details, a next retry delay) and
-//! [`Cancelled`]; and how the worker turns them into a Temporal `Failure`.
+//! [`Cancelled`]; [`ActivityError::complete_async`] for an activity that another program will
+//! complete; and how the worker turns them into a Temporal `Failure`.
 
 use std::fmt;
 use std::time::Duration;
@@ -17,6 +18,10 @@ use crate::payload::to_payload;
 
 /// The `source` solo writes into the failures it produces.
 pub const FAILURE_SOURCE: &str = "RustSDK";
+
+/// The application error type of the failure [`ActivityError::complete_async`] becomes if it is
+/// turned into a failure (it is not one; see [`ActivityError::into_failure`]).
+pub const COMPLETE_ASYNC_ERROR_TYPE: &str = "CompleteAsync";
 
 /// An application-level activity failure with Temporal's attributes.
 ///
@@ -174,6 +179,8 @@ impl std::error::Error for Cancelled {}
 /// [`ApplicationError`] keeps its type, flags and details; a [`Cancelled`] reports the attempt
 /// as cancelled; any other error becomes a retryable application failure whose type is the
 /// error's Rust type name and whose cause chain follows `Error::source`.
+/// [`ActivityError::complete_async`] is not a failure: it says the activity will be completed
+/// later, through an async activity handle.
 ///
 /// `ActivityError` deliberately does not implement `std::error::Error`, so that the blanket
 /// conversion can exist (the same trade-off `anyhow::Error` makes).
@@ -189,6 +196,10 @@ pub enum ActivityError {
         /// Its Rust type name, used as the failure type.
         type_name: &'static str,
     },
+    /// Not a failure: the activity will be completed later by someone holding its id or task
+    /// token (see [`ActivityError::complete_async`]). The worker reports nothing for the
+    /// attempt.
+    CompleteAsync,
 }
 
 impl fmt::Debug for ActivityError {
@@ -201,6 +212,7 @@ impl fmt::Debug for ActivityError {
                 .field("error", error)
                 .field("type_name", type_name)
                 .finish(),
+            ActivityError::CompleteAsync => f.write_str("CompleteAsync"),
         }
     }
 }
@@ -211,6 +223,9 @@ impl fmt::Display for ActivityError {
             ActivityError::Application(e) => e.fmt(f),
             ActivityError::Cancelled(e) => e.fmt(f),
             ActivityError::Other { error, .. } => error.fmt(f),
+            ActivityError::CompleteAsync => {
+                f.write_str("the activity will be completed asynchronously")
+            }
         }
     }
 }
@@ -236,7 +251,43 @@ impl ActivityError {
         ActivityError::Application(ApplicationError::new(message))
     }
 
+    /// Says that the activity will be completed later, by another program or task holding its
+    /// id or its task token, instead of by its return value (Python's
+    /// `activity.raise_complete_async()`, Go's `activity.ErrResultPending`).
+    ///
+    /// Return `Err(ActivityError::complete_async())` from the activity. The worker then reports
+    /// nothing for the attempt: it frees the slot, sends the latest heartbeat details the
+    /// activity recorded once more (so a throttled heartbeat is not lost), stops heartbeating
+    /// for it and logs at DEBUG; the attempt's span records the outcome `will_complete_async`. The activity stays running
+    /// on the server until someone completes, fails or cancels it through
+    /// `Client::get_async_activity_handle` (or `temporal activity complete`), or until one of
+    /// its timeouts passes — so give it a start-to-close timeout long enough for that, and
+    /// heartbeat through the handle if it has a heartbeat timeout.
+    ///
+    /// ```
+    /// use solo_client::ActivityError;
+    /// # fn send_for_approval(_request: &str, _task_token: &[u8]) {}
+    ///
+    /// // The body of an activity (in `solo-worker`, `ctx.info().task_token` is the token).
+    /// async fn approve(request: String, task_token: &[u8]) -> Result<bool, ActivityError> {
+    ///     // Whoever approves completes the activity with this token (or with its id).
+    ///     send_for_approval(&request, task_token);
+    ///     Err(ActivityError::complete_async())
+    /// }
+    /// ```
+    pub fn complete_async() -> Self {
+        ActivityError::CompleteAsync
+    }
+
+    /// Whether this is [`ActivityError::complete_async`].
+    pub fn is_complete_async(&self) -> bool {
+        matches!(self, ActivityError::CompleteAsync)
+    }
+
     /// Builds the wire `Failure` for this error, running detail payloads through the codec.
+    ///
+    /// [`ActivityError::complete_async`] is not a failure; it becomes a retryable application
+    /// failure of type [`COMPLETE_ASYNC_ERROR_TYPE`] saying so.
     pub async fn into_failure(self, converter: &DataConverter) -> pb::Failure {
         match self {
             ActivityError::Application(app) => application_failure(app, converter).await,
@@ -258,6 +309,13 @@ impl ActivityError {
                 let mut failure = generic_failure(error.as_ref(), type_name);
                 failure.cause = cause_chain(error.source());
                 failure
+            }
+            ActivityError::CompleteAsync => {
+                let app = ApplicationError::new(
+                    "ActivityError::complete_async() is not a failure; return it from an activity to complete the activity later",
+                )
+                .error_type(COMPLETE_ASYNC_ERROR_TYPE);
+                application_failure(app, converter).await
             }
         }
     }

@@ -18,6 +18,7 @@ use solo_proto::temporal::api::workflowservice::v1::{
 };
 use tonic::metadata::{Ascii, MetadataValue};
 
+use crate::async_completion_error::AsyncCompletionError;
 use crate::call_error::CallError;
 use crate::call_options::CallOptions;
 use crate::converter::DataConverter;
@@ -26,7 +27,7 @@ use crate::long_poll::long_poll;
 use crate::rpc::{Rpc, START_ACTIVITY_EXECUTION};
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
-use crate::status::{Target, call_error, start_error, started_by};
+use crate::status::{Target, async_completion_error, call_error, start_error, started_by};
 
 /// The metadata key interceptors find the call's namespace under.
 const NAMESPACE_KEY: &str = "temporal-namespace";
@@ -232,6 +233,23 @@ impl CallCore {
         })
         .await
         .map_err(|status| call_error(status, self.namespace(), target))
+    }
+
+    /// Makes one call of an async activity handle (`activity` names the activity for errors;
+    /// `by_token` when the call carries a task token); a failed status becomes an
+    /// [`AsyncCompletionError`].
+    pub(crate) async fn call_async_completion<M, R>(
+        &self,
+        rpc: Rpc<M, R>,
+        message: M,
+        activity: &str,
+        by_token: bool,
+    ) -> Result<R, AsyncCompletionError> {
+        self.send(rpc, tonic::Request::new(message), CallKind::Unary)
+            .await
+            .map_err(|status| {
+                async_completion_error(status, self.namespace(), activity, rpc.name(), by_token)
+            })
     }
 
     /// Starts an activity: the interceptors' `on_start_activity` first (they may change the

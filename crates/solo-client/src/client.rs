@@ -10,6 +10,7 @@ use solo_proto::temporal::api::workflowservice::v1::CountActivityExecutionsReque
 
 use crate::activity::Activity;
 use crate::args::ActivityArgs;
+use crate::async_activity::{AsyncActivityHandle, AsyncActivityId};
 use crate::call::{CallCore, CallKind};
 use crate::call_error::CallError;
 use crate::call_options::CallOptions;
@@ -381,6 +382,26 @@ impl Client {
             activity_id.into(),
             run_id.filter(|r| !r.is_empty()),
         )
+    }
+
+    /// A handle to heartbeat, complete, fail or cancel an activity that completes
+    /// asynchronously (its activity returned
+    /// [`ActivityError::complete_async`](crate::ActivityError::complete_async)), by its id
+    /// and run id or by the task token of its attempt. Any program with a client in the
+    /// activity's namespace may hold one. No I/O happens until a method of the handle is
+    /// called.
+    ///
+    /// ```no_run
+    /// use solo_client::{AsyncActivityId, Client};
+    ///
+    /// # async fn run(client: Client, task_token: Vec<u8>) -> Result<(), solo_client::AsyncCompletionError> {
+    /// let handle = client.get_async_activity_handle(AsyncActivityId::task_token(task_token));
+    /// handle.complete(&"approved").await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn get_async_activity_handle(&self, id: AsyncActivityId) -> AsyncActivityHandle {
+        AsyncActivityHandle::new(self.core.clone(), id)
     }
 
     /// Lists the standalone activity executions that match a List Filter query, as a lazy

@@ -13,6 +13,10 @@
 //!   the operator commands `pause`, `unpause` ([`UnpauseOptions`]), `reset`
 //!   ([`ResetOptions`]), `update_options` ([`ActivityOptionsUpdate`]) and
 //!   `restore_original_options` (Server 1.32+).
+//! - [`AsyncActivityHandle`] from [`Client::get_async_activity_handle`]: heartbeat, complete,
+//!   fail or cancel an activity that completes asynchronously (its activity returned
+//!   [`ActivityError::complete_async`]), by id and run id or by task token
+//!   ([`AsyncActivityId`]).
 //! - [`ListOptions`] (query, page size, limit) in, an [`ActivityList`] stream out; or one
 //!   [`ActivityPage`] at a time with [`Client::list_activities_page`].
 //! - [`CallOptions`]: an RPC deadline and headers for the calls of a client or handle
@@ -21,7 +25,8 @@
 //!   timeout are required.
 //! - Errors per operation: [`StartError`] (starting), [`OutcomeError`] (waiting for the
 //!   result: the activity's own outcome — failed, timed out, cancelled, terminated — apart
-//!   from problems with the call) and [`CallError`] (every other call).
+//!   from problems with the call), [`AsyncCompletionError`] (the calls of an async activity
+//!   handle) and [`CallError`] (every other call).
 //! - Tracing: every call runs in an INFO `activity_call` span with the fields `operation`,
 //!   `namespace`, `activity_id`, `run_id` (and `task_queue`, `activity_type` when starting)
 //!   and, once it ends, `outcome`; [`ClientInterceptor`]s run inside it. The client logs
@@ -89,6 +94,7 @@ mod retry_policy;
 mod rfc3339;
 mod search_attributes;
 
+mod async_completion_error;
 mod call_error;
 mod call_options;
 mod outcome_error;
@@ -99,6 +105,7 @@ mod telemetry;
 
 // The call core, and what is built on it.
 mod activity_ref;
+mod async_activity;
 mod call;
 mod client;
 mod client_options;
@@ -113,9 +120,11 @@ mod start;
 mod watch;
 
 pub use activity::Activity;
-pub use activity_error::{ActivityError, ApplicationError, Cancelled};
+pub use activity_error::{ActivityError, ApplicationError, COMPLETE_ASYNC_ERROR_TYPE, Cancelled};
 pub use activity_failure::{ActivityFailure, FailureKind};
 pub use args::ActivityArgs;
+pub use async_activity::{AsyncActivityHandle, AsyncActivityId, AsyncHeartbeatReply};
+pub use async_completion_error::AsyncCompletionError;
 pub use call_error::CallError;
 pub use call_options::{CallOptions, InvalidHeader};
 pub use client::Client;

@@ -101,6 +101,18 @@ rpcs! {
     /// `UpdateActivityExecutionOptions` (operator command, Server 1.32+).
     pub(crate) UPDATE_ACTIVITY_EXECUTION_OPTIONS = update_activity_execution_options:
         UpdateActivityExecutionOptionsRequest => UpdateActivityExecutionOptionsResponse, "UpdateActivityExecutionOptions";
+    /// `RecordActivityTaskHeartbeatById` (async completion by id).
+    pub(crate) RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID = record_activity_task_heartbeat_by_id:
+        RecordActivityTaskHeartbeatByIdRequest => RecordActivityTaskHeartbeatByIdResponse, "RecordActivityTaskHeartbeatById";
+    /// `RespondActivityTaskCompletedById` (async completion by id).
+    pub(crate) RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID = respond_activity_task_completed_by_id:
+        RespondActivityTaskCompletedByIdRequest => RespondActivityTaskCompletedByIdResponse, "RespondActivityTaskCompletedById";
+    /// `RespondActivityTaskFailedById` (async completion by id).
+    pub(crate) RESPOND_ACTIVITY_TASK_FAILED_BY_ID = respond_activity_task_failed_by_id:
+        RespondActivityTaskFailedByIdRequest => RespondActivityTaskFailedByIdResponse, "RespondActivityTaskFailedById";
+    /// `RespondActivityTaskCanceledById` (async completion by id).
+    pub(crate) RESPOND_ACTIVITY_TASK_CANCELED_BY_ID = respond_activity_task_canceled_by_id:
+        RespondActivityTaskCanceledByIdRequest => RespondActivityTaskCanceledByIdResponse, "RespondActivityTaskCanceledById";
     /// `DescribeNamespace`.
     pub(crate) DESCRIBE_NAMESPACE = describe_namespace:
         DescribeNamespaceRequest => DescribeNamespaceResponse, "DescribeNamespace";

@@ -8,6 +8,7 @@ use solo_proto::temporal::api::errordetails::v1::{
 };
 use tonic::Code;
 
+use crate::async_completion_error::AsyncCompletionError;
 use crate::call_error::CallError;
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
@@ -136,6 +137,54 @@ pub(crate) fn start_error(status: tonic::Status, namespace: &str, activity_id: &
         run_id: None,
     };
     StartError::Call(call_error(status, namespace, target))
+}
+
+/// Turns a failed async-completion call's status into an [`AsyncCompletionError`]: the
+/// attempt is not running, the task token is unreadable, a cancellation was reported without
+/// a cancel request, or the call failed. `activity` names the activity for the error message;
+/// `rpc` is the method called.
+pub(crate) fn async_completion_error(
+    status: tonic::Status,
+    namespace: &str,
+    activity: &str,
+    rpc: &str,
+    by_token: bool,
+) -> AsyncCompletionError {
+    let not_running = || AsyncCompletionError::NotRunning {
+        activity: activity.to_owned(),
+        namespace: namespace.to_owned(),
+        message: status.message().to_owned(),
+    };
+    match status.code() {
+        Code::NotFound => {
+            let missing_ns: Option<NamespaceNotFoundFailure> =
+                find_detail(&status_details(&status), NAMESPACE_NOT_FOUND_TYPE);
+            if missing_ns.is_none() {
+                return not_running();
+            }
+        }
+        // Completing a closed standalone activity by id (Server 1.32).
+        Code::FailedPrecondition if status.message().starts_with("invalid transition from") => {
+            return not_running();
+        }
+        Code::InvalidArgument
+            if rpc.starts_with("RespondActivityTaskCanceled")
+                && status.message().contains("request canceled") =>
+        {
+            return AsyncCompletionError::CancelNotRequested {
+                message: status.message().to_owned(),
+            };
+        }
+        Code::InvalidArgument
+            if by_token && status.message().to_ascii_lowercase().contains("token") =>
+        {
+            return AsyncCompletionError::InvalidTaskToken {
+                message: status.message().to_owned(),
+            };
+        }
+        _ => {}
+    }
+    AsyncCompletionError::Call(call_error(status, namespace, Target::Namespace))
 }
 
 #[cfg(test)]
@@ -290,6 +339,78 @@ mod tests {
         assert!(text.contains("activity.enableStandalone"), "{text}");
         assert!(!text.contains("Status {"), "{text}");
         assert!(!err.is_retryable());
+    }
+
+    #[test]
+    fn async_completion_errors_name_the_attempt_or_the_token() {
+        const HB: &str = "RecordActivityTaskHeartbeatById";
+        let err = async_completion_error(
+            tonic::Status::not_found("activity not found"),
+            NS,
+            "activity `a-1`",
+            HB,
+            false,
+        );
+        assert!(
+            matches!(&err, AsyncCompletionError::NotRunning { activity, .. } if activity == "activity `a-1`")
+        );
+        assert!(err.is_not_running());
+        let text = err.to_string();
+        assert!(
+            text.contains("activity `a-1`") && text.contains("activity not found"),
+            "{text}"
+        );
+        let closed = async_completion_error(
+            tonic::Status::failed_precondition("invalid transition from Completed"),
+            NS,
+            "a",
+            "RespondActivityTaskCompletedById",
+            false,
+        );
+        assert!(closed.is_not_running(), "{closed:?}");
+
+        let detail = NamespaceNotFoundFailure {
+            namespace: "nope".into(),
+        };
+        let status = status_with(
+            Code::NotFound,
+            "Namespace nope is not found.",
+            vec![any(NAMESPACE_NOT_FOUND_TYPE, &detail)],
+        );
+        let err = async_completion_error(status, NS, "activity `a-1`", HB, false);
+        assert!(matches!(
+            err,
+            AsyncCompletionError::Call(CallError::NamespaceNotFound { .. })
+        ));
+
+        let bad_token = tonic::Status::invalid_argument("Error deserializing task token");
+        assert!(matches!(
+            async_completion_error(
+                bad_token.clone(),
+                NS,
+                "t",
+                "RecordActivityTaskHeartbeat",
+                true
+            ),
+            AsyncCompletionError::InvalidTaskToken { .. }
+        ));
+        assert!(matches!(
+            async_completion_error(bad_token, NS, "a", HB, false),
+            AsyncCompletionError::Call(CallError::Rejected(_))
+        ));
+        let early = tonic::Status::invalid_argument(
+            "unable to mark activity as canceled without activity being request canceled first",
+        );
+        assert!(matches!(
+            async_completion_error(early, NS, "a", "RespondActivityTaskCanceled", true),
+            AsyncCompletionError::CancelNotRequested { .. }
+        ));
+        let down = async_completion_error(tonic::Status::unavailable("down"), NS, "a", HB, false);
+        assert!(matches!(
+            down,
+            AsyncCompletionError::Call(CallError::Transport(_))
+        ));
+        assert!(down.is_retryable());
     }
 
     #[test]

@@ -15,6 +15,7 @@ use std::future::Future;
 
 use tracing::Instrument;
 
+use crate::async_completion_error::AsyncCompletionError;
 use crate::call_error::CallError;
 use crate::outcome_error::OutcomeError;
 use crate::start_error::StartError;
@@ -101,6 +102,19 @@ impl OutcomeKind for OutcomeError {
             OutcomeError::Data(_) => "data",
             OutcomeError::Start(e) => e.kind(),
             OutcomeError::Call(e) => e.kind(),
+        }
+    }
+}
+
+impl OutcomeKind for AsyncCompletionError {
+    fn kind(&self) -> &'static str {
+        match self {
+            AsyncCompletionError::NotRunning { .. } => "not_running",
+            AsyncCompletionError::CancelNotRequested { .. } => "cancel_not_requested",
+            AsyncCompletionError::InvalidTaskToken { .. } => "invalid_task_token",
+            AsyncCompletionError::NotAFailure => "not_a_failure",
+            AsyncCompletionError::Data(_) => "data",
+            AsyncCompletionError::Call(e) => e.kind(),
         }
     }
 }

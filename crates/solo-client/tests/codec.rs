@@ -11,7 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use prost::Message;
 use solo_client::{
-    ActivityOptions, ClientOptions, DataConverter, OutcomeError, PayloadCodec, RetryPolicy,
+    ActivityOptions, ApplicationError, AsyncActivityId, ClientOptions, DataConverter, OutcomeError,
+    PayloadCodec, RetryPolicy,
 };
 use solo_client::{CodecFuture, encoding_of, from_payload, to_payload};
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
@@ -131,4 +132,70 @@ async fn everything_the_codec_covers_travels_encoded() {
     let failure = err.failure().expect("a failure");
     assert_eq!(failure.details().get::<String>(0).unwrap(), "secret detail");
     assert_eq!(client.connection().namespace(), "default");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_completion_travels_through_the_codec() {
+    let client =
+        client_with(ClientOptions::new().data_converter(DataConverter::from_codec(Xor))).await;
+    let tq = unique("tq");
+    let (tokens_tx, mut tokens) = tokio::sync::mpsc::unbounded_channel();
+    // The activity answers nothing: it completes asynchronously.
+    let _worker = start_worker(&tq, move |task| {
+        let tokens = tokens_tx.clone();
+        async move {
+            tokens.send(task.task.task_token.clone()).unwrap();
+            Reply::Nothing
+        }
+    })
+    .await;
+    let options = |id: &str| {
+        ActivityOptions::new()
+            .id(id)
+            .task_queue(&tq)
+            .start_to_close_timeout(Duration::from_secs(30))
+            .retry_policy(RetryPolicy::no_retries())
+    };
+
+    let handle = client
+        .start_activity_by_name::<String>("approve", (), options(&unique("codec-async")))
+        .await
+        .unwrap();
+    let token = within("the attempt", tokens.recv()).await.unwrap();
+    let by_token = client.get_async_activity_handle(AsyncActivityId::task_token(token));
+    let reply = by_token.heartbeat(&"sealed beat").await.unwrap();
+    assert!(!reply.stop_requested());
+    let d = handle.describe().await.unwrap();
+    assert_eq!(d.heartbeat_details.get::<String>(0).unwrap(), "sealed beat");
+    assert_eq!(
+        encoding_of(&d.heartbeat_details.payloads()[0]),
+        "json/plain"
+    );
+    by_token.complete(&"sealed result").await.unwrap();
+    assert_eq!(
+        within("result", handle.result()).await.unwrap(),
+        "sealed result"
+    );
+    // A client without the codec sees the result encoded.
+    let plain = support::client().await;
+    let err = plain
+        .get_activity_handle::<String>(handle.id(), None)
+        .result()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, OutcomeError::Data(_)), "{err:?}");
+
+    let failing = client
+        .start_activity_by_name::<String>("approve", (), options(&unique("codec-async")))
+        .await
+        .unwrap();
+    within("the attempt", tokens.recv()).await.unwrap();
+    client
+        .get_async_activity_handle(AsyncActivityId::by_id(failing.id(), None))
+        .fail(ApplicationError::new("declined").detail(&"secret detail"))
+        .await
+        .unwrap();
+    let err = within("result", failing.result()).await.unwrap_err();
+    let failure = err.failure().expect("a failure");
+    assert_eq!(failure.details().get::<String>(0).unwrap(), "secret detail");
 }

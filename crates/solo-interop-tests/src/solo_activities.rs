@@ -4,8 +4,8 @@
 //! The crates are used directly (not through the `solo` facade), hence
 //! `#[activity(crate = "solo_worker")]`.
 
-use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -218,6 +218,34 @@ pub async fn activity_info(ctx: ActivityContext) -> Value {
     })
 }
 
+/// The task tokens of the `complete_async` attempts the solo workers of this process ran, by
+/// activity id.
+fn async_task_tokens() -> &'static Mutex<HashMap<String, Bytes>> {
+    static TOKENS: OnceLock<Mutex<HashMap<String, Bytes>>> = OnceLock::new();
+    TOKENS.get_or_init(Mutex::default)
+}
+
+/// The task token of the `complete_async` attempt a solo worker of this process ran for
+/// `activity_id`, once it has run.
+pub fn async_task_token(activity_id: &str) -> Option<Bytes> {
+    let tokens = async_task_tokens()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    tokens.get(activity_id).cloned()
+}
+
+/// Records its task token (see [`async_task_token`]) and completes asynchronously: whoever
+/// holds its id or token reports the outcome.
+#[activity(crate = "solo_worker")]
+pub async fn complete_async(ctx: ActivityContext) -> Result<Value, ActivityError> {
+    let info = ctx.info();
+    async_task_tokens()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(info.activity_id.clone(), info.task_token.clone());
+    Err(ActivityError::complete_async())
+}
+
 /// A solo worker polling its own task queue from a thread that lives as long as the test
 /// process.
 #[derive(Debug)]
@@ -311,6 +339,7 @@ async fn build_worker(task_queue: &str) -> Result<Worker, String> {
         .activity(heartbeat_until_cancelled_sync)
         .activity(retry_then_succeed)
         .activity(activity_info)
+        .activity(complete_async)
         .build()
         .map_err(|e| e.to_string())
 }

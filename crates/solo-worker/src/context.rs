@@ -35,6 +35,24 @@ struct Inner {
 
 /// The running activity's view of its task and worker. Cheap to clone.
 ///
+/// An activity that is to be completed later, by another program or task, hands out its id
+/// (`ctx.info().activity_id` and `activity_run_id`) or its task token
+/// (`ctx.info().task_token`) and returns
+/// [`ActivityError::complete_async`](solo_client::ActivityError::complete_async); see
+/// `Client::get_async_activity_handle`:
+///
+/// ```
+/// use solo_client::ActivityError;
+/// use solo_worker::ActivityContext;
+/// # fn send_for_approval(_request: &str, _task_token: &[u8]) {}
+///
+/// #[solo_macros::activity(crate = "solo_worker")]
+/// async fn approve(request: String, ctx: ActivityContext) -> Result<bool, ActivityError> {
+///     send_for_approval(&request, &ctx.info().task_token); // the approver completes it
+///     Err(ActivityError::complete_async())
+/// }
+/// ```
+///
 /// Take one as a parameter of an `#[activity]` function (by value or by reference):
 ///
 /// ```

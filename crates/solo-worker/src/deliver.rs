@@ -2,7 +2,9 @@
 //! cancellation is sent again, with the same task token, through any network fault or server
 //! outage — until the server takes it, says the attempt is gone (`NOT_FOUND`), the attempt's
 //! deadline passes (the server has given up on it by then), or the worker's shutdown grace
-//! period ends.
+//! period ends. An attempt whose activity will be completed asynchronously
+//! ([`ActivityError::complete_async`](solo_client::ActivityError::complete_async)) has no
+//! report, so nothing is delivered for it.
 
 use std::future::Future;
 use std::time::Duration;

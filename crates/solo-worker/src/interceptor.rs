@@ -140,17 +140,22 @@ pub enum AttemptOutcome {
     Cancelled,
     /// Nothing is reported: the attempt timed out or the server no longer knows it.
     NotReported,
+    /// Nothing is reported: the activity returned
+    /// [`ActivityError::complete_async`](solo_client::ActivityError::complete_async), and
+    /// whoever holds its id or task token will complete it.
+    WillCompleteAsync,
 }
 
 impl AttemptOutcome {
-    /// A short name: `completed`, `failed`, `cancelled` or `not_reported` (the value of the
-    /// attempt span's `outcome` field).
+    /// A short name: `completed`, `failed`, `cancelled`, `not_reported` or
+    /// `will_complete_async` (the value of the attempt span's `outcome` field).
     pub fn as_str(&self) -> &'static str {
         match self {
             AttemptOutcome::Completed => "completed",
             AttemptOutcome::Failed { .. } => "failed",
             AttemptOutcome::Cancelled => "cancelled",
             AttemptOutcome::NotReported => "not_reported",
+            AttemptOutcome::WillCompleteAsync => "will_complete_async",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Reporting a finished attempt: decide what to tell the server from how it ended and why it
 //! was cancelled, tell the span and the interceptors, then send the report (falling back to a
-//! bare failure when the server refuses it).
+//! bare failure when the server refuses it). An activity that returned
+//! [`ActivityError::complete_async`] is not reported: someone else will complete it.
 
 use bytes::Bytes;
 use solo_client::{ActivityError, ApplicationError};
@@ -15,6 +16,7 @@ use crate::cancellation::CancellationReason;
 use crate::context::ActivityContext;
 use crate::deliver::deliver;
 use crate::execute::Outcome;
+use crate::heartbeat::HeartbeatReply;
 use crate::info::ActivityInfo;
 use crate::interceptor::{AttemptEnd, AttemptOutcome};
 use crate::panic::panic_failure;
@@ -47,6 +49,9 @@ enum Report {
     Cancel(Vec<Payload>),
     /// Nothing: the attempt is over on the server.
     Nothing(CancellationReason),
+    /// Nothing: the activity will be completed asynchronously
+    /// ([`ActivityError::complete_async`]), by whoever holds its id or task token.
+    CompleteAsync,
 }
 
 /// Decides and sends the report of a finished attempt.
@@ -65,6 +70,11 @@ pub(crate) async fn report(
     let report = decide(runtime, &context.info().activity_type, outcome, reason).await;
     attempt_ended(runtime, span, context.info(), &report, started);
     drop(context);
+    if matches!(report, Report::CompleteAsync) {
+        tracing::debug!("the activity will be completed asynchronously; not reporting the attempt");
+        hand_over_heartbeat(runtime, token, last_details).await;
+        return;
+    }
     let last_details = if matches!(report, Report::Fail(_)) && !last_details.is_empty() {
         runtime
             .converter
@@ -75,6 +85,23 @@ pub(crate) async fn report(
         Vec::new()
     };
     respond(runtime, token, report, last_details, deadline).await;
+}
+
+/// Sends the latest heartbeat details an activity completing asynchronously recorded (once:
+/// heartbeating stops with the attempt), so that a throttled heartbeat is not lost — describe
+/// shows them, and a retry resumes from them. Best effort: a failure is logged at DEBUG.
+async fn hand_over_heartbeat(runtime: &Runtime, token: Bytes, details: Vec<Payload>) {
+    if details.is_empty() {
+        return;
+    }
+    tokio::select! {
+        reply = runtime.calls.heartbeats.send(token, details) => {
+            if let HeartbeatReply::Failed(error) = reply {
+                tracing::debug!(%error, "the last heartbeat of an activity completing asynchronously was not recorded");
+            }
+        }
+        _ = runtime.shutdown.abort.cancelled() => {}
+    }
 }
 
 /// Fails an attempt whose activity never started (not registered, input not decodable).
@@ -113,6 +140,7 @@ fn attempt_ended(
         },
         Report::Cancel(_) => AttemptOutcome::Cancelled,
         Report::Nothing(_) => AttemptOutcome::NotReported,
+        Report::CompleteAsync => AttemptOutcome::WillCompleteAsync,
     };
     span.record("outcome", outcome.as_str());
     if runtime.interceptors.is_empty() {
@@ -143,6 +171,11 @@ async fn decide(
     let converter = &runtime.converter;
     if let Some(r @ (CancellationReason::NotFound | CancellationReason::TimedOut)) = reason {
         return Report::Nothing(r);
+    }
+    // The activity's choice wins over any cancellation (a cancel request, a pause, the
+    // worker's shutdown): whoever completes it asynchronously reports the outcome.
+    if let Outcome::Returned(Err(ActivityError::CompleteAsync)) = outcome {
+        return Report::CompleteAsync;
     }
     let error = match outcome {
         Outcome::Abandoned => {
@@ -260,6 +293,7 @@ async fn respond(
             tracing::info!(%reason, "not reporting the attempt");
             return;
         }
+        Report::CompleteAsync => return,
     };
     match result {
         Ok(()) => {}

@@ -63,8 +63,12 @@ struct RunState {
 /// - It polls only when it has a free slot ([`max_concurrent_activities`]), so a task it
 ///   receives starts at once and never waits inside the worker.
 /// - Every task it receives is reported: completed, failed, or cancelled — unless the server
-///   said the attempt is over (terminated, timed out), when there is nothing left to report.
-///   A panicking activity is reported as a failure, and the worker carries on.
+///   said the attempt is over (terminated, timed out), when there is nothing left to report,
+///   or the activity returned
+///   [`ActivityError::complete_async`](solo_client::ActivityError::complete_async), when
+///   whoever holds its id or task token reports it (its slot is free at once, and shutdown
+///   does not wait for it). A panicking activity is reported as a failure, and the worker
+///   carries on.
 /// - Shutdown stops polling, waits up to the [graceful shutdown timeout] for running
 ///   activities, then cancels the rest and reports them as retryable `WorkerShutdown`
 ///   failures, so the server retries them elsewhere.
