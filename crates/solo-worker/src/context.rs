@@ -214,8 +214,9 @@ impl ActivityContext {
     /// activities, count or list them — the counterpart of Python's `activity.client()`.
     ///
     /// It is the client the worker was built with: the same connection (no new one is
-    /// opened), namespace, identity, data converter and interceptors. Available to blocking
-    /// activities too (call it from async code, e.g. through a runtime handle).
+    /// opened), namespace, identity, data converter and interceptors. Blocking activities
+    /// have it too (unlike Python's `def` activities): they run on a tokio blocking thread,
+    /// where `tokio::runtime::Handle::current().block_on(...)` runs a call.
     ///
     /// ```
     /// use solo_client::{ActivityError, ActivityExecutionCount};

@@ -208,3 +208,37 @@ async fn activities_describe_themselves_and_start_others_with_the_workers_client
         );
     }
 }
+
+/// A blocking activity that counts the activities on its own queue with the worker's client.
+#[solo_macros::activity(crate = "solo_worker")]
+fn count_my_queue(ctx: &ActivityContext) -> Result<u64, ActivityError> {
+    let client = ctx.client()?;
+    let query = format!("TaskQueue = '{}'", ctx.info().task_queue);
+    let count = tokio::runtime::Handle::current().block_on(client.count_activities(query))?;
+    Ok(count.count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_activities_call_through_the_workers_client_too() {
+    let client = client().await;
+    let queue = unique("ctx-client-blocking");
+    let running = Running::start(
+        Worker::builder(client.clone(), &queue)
+            .activity(count_my_queue)
+            .build()
+            .unwrap(),
+    );
+    let options = ActivityOptions::new()
+        .id(unique("count"))
+        .task_queue(&queue)
+        .start_to_close_timeout(Duration::from_secs(10));
+    // Visibility may lag; the count includes at most this running activity.
+    let count = within(
+        "execute_activity",
+        client.execute_activity(count_my_queue, (), options),
+    )
+    .await
+    .unwrap();
+    running.stop().await.unwrap();
+    assert!(count <= 1, "{count}");
+}
