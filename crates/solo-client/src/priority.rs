@@ -71,3 +71,27 @@ impl Priority {
         }
     }
 }
+
+/// The priority the server sent (for example with an activity task): zero and empty fields
+/// become `None`, meaning the server's default (or, for an activity scheduled by a workflow,
+/// the workflow's value).
+impl From<common::Priority> for Priority {
+    fn from(p: common::Priority) -> Self {
+        Priority::from_proto(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn priority_round_trips_and_zero_is_unset() {
+        let p = Priority::new()
+            .priority_key(2)
+            .fairness_key("tenant")
+            .fairness_weight(1.5);
+        assert_eq!(Priority::from(p.to_proto().unwrap()), p);
+        assert_eq!(Priority::from(common::Priority::default()), Priority::new());
+    }
+}

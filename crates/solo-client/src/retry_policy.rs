@@ -109,6 +109,14 @@ impl RetryPolicy {
     }
 }
 
+/// The policy the server sent (for example with an activity task): zero and absent fields
+/// become `None`, meaning the server's default.
+impl From<common::RetryPolicy> for RetryPolicy {
+    fn from(p: common::RetryPolicy) -> Self {
+        RetryPolicy::from_proto(p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +135,6 @@ mod tests {
             RetryPolicy::new()
         );
         assert_eq!(RetryPolicy::no_retries().to_proto().maximum_attempts, 1);
+        assert_eq!(RetryPolicy::from(p.to_proto()), p);
     }
 }

@@ -6,12 +6,15 @@
 //!   first use, the same way `cargo xtask install-tools` does);
 //! - [`PyWorker`]: `tests/interop/py_worker.py`, one per test binary;
 //! - [`PyClient`]: `tests/interop/py_client.py`, one JSON answer per command;
+//! - [`PyWorkflow`]: `tests/interop/py_workflow.py`, a Python workflow that schedules one
+//!   activity on another worker's task queue;
 //! - [`temporal`]: the Temporal CLI;
 //! - [`SoloWorker`]: a solo worker with the same activities as the Python worker;
 //! - [`shapes`]: the Rust twins of the Python dataclasses and the sample data.
 
 pub mod py_client;
 pub mod py_worker;
+pub mod py_workflow;
 pub mod python;
 pub mod shapes;
 pub mod solo_activities;
@@ -25,6 +28,7 @@ use serde_json::{Value, json};
 
 pub use py_client::{PyClient, Start};
 pub use py_worker::PyWorker;
+pub use py_workflow::{PY_WORKFLOW_TYPE, PyWorkflow};
 pub use solo_activities::SoloWorker;
 pub use temporal_cli::{CliOutput, temporal};
 

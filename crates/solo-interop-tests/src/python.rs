@@ -130,7 +130,12 @@ mod tests {
 
     #[test]
     fn the_python_programs_are_where_the_harness_looks() {
-        for program in ["py_worker.py", "py_client.py", "interop_types.py"] {
+        for program in [
+            "py_worker.py",
+            "py_client.py",
+            "py_workflow.py",
+            "interop_types.py",
+        ] {
             assert!(interop_dir().join(program).is_file(), "{program}");
         }
     }

@@ -203,10 +203,13 @@ pub async fn retry_then_succeed(
     Ok(json!({ "attempt": attempt, "heartbeat_details": resumed }))
 }
 
-/// What a solo activity sees of itself when started by another SDK.
+/// What a solo activity sees of itself when started by another SDK (or scheduled by another
+/// SDK's workflow).
 #[activity(crate = "solo_worker")]
 pub async fn activity_info(ctx: ActivityContext) -> Value {
     let info = ctx.info();
+    let workflow = info.workflow.as_ref();
+    let retry = info.retry_policy.as_ref();
     json!({
         "activity_id": info.activity_id,
         "activity_type": info.activity_type,
@@ -215,6 +218,16 @@ pub async fn activity_info(ctx: ActivityContext) -> Value {
         "task_queue": info.task_queue,
         "heartbeat_timeout": info.heartbeat_timeout.map(|d| d.as_secs_f64()),
         "start_to_close_timeout": info.start_to_close_timeout.map(|d| d.as_secs_f64()),
+        "activity_run_id": info.activity_run_id,
+        "in_workflow": info.in_workflow(),
+        "workflow_id": workflow.map(|w| &w.workflow_id),
+        "workflow_run_id": workflow.map(|w| &w.run_id),
+        "workflow_type": workflow.map(|w| &w.workflow_type),
+        "workflow_namespace": workflow.map(|w| &w.namespace),
+        "retry_maximum_attempts": retry.and_then(|r| r.maximum_attempts),
+        "retry_initial_interval": retry.and_then(|r| r.initial_interval).map(|d| d.as_secs_f64()),
+        "priority_key": info.priority.priority_key,
+        "fairness_key": info.priority.fairness_key,
     })
 }
 

@@ -5,7 +5,7 @@
 
 mod support;
 
-use solo_interop_tests::Within;
+use solo_interop_tests::{PY_WORKFLOW_TYPE, PyWorkflow, Within, py_result};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -521,4 +521,33 @@ async fn compare_with_python(address: String) {
         &[("failure_reason", "ActivityError")],
     );
     assert_eq!(failed_reason, Some(1));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn activities_scheduled_by_a_workflow_are_counted_under_its_workflow_type() {
+    let recorded = Recorded::start(address(), "otel-metrics-wf", 2).await;
+    let task_queue = recorded.task_queue.clone();
+    let answer = PyWorkflow::new(&unique("metrics-wf"), "greet", &task_queue)
+        .arg("workflow".into())
+        .run()
+        .await;
+    assert_eq!(py_result(&answer), "Hello, workflow!", "{answer}");
+    let points = recorded.finish().await;
+    let attrs = [
+        ("namespace", "default"),
+        ("task_queue", task_queue.as_str()),
+        ("activity_type", "greet"),
+        ("workflow_type", PY_WORKFLOW_TYPE),
+    ];
+    for name in [
+        "temporal_activity_execution_latency",
+        "temporal_activity_succeed_endtoend_latency",
+    ] {
+        assert_eq!(value(&points, name, &attrs), Some(1), "{name}");
+    }
+    let standalone = [("activity_type", "greet"), ("workflow_type", "")];
+    assert_eq!(
+        value(&points, "temporal_activity_execution_latency", &standalone),
+        None
+    );
 }

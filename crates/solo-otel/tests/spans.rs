@@ -1,12 +1,12 @@
 //! The fields of the client's and the worker's spans, as a plain `tracing` subscriber records
 //! them (no OpenTelemetry involved), and logs from activity code carried inside the attempt's
-//! span.
+//! span — for standalone activities and for activities a (Python) workflow scheduled.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
 
-use solo_interop_tests::Within;
+use solo_interop_tests::{PY_WORKFLOW_TYPE, PyWorkflow, Within, py_result};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
@@ -187,6 +187,9 @@ async fn client_calls_and_attempts_run_in_spans_with_their_fields() {
             "{key}: {attempt:?}"
         );
     }
+    for key in ["workflow_id", "workflow_run_id", "workflow_type"] {
+        assert_eq!(attempt.get(key), None, "{key}: {attempt:?}");
+    }
     let failed_attempt = &spans_with("activity", "activity_id", &fail_id)[0];
     assert_eq!(failed_attempt["outcome"], "failed");
 
@@ -232,4 +235,53 @@ async fn client_calls_and_attempts_run_in_spans_with_their_fields() {
             .unwrap_or_else(|| panic!("no `{step}` event inside the attempt's span"));
         assert_eq!(span["activity_type"], "chatty");
     }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_attempt_scheduled_by_a_workflow_is_named_by_its_workflow_in_its_span() {
+    store();
+    let task_queue = unique("otel-spans-wf");
+    let client = client_with(ConnectionOptions::new(address()), ClientOptions::new()).await;
+    let worker = Worker::builder(client.clone(), &task_queue)
+        .activity(chatty)
+        .build()
+        .unwrap();
+    let running = tokio::spawn(worker.clone().run());
+    let workflow = PyWorkflow::new(&unique("spans-wf"), "chatty", &task_queue).arg("wf".into());
+    let answer = workflow.run().await;
+    worker.shutdown().await;
+    running.await.unwrap().unwrap();
+    assert_eq!(py_result(&answer), "wf", "{answer}");
+
+    let attempts = spans_with("activity", "workflow_id", workflow.workflow_id());
+    assert_eq!(attempts.len(), 1, "{attempts:?}");
+    let attempt = &attempts[0];
+    for (key, value) in [
+        ("namespace", "default"),
+        ("task_queue", task_queue.as_str()),
+        ("activity_type", "chatty"),
+        ("attempt", "1"),
+        ("workflow_run_id", answer["run_id"].as_str().unwrap()),
+        ("workflow_type", PY_WORKFLOW_TYPE),
+        ("outcome", "completed"),
+    ] {
+        assert_eq!(
+            attempt.get(key).map(String::as_str),
+            Some(value),
+            "{key}: {attempt:?}"
+        );
+    }
+    assert!(!attempt["activity_id"].is_empty(), "{attempt:?}");
+    assert_eq!(attempt.get("run_id"), None, "no run_id: {attempt:?}");
+
+    // The activity's logs carry the workflow's fields.
+    let events = store().events.lock().unwrap();
+    let (_, span) = events
+        .iter()
+        .find(|(e, s)| {
+            e.get("step").map(String::as_str) == Some("thread")
+                && s.get("workflow_id").map(String::as_str) == Some(workflow.workflow_id())
+        })
+        .unwrap_or_else(|| panic!("no `thread` event inside the workflow attempt's span"));
+    assert_eq!(span["workflow_type"], PY_WORKFLOW_TYPE);
 }

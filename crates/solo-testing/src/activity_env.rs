@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 use solo_client::to_payload;
-use solo_client::{ActivityError, Details};
+use solo_client::{ActivityError, Client, Details};
 use solo_worker::{
     ActivityContext, ActivityImpl, ActivityInfo, CancellationReason, DetachedContext,
 };
@@ -84,6 +84,7 @@ pub struct ActivityEnvironment {
     info: ActivityInfo,
     blocking_threads: usize,
     state: Arc<State>,
+    client: Option<Client>,
 }
 
 impl fmt::Debug for ActivityEnvironment {
@@ -133,6 +134,7 @@ impl ActivityEnvironment {
             info: default_info(),
             blocking_threads: 4,
             state: Arc::new(State::default()),
+            client: None,
         }
     }
 
@@ -163,6 +165,15 @@ impl ActivityEnvironment {
         #[allow(clippy::expect_used)]
         let payload = to_payload(details).expect("heartbeat details serialize");
         self.info.heartbeat_details = Details::new(vec![payload]);
+        self
+    }
+
+    /// Gives the activities a client, as [`ActivityContext::client`] (default none: `client()`
+    /// fails with [`ClientUnavailable`](solo_worker::ClientUnavailable)). Like Python's
+    /// `ActivityEnvironment(client=...)`; use a client on a dev server, for example
+    /// `solo_testing::DevServer`.
+    pub fn with_client(mut self, client: Client) -> Self {
+        self.client = Some(client);
         self
     }
 
@@ -236,11 +247,15 @@ impl ActivityEnvironment {
                 hook(&details);
             }
         });
-        let detached = Arc::new(DetachedContext::new(
-            self.info.clone(),
-            record,
-            self.blocking_threads,
-        ));
+        let detached = Arc::new(match &self.client {
+            Some(client) => DetachedContext::with_client(
+                self.info.clone(),
+                record,
+                self.blocking_threads,
+                client.clone(),
+            ),
+            None => DetachedContext::new(self.info.clone(), record, self.blocking_threads),
+        });
         if self.state.shutting_down.load(Ordering::SeqCst) {
             detached.begin_worker_shutdown();
         }

@@ -1,12 +1,16 @@
-//! `ActivityEnvironment`: activities run without a server see their info, record heartbeats,
-//! and can be cancelled mid-run or told of a worker shutdown.
+//! `ActivityEnvironment`: activities run without a worker see their info, record heartbeats,
+//! can be cancelled mid-run or told of a worker shutdown, and use the client given to the
+//! environment (if any).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use solo_client::{ActivityError, ApplicationError, Cancelled};
+use solo_client::{
+    ActivityError, ApplicationError, Cancelled, Client, ClientOptions, Connection,
+    ConnectionOptions,
+};
 use solo_testing::ActivityEnvironment;
 use solo_testing::activity_env::default_info;
 use solo_worker::{ActivityContext, CancellationReason};
@@ -138,4 +142,27 @@ async fn cancel_and_shutdown_reach_running_activities() {
         })
         .await;
     assert!(shutdown_seen, "shutdown is signalled without cancelling");
+}
+
+/// Counts the activities on the environment's task queue with the activity's client.
+#[solo_macros::activity(crate = "solo_worker")]
+async fn count_on_queue(ctx: ActivityContext) -> Result<u64, ActivityError> {
+    let query = format!("TaskQueue = '{}'", ctx.info().task_queue);
+    Ok(ctx.client()?.count_activities(query).await?.count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn activities_use_the_client_given_to_the_environment() {
+    let without = ActivityEnvironment::new().run(count_on_queue, ()).await;
+    let message = without.unwrap_err().to_string();
+    assert!(message.contains("no client"), "{message}");
+
+    let address = solo_testing::DevServer::shared().unwrap().address();
+    let connection = Connection::connect(ConnectionOptions::new(address))
+        .await
+        .unwrap();
+    let client = Client::new(connection, ClientOptions::new());
+    let mut env = ActivityEnvironment::new().with_client(client);
+    env.info_mut().task_queue = format!("env-client-{}", std::process::id());
+    assert_eq!(env.run(count_on_queue, ()).await.unwrap(), 0);
 }

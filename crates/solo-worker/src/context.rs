@@ -1,5 +1,5 @@
 //! [`ActivityContext`]: what a running activity can ask of the worker — its info, heartbeats,
-//! cancellation and worker shutdown.
+//! cancellation, worker shutdown and the worker's client.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,12 +7,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use solo_client::to_payload;
-use solo_client::{DataError, Details};
+use solo_client::{Client, DataError, Details};
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
 use crate::blocking::BlockingPool;
 use crate::cancellation::{CancelState, CancellationReason};
+use crate::error::ClientUnavailable;
 use crate::heartbeat::Heartbeater;
 use crate::info::ActivityInfo;
 
@@ -31,6 +32,8 @@ struct Inner {
     heartbeat: HeartbeatTarget,
     blocking: BlockingPool,
     span: tracing::Span,
+    /// The worker's client (none in a test environment that was given none).
+    client: Option<Client>,
 }
 
 /// The running activity's view of its task and worker. Cheap to clone.
@@ -98,6 +101,7 @@ impl ActivityContext {
         heartbeater: Heartbeater,
         blocking: BlockingPool,
         span: tracing::Span,
+        client: Client,
     ) -> Self {
         ActivityContext {
             inner: Arc::new(Inner {
@@ -107,13 +111,16 @@ impl ActivityContext {
                 heartbeat: HeartbeatTarget::Worker(heartbeater),
                 blocking,
                 span,
+                client: Some(client),
             }),
         }
     }
 
     /// The attempt's tracing span (named `activity`, with the fields `namespace`,
     /// `task_queue`, `activity_id`, `run_id`, `activity_type`, `attempt` and, once decided,
-    /// `outcome`) — the counterpart of Python's `activity.logger`.
+    /// `outcome`; for an activity scheduled by a workflow, `workflow_id`, `workflow_run_id`
+    /// and `workflow_type` in place of `run_id`) — the counterpart of Python's
+    /// `activity.logger`.
     ///
     /// An `async` activity already runs inside it, so its `tracing` events carry those fields.
     /// Enter it explicitly where the activity's own work leaves the span: on threads it starts,
@@ -221,6 +228,33 @@ impl ActivityContext {
         self.inner.worker_shutdown.cancelled().await
     }
 
+    /// The worker's [`Client`], for calls from inside the activity — describe or start
+    /// activities, count or list them — the counterpart of Python's `activity.client()`.
+    ///
+    /// It is the client the worker was built with: the same connection (no new one is
+    /// opened), namespace, identity, data converter and interceptors. Blocking activities
+    /// have it too (unlike Python's `def` activities): they run on a tokio blocking thread,
+    /// where `tokio::runtime::Handle::current().block_on(...)` runs a call.
+    ///
+    /// ```
+    /// use solo_client::{ActivityError, ActivityExecutionCount};
+    /// use solo_worker::ActivityContext;
+    ///
+    /// #[solo_macros::activity(crate = "solo_worker")]
+    /// async fn queue_depth(ctx: ActivityContext) -> Result<u64, ActivityError> {
+    ///     let query = format!("TaskQueue = '{}'", ctx.info().task_queue);
+    ///     let count: ActivityExecutionCount = ctx.client()?.count_activities(query).await?;
+    ///     Ok(count.count)
+    /// }
+    /// ```
+    ///
+    /// # Errors
+    /// [`ClientUnavailable`] only for a test environment's context that was given no client
+    /// ([`DetachedContext::with_client`]).
+    pub fn client(&self) -> Result<&Client, ClientUnavailable> {
+        self.inner.client.as_ref().ok_or(ClientUnavailable)
+    }
+
     pub(crate) fn blocking_pool(&self) -> &BlockingPool {
         &self.inner.blocking
     }
@@ -243,11 +277,31 @@ impl fmt::Debug for DetachedContext {
 
 impl DetachedContext {
     /// A context with `info`, sending every heartbeat's details to `on_heartbeat`, and running
-    /// blocking activities at most `blocking_threads` at a time.
+    /// blocking activities at most `blocking_threads` at a time. It has no client
+    /// ([`ActivityContext::client`] fails); [`with_client`](Self::with_client) gives it one.
     pub fn new(
         info: ActivityInfo,
         on_heartbeat: Arc<dyn Fn(Details) + Send + Sync>,
         blocking_threads: usize,
+    ) -> Self {
+        Self::detached(info, on_heartbeat, blocking_threads, None)
+    }
+
+    /// As [`new`](Self::new), with `client` as [`ActivityContext::client`].
+    pub fn with_client(
+        info: ActivityInfo,
+        on_heartbeat: Arc<dyn Fn(Details) + Send + Sync>,
+        blocking_threads: usize,
+        client: Client,
+    ) -> Self {
+        Self::detached(info, on_heartbeat, blocking_threads, Some(client))
+    }
+
+    fn detached(
+        info: ActivityInfo,
+        on_heartbeat: Arc<dyn Fn(Details) + Send + Sync>,
+        blocking_threads: usize,
+        client: Option<Client>,
     ) -> Self {
         DetachedContext {
             context: ActivityContext {
@@ -258,6 +312,7 @@ impl DetachedContext {
                     heartbeat: HeartbeatTarget::Callback(on_heartbeat),
                     blocking: BlockingPool::new(blocking_threads),
                     span: tracing::Span::none(),
+                    client,
                 }),
             },
         }
@@ -326,6 +381,13 @@ mod tests {
             ctx.cancellation_reason(),
             Some(CancellationReason::Requested)
         );
+    }
+
+    #[test]
+    fn a_detached_context_without_a_client_says_how_to_give_it_one() {
+        let (d, _) = detached();
+        let error = d.context().client().unwrap_err();
+        assert!(error.to_string().contains("with_client"), "{error}");
     }
 
     #[tokio::test]

@@ -59,3 +59,13 @@ pub enum WorkerError {
         reason: String,
     },
 }
+
+/// [`ActivityContext::client`](crate::ActivityContext::client) was called on a context that
+/// has no client: a test environment's context that was given none. An activity on a worker
+/// always has one.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(
+    "this activity context has no client; on a worker it is the worker's client, and in a test pass one with DetachedContext::with_client (or solo_testing::ActivityEnvironment::with_client)"
+)]
+#[non_exhaustive]
+pub struct ClientUnavailable;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use solo_client::Details;
+use solo_client::{Details, Priority, RetryPolicy};
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::workflowservice::v1::PollActivityTaskQueueResponse;
 use solo_proto::wkt;
@@ -44,6 +44,13 @@ pub struct ActivityInfo {
     /// Details of the last heartbeat recorded by a previous attempt, to resume from. Empty on
     /// the first attempt, or when no attempt heartbeated with details.
     pub heartbeat_details: Details,
+    /// The retry policy the server applies to this activity, as it sent it with the task: the
+    /// one given at start (or by the scheduling workflow), with the server's defaults filled
+    /// in. `None` when the server sent none.
+    pub retry_policy: Option<RetryPolicy>,
+    /// The activity's dispatch priority and fairness, as the server sent it with the task
+    /// (fields the starter left unset are `None`).
+    pub priority: Priority,
     /// The workflow that scheduled this activity; `None` for a standalone activity.
     pub workflow: Option<WorkflowInfo>,
     /// The opaque task token that identifies this attempt to the server.
@@ -110,6 +117,8 @@ impl ActivityInfo {
                     .map(|p| p.payloads)
                     .unwrap_or_default(),
             ),
+            retry_policy: task.retry_policy.take().map(RetryPolicy::from),
+            priority: task.priority.take().map(Priority::from).unwrap_or_default(),
             workflow,
             task_token: std::mem::take(&mut task.task_token),
             header: task.header.take().map(|h| h.fields).unwrap_or_default(),
@@ -141,7 +150,7 @@ pub struct WorkflowInfo {
 mod tests {
     use super::*;
     use solo_proto::temporal::api::common::v1::{
-        ActivityType, Payloads, WorkflowExecution, WorkflowType,
+        self as common, ActivityType, Payloads, WorkflowExecution, WorkflowType,
     };
 
     #[test]
@@ -181,6 +190,49 @@ mod tests {
         assert_eq!(info.heartbeat_details.get::<i32>(0).unwrap(), 7);
         assert_eq!(&info.task_token[..], b"tok");
         assert!(!info.in_workflow());
+        assert_eq!(info.retry_policy, None);
+        assert_eq!(info.priority, Priority::new());
+    }
+
+    #[test]
+    fn the_retry_policy_and_priority_come_from_the_task() {
+        let mut task = PollActivityTaskQueueResponse {
+            retry_policy: Some(common::RetryPolicy {
+                initial_interval: Some(prost_types::Duration {
+                    seconds: 2,
+                    nanos: 0,
+                }),
+                backoff_coefficient: 1.5,
+                maximum_interval: Some(prost_types::Duration {
+                    seconds: 30,
+                    nanos: 0,
+                }),
+                maximum_attempts: 4,
+                non_retryable_error_types: vec!["Fatal".into()],
+            }),
+            priority: Some(common::Priority {
+                priority_key: 2,
+                fairness_key: "tenant-a".into(),
+                fairness_weight: 0.0,
+            }),
+            ..Default::default()
+        };
+        let info = ActivityInfo::from_task(&mut task, "q");
+        assert_eq!(
+            info.retry_policy,
+            Some(
+                RetryPolicy::new()
+                    .initial_interval(Duration::from_secs(2))
+                    .backoff_coefficient(1.5)
+                    .maximum_interval(Duration::from_secs(30))
+                    .maximum_attempts(4)
+                    .non_retryable_error_type("Fatal")
+            )
+        );
+        assert_eq!(
+            info.priority,
+            Priority::new().priority_key(2).fairness_key("tenant-a")
+        );
     }
 
     #[test]

@@ -28,7 +28,8 @@
 //! - [`Worker`] / [`WorkerBuilder`]: registration, options (slots, pollers, rate limits,
 //!   identity, graceful shutdown, the blocking pool), `run`, `shutdown`.
 //! - [`ActivityContext`]: what a running activity can ask for — its [`ActivityInfo`],
-//!   heartbeats, cancellation ([`CancellationReason`]), worker shutdown.
+//!   heartbeats, cancellation ([`CancellationReason`]), worker shutdown, and the worker's
+//!   [`Client`](solo_client::Client) ([`ActivityContext::client`]).
 //! - [`ActivityImpl`]: how the worker runs a typed activity; `#[activity]` implements it, and
 //!   hand-written implementations carry state. Each registered activity becomes a tower
 //!   [`ActivityService`] at the payload level, which [`WorkerBuilder::layer`] can wrap.
@@ -42,12 +43,14 @@
 //!
 //! Each attempt runs in an INFO span named `activity` with the fields `namespace`,
 //! `task_queue`, `activity_id`, `run_id`, `activity_type`, `attempt` and, when it ends,
-//! `outcome` (`completed`, `failed`, `cancelled`, `not_reported`); activity code logs inside
-//! it (see [`ActivityContext::span`]), like Python's `activity.logger`. Fields are formatted
-//! only when a subscriber enables the span. At INFO a healthy worker logs only its start and
-//! stop: per-task events are DEBUG, failures of activities WARN (benign ones DEBUG), problems
-//! of the worker itself WARN or ERROR. Metrics and OpenTelemetry trace propagation are in
-//! `solo-otel`, plugged in as a [`WorkerInterceptor`].
+//! `outcome` (`completed`, `failed`, `cancelled`, `not_reported`). An activity scheduled by a
+//! workflow has no run id: its span has `workflow_id`, `workflow_run_id` and `workflow_type`
+//! in place of `run_id`. Activity code logs inside it (see [`ActivityContext::span`]), like
+//! Python's `activity.logger`. Fields are formatted only when a subscriber enables the span.
+//! At INFO a healthy worker logs only its start and stop: per-task events are DEBUG, failures
+//! of activities WARN (benign ones DEBUG), problems of the worker itself WARN or ERROR.
+//! Metrics and OpenTelemetry trace propagation are in `solo-otel`, plugged in as a
+//! [`WorkerInterceptor`].
 //!
 //! # Costs
 //!
@@ -107,7 +110,7 @@ pub use activity::{
 pub use builder::WorkerBuilder;
 pub use cancellation::CancellationReason;
 pub use context::{ActivityContext, DetachedContext};
-pub use error::WorkerError;
+pub use error::{ClientUnavailable, WorkerError};
 pub use info::{ActivityInfo, WorkflowInfo};
 pub use interceptor::{
     AttemptEnd, AttemptFuture, AttemptOutcome, PollOutcome, WorkerInterceptor, WorkerStatus,

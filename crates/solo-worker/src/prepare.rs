@@ -110,6 +110,7 @@ pub(crate) async fn prepare(
         heartbeater.clone(),
         runtime.capacity.blocking.clone(),
         span.clone(),
+        runtime.calls.client.clone(),
     );
     Some(Prepared {
         service,

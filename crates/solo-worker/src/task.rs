@@ -24,19 +24,37 @@ pub(crate) fn spawn(runtime: &Arc<Runtime>, task: RawTask, permit: OwnedSemaphor
     let info = &task.info;
     // Fields are formatted only when a subscriber wants the span. `outcome` is recorded when
     // the attempt ends; `otel.*` are left for an OpenTelemetry interceptor to name the span as
-    // the other SDKs do.
-    let span = tracing::info_span!(
-        "activity",
-        namespace = %runtime.namespace,
-        task_queue = %info.task_queue,
-        activity_id = %info.activity_id,
-        run_id = info.activity_run_id.as_deref().unwrap_or(""),
-        activity_type = %info.activity_type,
-        attempt = info.attempt,
-        outcome = tracing::field::Empty,
-        otel.name = tracing::field::Empty,
-        otel.kind = tracing::field::Empty,
-    );
+    // the other SDKs do. A standalone activity is named by its `run_id`; an activity a
+    // workflow scheduled has none, and is named by its workflow's fields instead (the names
+    // the Python SDK's activity logger uses).
+    let span = match &info.workflow {
+        None => tracing::info_span!(
+            "activity",
+            namespace = %runtime.namespace,
+            task_queue = %info.task_queue,
+            activity_id = %info.activity_id,
+            run_id = info.activity_run_id.as_deref().unwrap_or(""),
+            activity_type = %info.activity_type,
+            attempt = info.attempt,
+            outcome = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+        ),
+        Some(workflow) => tracing::info_span!(
+            "activity",
+            namespace = %runtime.namespace,
+            task_queue = %info.task_queue,
+            activity_id = %info.activity_id,
+            workflow_id = %workflow.workflow_id,
+            workflow_run_id = %workflow.run_id,
+            workflow_type = %workflow.workflow_type,
+            activity_type = %info.activity_type,
+            attempt = info.attempt,
+            outcome = tracing::field::Empty,
+            otel.name = tracing::field::Empty,
+            otel.kind = tracing::field::Empty,
+        ),
+    };
     runtime.interceptors.on_attempt_start(info, &span);
     // The task is boxed until it is unpacked, so the (long-lived) attempt future holds a
     // pointer to it, not the task itself.
