@@ -127,9 +127,9 @@ pub mod prelude {
     #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
     pub use solo_client::{
         Activity, ActivityError, ActivityFailure, ActivityHandle, ActivityOptions,
-        ApplicationError, CallError, Cancelled, Client, ClientOptions, DescribeOptions, Details,
-        FailureKind, IdConflictPolicy, IdReusePolicy, ListOptions, OutcomeError, RetryPolicy,
-        StartError,
+        ApplicationError, AsyncActivityHandle, AsyncActivityId, CallError, Cancelled, Client,
+        ClientOptions, DescribeOptions, Details, FailureKind, IdConflictPolicy, IdReusePolicy,
+        ListOptions, OutcomeError, RetryPolicy, StartError,
     };
 
     /// `next()` / `try_next()` on the streams of `list_activities` and `watch`.
