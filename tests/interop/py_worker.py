@@ -76,6 +76,12 @@ async def concat(a: str, b: int, c: list[str]) -> str:
 
 
 @activity.defn
+async def greet_two(greeting: str, order: Order) -> str:
+    """Two typed arguments, two payloads (solo's twin takes `(String, Order)`)."""
+    return f"{greeting}, {order.customer.name}: {len(order.items)} items"
+
+
+@activity.defn
 async def no_args() -> str:
     return "called with no arguments"
 
@@ -169,6 +175,7 @@ ACTIVITIES = [
     echo_int,
     inspect_value,
     concat,
+    greet_two,
     no_args,
     nothing,
     fail_application,

@@ -1,10 +1,10 @@
 //! Arguments for activities called by type name: [`ActivityArgs`].
 //!
 //! An activity receives one payload per argument, as Python's `args=[...]` sends them. A
-//! typed [`Activity`](crate::Activity) always takes one argument (or none for `()`); an
-//! activity written in another language may take several, so calls by name accept any
-//! [`ActivityArgs`]: `()` for none, a tuple for values of different types, or a `Vec`, slice
-//! or array for values of one type.
+//! typed [`Activity`](crate::Activity) says how many through its
+//! [`ActivityInput`](crate::ActivityInput) (one, none for `()`, or several with
+//! [`Args`](crate::Args)); calls by name accept any [`ActivityArgs`]: `()` for none, a tuple
+//! for values of different types, or a `Vec`, slice or array for values of one type.
 
 use serde::Serialize;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};

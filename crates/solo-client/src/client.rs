@@ -17,6 +17,7 @@ use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
 use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
+use crate::input::IntoActivityInput;
 use crate::list::ActivityList;
 use crate::list_options::{ListOptions, check_query};
 use crate::options::ActivityOptions;
@@ -220,10 +221,11 @@ impl Client {
     pub async fn start_activity<A: Activity>(
         &self,
         activity: A,
-        input: A::Input,
+        input: impl IntoActivityInput<A::Input>,
         options: ActivityOptions,
     ) -> Result<ActivityHandle<A::Output>, StartError> {
-        let payloads = self.core.converter().encode_input(&input).await?;
+        let input = input.into_activity_input();
+        let payloads = self.core.converter().encode_activity_input(&input).await?;
         self.start_encoded(activity.name(), payloads.payloads, &options)
             .await
     }
@@ -263,7 +265,7 @@ impl Client {
     pub async fn execute_activity<A: Activity>(
         &self,
         activity: A,
-        input: A::Input,
+        input: impl IntoActivityInput<A::Input>,
         options: ActivityOptions,
     ) -> Result<A::Output, OutcomeError> {
         self.start_activity(activity, input, options)

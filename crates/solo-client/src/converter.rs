@@ -11,6 +11,7 @@ use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 
 use crate::data_error::DataError;
+use crate::input::ActivityInput;
 use crate::payload::{from_missing, from_payload, is_unit, to_payload};
 
 /// Transforms whole payloads, for example to encrypt or compress them.
@@ -93,6 +94,20 @@ impl DataConverter {
         };
         Ok(Payloads {
             payloads: self.encode_payloads(payloads).await?,
+        })
+    }
+
+    /// Encodes an activity input as its [`ActivityInput`] implementation says (one payload per
+    /// argument); then the codec runs.
+    ///
+    /// # Errors
+    /// When serialization or the codec fails.
+    pub async fn encode_activity_input<I: ActivityInput>(
+        &self,
+        input: &I,
+    ) -> Result<Payloads, DataError> {
+        Ok(Payloads {
+            payloads: self.encode_payloads(input.to_payloads()?).await?,
         })
     }
 

@@ -84,6 +84,16 @@ pub async fn echo_unit(value: ()) {
     value
 }
 
+/// Two arguments, two payloads, as `greet_two` in `py_worker.py`.
+#[activity(crate = "solo_worker")]
+pub async fn greet_two(greeting: String, order: Order) -> String {
+    format!(
+        "{greeting}, {}: {} items",
+        order.customer.name,
+        order.items.len()
+    )
+}
+
 /// No argument.
 #[activity(crate = "solo_worker")]
 pub async fn no_args() -> String {
@@ -301,6 +311,7 @@ async fn build_worker(task_queue: &str) -> Result<Worker, String> {
         .activity(echo_map)
         .activity(echo_option)
         .activity(echo_unit)
+        .activity(greet_two)
         .activity(no_args)
         .activity(nothing)
         .activity(fail_application)
