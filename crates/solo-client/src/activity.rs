@@ -1,9 +1,7 @@
 //! The [`Activity`] trait: what typed client calls and the worker agree on.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
-
 use crate::input::ActivityInput;
+use crate::value::{DecodePayload, EncodePayload};
 
 /// An activity definition: its type name and its input and output types.
 ///
@@ -36,8 +34,9 @@ use crate::input::ActivityInput;
 pub trait Activity: Send + Sync + 'static {
     /// The argument type: `()` for none, a single value, or [`Args`](crate::Args) for several.
     type Input: ActivityInput;
-    /// The result type (`()` for none).
-    type Output: Serialize + DeserializeOwned + Send + 'static;
+    /// The result type (`()` for none): a serde type, or a protobuf message in
+    /// [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson).
+    type Output: EncodePayload + DecodePayload + Send + 'static;
 
     /// The activity type name, as the server and other SDKs see it.
     fn name(&self) -> &str;

@@ -13,6 +13,7 @@ use solo_proto::temporal::api::failure::v1 as pb;
 use solo_proto::wkt;
 
 use crate::converter::DataConverter;
+use crate::failure_converter::run_codec;
 use crate::payload::to_payload;
 
 /// The `source` solo writes into the failures it produces.
@@ -238,27 +239,33 @@ impl ActivityError {
 
     /// Builds the wire `Failure` for this error, running detail payloads through the codec.
     pub async fn into_failure(self, converter: &DataConverter) -> pb::Failure {
-        match self {
-            ActivityError::Application(app) => application_failure(app, converter).await,
-            ActivityError::Cancelled(c) => {
-                let details = encode_details(c.details, converter).await;
-                pb::Failure {
-                    message: "activity cancelled".into(),
-                    source: FAILURE_SOURCE.into(),
-                    failure_info: Some(pb::failure::FailureInfo::CanceledFailureInfo(
-                        pb::CanceledFailureInfo {
-                            details,
-                            ..Default::default()
-                        },
-                    )),
+        let mut failure = converter
+            .failure_converter()
+            .to_failure(self, converter.payload_converter());
+        run_codec(&mut failure, converter, true).await;
+        failure
+    }
+}
+
+/// What [`DefaultFailureConverter`](crate::DefaultFailureConverter) makes of an error.
+pub(crate) fn default_to_failure(error: ActivityError) -> pb::Failure {
+    match error {
+        ActivityError::Application(app) => application_failure(app),
+        ActivityError::Cancelled(c) => pb::Failure {
+            message: "activity cancelled".into(),
+            source: FAILURE_SOURCE.into(),
+            failure_info: Some(pb::failure::FailureInfo::CanceledFailureInfo(
+                pb::CanceledFailureInfo {
+                    details: details(c.details),
                     ..Default::default()
-                }
-            }
-            ActivityError::Other { error, type_name } => {
-                let mut failure = generic_failure(error.as_ref(), type_name);
-                failure.cause = cause_chain(error.source());
-                failure
-            }
+                },
+            )),
+            ..Default::default()
+        },
+        ActivityError::Other { error, type_name } => {
+            let mut failure = generic_failure(error.as_ref(), type_name);
+            failure.cause = cause_chain(error.source());
+            failure
         }
     }
 }
@@ -284,25 +291,16 @@ fn cause_chain(source: Option<&(dyn std::error::Error + 'static)>) -> Option<Box
     Some(Box::new(failure))
 }
 
-async fn encode_details(details: Vec<Payload>, converter: &DataConverter) -> Option<Payloads> {
-    if details.is_empty() {
-        return None;
-    }
-    match converter.encode_payloads(details).await {
-        Ok(payloads) => Some(Payloads { payloads }),
-        Err(e) => {
-            tracing::warn!(error = %e, "failure details could not be encoded by the codec");
-            None
-        }
-    }
+fn details(details: Vec<Payload>) -> Option<Payloads> {
+    (!details.is_empty()).then_some(Payloads { payloads: details })
 }
 
-async fn application_failure(app: ApplicationError, converter: &DataConverter) -> pb::Failure {
+fn application_failure(app: ApplicationError) -> pb::Failure {
     let mut message = app.message;
     if let Some(e) = app.detail_error {
         message = format!("{message} (a detail could not be encoded: {e})");
     }
-    let details = encode_details(app.details, converter).await;
+    let details = details(app.details);
     pb::Failure {
         message,
         source: FAILURE_SOURCE.into(),

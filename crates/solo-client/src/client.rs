@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use solo_connect::{ClientConfig, Connection};
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::workflowservice::v1::CountActivityExecutionsRequest;
@@ -26,6 +25,7 @@ use crate::rpc::COUNT_ACTIVITY_EXECUTIONS;
 use crate::start::{StartDelaySupport, start};
 use crate::start_error::StartError;
 use crate::status::Target;
+use crate::value::DecodePayload;
 
 /// A Temporal client for Standalone Activities.
 ///
@@ -301,7 +301,7 @@ impl Client {
     ///
     /// # Errors
     /// As [`start_activity`](Self::start_activity).
-    pub async fn start_activity_by_name<O: DeserializeOwned>(
+    pub async fn start_activity_by_name<O: DecodePayload>(
         &self,
         activity_type: &str,
         args: impl ActivityArgs,
@@ -331,7 +331,7 @@ impl Client {
     ///
     /// # Errors
     /// As [`execute_activity`](Self::execute_activity).
-    pub async fn execute_activity_by_name<O: DeserializeOwned>(
+    pub async fn execute_activity_by_name<O: DecodePayload>(
         &self,
         activity_type: &str,
         args: impl ActivityArgs,

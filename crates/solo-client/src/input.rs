@@ -2,12 +2,12 @@
 //! (one payload, or none for `()`) and for [`Args`] (one payload per argument), and
 //! [`IntoActivityInput`], which lets typed calls pass a plain tuple for an [`Args`] input.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::common::v1::Payload;
 
 use crate::data_error::DataError;
-use crate::payload::{from_missing, from_payload, is_unit, to_payload};
+use crate::payload::is_unit;
+use crate::payload_converter::{PayloadConverter, StandardPayloadConverter};
+use crate::value::{DecodePayload, EncodePayload};
 
 /// The input of an activity, and how it maps to the payloads the server carries (one payload
 /// per argument, as Python's `args=[...]`).
@@ -15,7 +15,7 @@ use crate::payload::{from_missing, from_payload, is_unit, to_payload};
 /// | input type | payloads |
 /// |---|---|
 /// | `()` | none (a single `null` is accepted too) |
-/// | any other `T: Serialize + DeserializeOwned` | one |
+/// | any other `T: Serialize + DeserializeOwned`, or a [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson) message | one |
 /// | [`Args<(A, B, ...)>`](Args), 2 to 8 elements | one per element |
 ///
 /// `#[activity]` picks the form from the function's parameters: no input is `()`, one input
@@ -35,20 +35,41 @@ use crate::payload::{from_missing, from_payload, is_unit, to_payload};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be an activity input",
     label = "not `Serialize + Deserialize`",
-    note = "derive `serde::Serialize` and `serde::Deserialize` for it (each input parameter is one JSON payload)"
+    note = "derive `serde::Serialize` and `serde::Deserialize` for it (each input parameter is one payload), or wrap a protobuf message in `solo_client::Proto` / `ProtoJson`"
 )]
 pub trait ActivityInput: Sized + Send + 'static {
-    /// Encodes the input as payloads, one per argument, with the standard converter.
+    /// Encodes the input as payloads, one per argument, with `converter`.
     ///
     /// # Errors
-    /// When an argument cannot be serialized.
-    fn to_payloads(&self) -> Result<Vec<Payload>, DataError>;
+    /// When an argument cannot be converted.
+    fn to_payloads_with(&self, converter: &dyn PayloadConverter)
+    -> Result<Vec<Payload>, DataError>;
 
-    /// Decodes the input of activity `activity_type` from its payloads.
+    /// Decodes the input of activity `activity_type` from its payloads with `converter`.
     ///
     /// # Errors
     /// When the number of payloads does not fit, or one does not decode.
-    fn from_payloads(activity_type: &str, payloads: &[Payload]) -> Result<Self, InputError>;
+    fn from_payloads_with(
+        activity_type: &str,
+        payloads: &[Payload],
+        converter: &dyn PayloadConverter,
+    ) -> Result<Self, InputError>;
+
+    /// Encodes the input with the [`StandardPayloadConverter`].
+    ///
+    /// # Errors
+    /// When an argument cannot be serialized.
+    fn to_payloads(&self) -> Result<Vec<Payload>, DataError> {
+        self.to_payloads_with(&StandardPayloadConverter)
+    }
+
+    /// Decodes the input with the [`StandardPayloadConverter`].
+    ///
+    /// # Errors
+    /// When the number of payloads does not fit, or one does not decode.
+    fn from_payloads(activity_type: &str, payloads: &[Payload]) -> Result<Self, InputError> {
+        Self::from_payloads_with(activity_type, payloads, &StandardPayloadConverter)
+    }
 }
 
 /// Why an activity's input payloads could not be decoded.
@@ -109,19 +130,26 @@ fn position(index: usize, of: usize) -> String {
     }
 }
 
-impl<T: Serialize + DeserializeOwned + Send + 'static> ActivityInput for T {
-    fn to_payloads(&self) -> Result<Vec<Payload>, DataError> {
+impl<T: EncodePayload + DecodePayload + Send + 'static> ActivityInput for T {
+    fn to_payloads_with(
+        &self,
+        converter: &dyn PayloadConverter,
+    ) -> Result<Vec<Payload>, DataError> {
         if is_unit::<T>() {
             Ok(Vec::new())
         } else {
-            Ok(vec![to_payload(self)?])
+            Ok(vec![self.encode_payload(converter)?])
         }
     }
 
     /// An activity that takes `()` needs no payload (or one null, as the CLI's
     /// `--input null` or Python's `None` send); any other needs exactly one, except that an
     /// `Option` accepts none (as a Python parameter with a default of `None`).
-    fn from_payloads(activity_type: &str, payloads: &[Payload]) -> Result<Self, InputError> {
+    fn from_payloads_with(
+        activity_type: &str,
+        payloads: &[Payload],
+        converter: &dyn PayloadConverter,
+    ) -> Result<Self, InputError> {
         let takes_nothing = is_unit::<T>();
         let count = |sent: usize, fix: &'static str| InputError::Count {
             activity_type: activity_type.to_owned(),
@@ -136,15 +164,17 @@ impl<T: Serialize + DeserializeOwned + Send + 'static> ActivityInput for T {
             source,
         };
         match payloads {
-            [] => from_missing::<T>().map_err(|_| count(0, "pass the argument when starting it")),
-            [one] if takes_nothing => from_payload::<T>(one).map_err(|_| InputError::Count {
-                activity_type: activity_type.to_owned(),
-                expected: 0,
-                sent: 1,
-                fix: "start it without arguments (or with null)",
-            }),
+            [] => T::decode_missing().map_err(|_| count(0, "pass the argument when starting it")),
+            [one] if takes_nothing => {
+                T::decode_payload(one, converter).map_err(|_| InputError::Count {
+                    activity_type: activity_type.to_owned(),
+                    expected: 0,
+                    sent: 1,
+                    fix: "start it without arguments (or with null)",
+                })
+            }
             more if takes_nothing => Err(count(more.len(), "start it without arguments")),
-            [one] => from_payload::<T>(one).map_err(decode),
+            [one] => T::decode_payload(one, converter).map_err(decode),
             more => Err(count(
                 more.len(),
                 "send one value (a struct or a list) instead, or give the activity one parameter per argument",
@@ -190,15 +220,19 @@ macro_rules! tuple_input {
     ($n:expr; $($name:ident $idx:tt),+) => {
         impl<$($name),+> ActivityInput for Args<($($name,)+)>
         where
-            $($name: Serialize + DeserializeOwned + Send + 'static),+
+            $($name: EncodePayload + DecodePayload + Send + 'static),+
         {
-            fn to_payloads(&self) -> Result<Vec<Payload>, DataError> {
-                Ok(vec![$(to_payload(&(self.0).$idx)?),+])
+            fn to_payloads_with(
+                &self,
+                converter: &dyn PayloadConverter,
+            ) -> Result<Vec<Payload>, DataError> {
+                Ok(vec![$((self.0).$idx.encode_payload(converter)?),+])
             }
 
-            fn from_payloads(
+            fn from_payloads_with(
                 activity_type: &str,
                 payloads: &[Payload],
+                converter: &dyn PayloadConverter,
             ) -> Result<Self, InputError> {
                 if payloads.len() > $n {
                     return Err(InputError::Count {
@@ -208,7 +242,7 @@ macro_rules! tuple_input {
                         fix: "send one value per parameter (a tuple from solo, `args=[...]` from Python)",
                     });
                 }
-                Ok(Args(($(arg::<$name>(activity_type, payloads, $idx, $n)?,)+)))
+                Ok(Args(($(arg::<$name>(activity_type, payloads, $idx, $n, converter)?,)+)))
             }
         }
 
@@ -221,20 +255,21 @@ macro_rules! tuple_input {
 }
 
 /// Decodes argument `index` of `of`; a missing one decodes as "no value" (`None`).
-fn arg<T: DeserializeOwned>(
+fn arg<T: DecodePayload>(
     activity_type: &str,
     payloads: &[Payload],
     index: usize,
     of: usize,
+    converter: &dyn PayloadConverter,
 ) -> Result<T, InputError> {
     match payloads.get(index) {
-        Some(p) => from_payload(p).map_err(|source| InputError::Decode {
+        Some(p) => T::decode_payload(p, converter).map_err(|source| InputError::Decode {
             activity_type: activity_type.to_owned(),
             index,
             of,
             source,
         }),
-        None => from_missing().map_err(|_| InputError::Count {
+        None => T::decode_missing().map_err(|_| InputError::Count {
             activity_type: activity_type.to_owned(),
             expected: of,
             sent: payloads.len(),
@@ -276,7 +311,7 @@ tuple_input!(8; A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::payload::encoding_of;
+    use crate::payload::{encoding_of, to_payload};
 
     #[test]
     fn single_values_are_one_payload_and_unit_none() {

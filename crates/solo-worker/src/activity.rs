@@ -7,8 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use solo_client::to_payload;
-use solo_client::{Activity, ActivityError, ActivityInput, ApplicationError};
+use solo_client::{
+    Activity, ActivityError, ActivityInput, ApplicationError, EncodePayload, PayloadConverter,
+};
 use solo_proto::temporal::api::common::v1::Payload;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -132,19 +133,28 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
     }
 
     fn call(&mut self, request: ActivityRequest) -> Self::Future {
-        let input = match decode_input::<A::Input>(self.activity.name(), &request.input) {
+        let converter = request.context.data_converter().clone();
+        let input = match decode_input::<A::Input>(
+            self.activity.name(),
+            &request.input,
+            converter.payload_converter(),
+        ) {
             Ok(input) => input,
             Err(e) => return Box::pin(std::future::ready(Err(e))),
         };
         let run = self.activity.execute(request.context, input);
         Box::pin(async move {
             let output = run.await?;
-            to_payload(&output).map_err(|e| {
-                ApplicationError::new(format!("the activity's result could not be encoded: {e}"))
+            output
+                .encode_payload(converter.payload_converter())
+                .map_err(|e| {
+                    ApplicationError::new(format!(
+                        "the activity's result could not be encoded: {e}"
+                    ))
                     .error_type(RESULT_ENCODE_ERROR_TYPE)
                     .non_retryable()
                     .into()
-            })
+                })
         })
     }
 }
@@ -155,8 +165,9 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
 fn decode_input<T: ActivityInput>(
     activity_type: &str,
     payloads: &[Payload],
+    converter: &dyn PayloadConverter,
 ) -> Result<T, ActivityError> {
-    T::from_payloads(activity_type, payloads).map_err(|e| {
+    T::from_payloads_with(activity_type, payloads, converter).map_err(|e| {
         ApplicationError::new(e.to_string())
             .error_type(INPUT_DECODE_ERROR_TYPE)
             .into()
@@ -169,7 +180,9 @@ mod tests {
     use crate::context::DetachedContext;
     use crate::info::ActivityInfo;
     use solo_client::FailureKind;
-    use solo_client::from_payload;
+    use solo_client::{StandardPayloadConverter, from_payload, to_payload};
+
+    const STD: &StandardPayloadConverter = &StandardPayloadConverter;
     use tower::ServiceExt;
 
     struct Double;
@@ -235,16 +248,16 @@ mod tests {
 
     #[test]
     fn unit_inputs_take_nothing_or_one_null() {
-        decode_input::<()>("a", &[]).unwrap();
-        decode_input::<()>("a", &[to_payload(&serde_json::Value::Null).unwrap()]).unwrap();
-        decode_input::<()>("a", &[to_payload(&()).unwrap()]).unwrap();
-        let err =
-            decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()]).unwrap_err();
+        decode_input::<()>("a", &[], STD).unwrap();
+        decode_input::<()>("a", &[to_payload(&serde_json::Value::Null).unwrap()], STD).unwrap();
+        decode_input::<()>("a", &[to_payload(&()).unwrap()], STD).unwrap();
+        let err = decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()], STD)
+            .unwrap_err();
         assert!(
             err.to_string()
                 .contains("takes no input but one was sent; start it without arguments"),
             "{err}"
         );
-        assert_eq!(decode_input::<Option<u8>>("a", &[]).unwrap(), None);
+        assert_eq!(decode_input::<Option<u8>>("a", &[], STD).unwrap(), None);
     }
 }

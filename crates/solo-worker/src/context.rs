@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use solo_client::to_payload;
-use solo_client::{DataError, Details};
+use solo_client::{DataConverter, DataError, Details, Value};
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
@@ -31,6 +30,7 @@ struct Inner {
     heartbeat: HeartbeatTarget,
     blocking: BlockingPool,
     span: tracing::Span,
+    converter: DataConverter,
 }
 
 /// The running activity's view of its task and worker. Cheap to clone.
@@ -80,6 +80,7 @@ impl ActivityContext {
         heartbeater: Heartbeater,
         blocking: BlockingPool,
         span: tracing::Span,
+        converter: DataConverter,
     ) -> Self {
         ActivityContext {
             inner: Arc::new(Inner {
@@ -89,6 +90,7 @@ impl ActivityContext {
                 heartbeat: HeartbeatTarget::Worker(heartbeater),
                 blocking,
                 span,
+                converter,
             }),
         }
     }
@@ -121,7 +123,14 @@ impl ActivityContext {
         &self.inner.info
     }
 
-    /// Records a heartbeat with `details` (anything serializable; `&()` for none).
+    /// The worker's data converter (its client's): what turns values into payloads here.
+    /// Outside a worker (a test environment) the default one.
+    pub fn data_converter(&self) -> &DataConverter {
+        &self.inner.converter
+    }
+
+    /// Records a heartbeat with `details` (anything serializable, converted by the worker's
+    /// payload converter; `&()` for none).
     ///
     /// Heartbeats tell the server the activity is alive (required when the activity has a
     /// heartbeat timeout) and are how cancellation requests reach it. The worker sends the
@@ -136,7 +145,8 @@ impl ActivityContext {
             self.heartbeat_payloads(Vec::new());
             return;
         }
-        match to_payload(details) {
+        let converter = self.inner.converter.payload_converter();
+        match converter.to_payload(Value::serde(&details)) {
             Ok(p) => self.heartbeat_payloads(vec![p]),
             Err(e) => tracing::warn!(
                 error = %e,
@@ -240,6 +250,7 @@ impl DetachedContext {
                     heartbeat: HeartbeatTarget::Callback(on_heartbeat),
                     blocking: BlockingPool::new(blocking_threads),
                     span: tracing::Span::none(),
+                    converter: DataConverter::default(),
                 }),
             },
         }
@@ -264,6 +275,7 @@ impl DetachedContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use solo_client::to_payload;
     use std::sync::Mutex;
 
     fn detached() -> (DetachedContext, Arc<Mutex<Vec<Details>>>) {

@@ -6,8 +6,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use serde::de::DeserializeOwned;
-use solo_client::{ActivityError, ActivityInput, DataError, InputError, from_payload};
+use solo_client::{
+    ActivityError, ActivityInput, DataConverter, DataError, DecodePayload, EncodePayload,
+    InputError,
+};
 use solo_proto::temporal::api::common::v1::Payload;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -64,15 +66,38 @@ where
 pub struct DynamicInput {
     activity_type: String,
     payloads: Vec<Payload>,
+    converter: DataConverter,
 }
 
 impl DynamicInput {
-    /// The input of an activity of type `activity_type` (for tests of dynamic activities).
+    /// The input of an activity of type `activity_type`, decoded with the default data
+    /// converter (for tests of dynamic activities).
     pub fn new(activity_type: impl Into<String>, payloads: Vec<Payload>) -> Self {
         DynamicInput {
             activity_type: activity_type.into(),
             payloads,
+            converter: DataConverter::default(),
         }
+    }
+
+    /// The same input, decoded with `converter`.
+    pub fn with_data_converter(mut self, converter: DataConverter) -> Self {
+        self.converter = converter;
+        self
+    }
+
+    /// The data converter the arguments decode with (the worker's), also the one to encode
+    /// the result with: `input.encode(&value)`.
+    pub fn data_converter(&self) -> &DataConverter {
+        &self.converter
+    }
+
+    /// Encodes a result with the worker's payload converter.
+    ///
+    /// # Errors
+    /// When the value cannot be converted.
+    pub fn encode<T: EncodePayload>(&self, value: &T) -> Result<Payload, DataError> {
+        value.encode_payload(self.converter.payload_converter())
     }
 
     /// The activity type name the task was started with.
@@ -100,13 +125,13 @@ impl DynamicInput {
         self.payloads.is_empty()
     }
 
-    /// Decodes argument `index` (from 0) as `T` with the standard converter.
+    /// Decodes argument `index` (from 0) as `T` with the worker's payload converter.
     ///
     /// # Errors
     /// When there is no such argument or it does not decode as `T`.
-    pub fn arg<T: DeserializeOwned>(&self, index: usize) -> Result<T, DataError> {
+    pub fn arg<T: DecodePayload>(&self, index: usize) -> Result<T, DataError> {
         match self.payloads.get(index) {
-            Some(p) => from_payload(p),
+            Some(p) => T::decode_payload(p, self.converter.payload_converter()),
             None => Err(DataError::Missing(std::any::type_name::<T>())),
         }
     }
@@ -117,7 +142,11 @@ impl DynamicInput {
     /// # Errors
     /// When the count does not fit `I` or an argument does not decode.
     pub fn args<I: ActivityInput>(&self) -> Result<I, InputError> {
-        I::from_payloads(&self.activity_type, &self.payloads)
+        I::from_payloads_with(
+            &self.activity_type,
+            &self.payloads,
+            self.converter.payload_converter(),
+        )
     }
 }
 
@@ -162,7 +191,7 @@ mod tests {
     use super::*;
     use crate::context::DetachedContext;
     use crate::info::ActivityInfo;
-    use solo_client::{Args, to_payload};
+    use solo_client::{Args, from_payload, to_payload};
     use tower::ServiceExt;
 
     #[tokio::test]

@@ -111,6 +111,7 @@ pub(crate) async fn prepare(
         heartbeater.clone(),
         runtime.capacity.blocking.clone(),
         span.clone(),
+        runtime.converter.clone(),
     );
     Some(Prepared {
         service,
