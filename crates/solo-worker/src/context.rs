@@ -5,8 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use solo_client::{DataConverter, DataError, Details, Value};
+use solo_client::{DataConverter, DataError, DecodePayload, Details, Value};
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
@@ -164,12 +163,18 @@ impl ActivityContext {
     }
 
     /// Decodes the first heartbeat detail left by the previous attempt (`None` on the first
-    /// attempt or when it recorded none).
+    /// attempt or when it recorded none), with the worker's payload converter.
     ///
     /// # Errors
     /// When the detail does not decode as `T`.
-    pub fn heartbeat_details<T: DeserializeOwned>(&self) -> Result<Option<T>, DataError> {
-        self.inner.info.heartbeat_details.first()
+    pub fn heartbeat_details<T: DecodePayload>(&self) -> Result<Option<T>, DataError> {
+        let details = &self.inner.info.heartbeat_details;
+        if details.is_empty() {
+            return Ok(None);
+        }
+        details
+            .get_with(0, self.inner.converter.payload_converter())
+            .map(Some)
     }
 
     /// Whether cancellation has fired (see [`cancellation_reason`](Self::cancellation_reason)).
