@@ -307,8 +307,9 @@ impl Client {
         args: impl ActivityArgs,
         options: ActivityOptions,
     ) -> Result<ActivityHandle<O>, StartError> {
-        let payloads = args.into_payloads()?;
-        let payloads = self.core.converter().encode_payloads(payloads).await?;
+        let converter = self.core.converter();
+        let payloads = args.into_payloads_with(converter.payload_converter())?;
+        let payloads = converter.encode_payloads(payloads).await?;
         self.start_encoded(activity_type, payloads, &options).await
     }
 

@@ -259,6 +259,31 @@ async fn a_custom_payload_converter_and_failure_converter_are_used_by_client_and
     let err = within("plain result", same.result()).await.unwrap_err();
     assert!(err.to_string().contains("json/custom"), "{err}");
 
+    // Calls by name convert their arguments with it too.
+    let by_name: ActivityHandle<Pair> = client
+        .start_activity_by_name(
+            "swap",
+            (serde_json::json!({"left": "ab", "right": 1}),),
+            options(&unique("swap"), &queue),
+        )
+        .await
+        .unwrap();
+    let out = within("by name", by_name.result()).await.unwrap();
+    assert_eq!(
+        out,
+        Pair {
+            left: "1".into(),
+            right: 2
+        }
+    );
+    let input = by_name
+        .describe_with(DescribeOptions::new().include_input(true))
+        .await
+        .unwrap()
+        .input
+        .unwrap();
+    assert_eq!(encoding_of(&input.payloads()[0]), CUSTOM);
+
     // Failures go through the failure converter: the message travels encoded.
     let handle = client
         .start_activity(
