@@ -393,6 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn solo_proto_messages_know_their_names() {
+        use solo_proto::temporal::api::common::v1 as common;
+        let p = Proto(common::WorkflowExecution {
+            workflow_id: "w".into(),
+            run_id: "r".into(),
+        })
+        .encode_payload(STD)
+        .unwrap();
+        assert_eq!(
+            &p.metadata[METADATA_MESSAGE_TYPE][..],
+            b"temporal.api.common.v1.WorkflowExecution"
+        );
+        // The same wire form as a hand-written twin.
+        let twin = ProtoJson::<WorkflowExecution>::decode_payload(&p, STD)
+            .unwrap()
+            .0;
+        assert_eq!(
+            (twin.workflow_id.as_str(), twin.run_id.as_str()),
+            ("w", "r")
+        );
+    }
+
+    #[test]
     fn mismatches_are_clear_errors() {
         let p = ProtoJson(we()).encode_payload(STD).unwrap();
         let e = Proto::<WorkflowExecution>::decode_payload(&p, STD).unwrap_err();

@@ -9,6 +9,7 @@ use solo_interop_tests::protos::WorkflowExecution;
 use solo_interop_tests::{
     PyClient, PyWorker, SoloWorker, Start, Within, py_result, solo_client, unique,
 };
+use solo_proto::temporal::api::common::v1 as common;
 
 /// `proto_echo(execution: WorkflowExecution) -> WorkflowExecution` in `py_worker.py`, called
 /// with proto3 JSON.
@@ -22,11 +23,12 @@ impl Activity for EchoJson {
     }
 }
 
-/// The same activity, called with binary protobuf (Python reads both, answers in JSON).
+/// The same activity, called with binary protobuf (Python reads both, answers in JSON), with
+/// solo-proto's own generated message.
 struct EchoBinary;
 
 impl Activity for EchoBinary {
-    type Input = Proto<WorkflowExecution>;
+    type Input = Proto<common::WorkflowExecution>;
     type Output = ProtoJson<WorkflowExecution>;
     fn name(&self) -> &str {
         "proto_echo"
@@ -75,7 +77,10 @@ async fn a_python_activity_takes_and_returns_a_protobuf_message() {
     let out = client
         .execute_activity(
             EchoBinary,
-            Proto(execution("bin")),
+            Proto(common::WorkflowExecution {
+                workflow_id: "wf-ü".into(),
+                run_id: "bin".into(),
+            }),
             options("solo2py-proto-bin"),
         )
         .within("binary")
