@@ -143,3 +143,102 @@ async fn code(group: &mut Option<Payloads>, converter: &DataConverter, encode: b
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::activity_error::ApplicationError;
+    use crate::converter::{CodecFuture, PayloadCodec};
+    use crate::payload::{METADATA_ENCODING, encoding_of};
+    use crate::value::EncodePayload;
+    use bytes::Bytes;
+    use solo_proto::temporal::api::common::v1::Payload;
+
+    /// Marks payloads as encoded, keeping the inner encoding aside.
+    struct Tag;
+
+    fn retag(payloads: Vec<Payload>, from: &str, to: &'static str) -> Vec<Payload> {
+        payloads
+            .into_iter()
+            .map(|mut p| {
+                let inner = p.metadata.remove(from).unwrap_or_default();
+                let outer = p.metadata.remove(METADATA_ENCODING).unwrap_or_default();
+                p.metadata.insert(METADATA_ENCODING.into(), inner);
+                p.metadata.insert(to.into(), outer);
+                p
+            })
+            .collect()
+    }
+
+    impl PayloadCodec for Tag {
+        fn encode(&self, payloads: Vec<Payload>) -> CodecFuture<'_> {
+            let mut out = retag(payloads, "none", "inner");
+            for p in &mut out {
+                p.metadata.insert(
+                    METADATA_ENCODING.into(),
+                    Bytes::from_static(b"binary/tagged"),
+                );
+            }
+            Box::pin(async move { Ok(out) })
+        }
+        fn decode(&self, payloads: Vec<Payload>) -> CodecFuture<'_> {
+            Box::pin(async move { Ok(retag(payloads, "inner", "none")) })
+        }
+    }
+
+    struct HideMessages;
+
+    impl FailureConverter for HideMessages {
+        fn to_failure(&self, error: ActivityError, payloads: &dyn PayloadConverter) -> pb::Failure {
+            let mut failure = DefaultFailureConverter.to_failure(error, payloads);
+            let attributes = serde_json::json!({ "message": failure.message, "stack_trace": "" });
+            failure.encoded_attributes = attributes.encode_payload(payloads).ok();
+            failure.message = "Encoded failure".into();
+            failure
+        }
+        fn from_failure(
+            &self,
+            failure: pb::Failure,
+            payloads: &dyn PayloadConverter,
+        ) -> ActivityFailure {
+            DefaultFailureConverter.from_failure(failure, payloads)
+        }
+    }
+
+    #[test]
+    fn the_codec_runs_after_the_failure_converter_and_before_reading() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let dc = DataConverter::from_codec(Tag).with_failure_converter(HideMessages);
+        rt.block_on(async {
+            let error: ActivityError = ApplicationError::new("card declined")
+                .error_type("Declined")
+                .detail(&42)
+                .into();
+            let failure = error.into_failure(&dc).await;
+            assert_eq!(failure.message, "Encoded failure");
+            assert_eq!(
+                encoding_of(failure.encoded_attributes.as_ref().unwrap()),
+                "binary/tagged"
+            );
+            let Some(pb::failure::FailureInfo::ApplicationFailureInfo(info)) =
+                &failure.failure_info
+            else {
+                panic!("an application failure: {failure:?}");
+            };
+            let details = info.details.as_ref().unwrap();
+            assert_eq!(encoding_of(&details.payloads[0]), "binary/tagged");
+
+            let read = ActivityFailure::decode(failure.clone(), &dc).await;
+            assert_eq!(read.message, "card declined");
+            assert_eq!(read.error_type(), Some("Declined"));
+            assert_eq!(read.details().get::<i32>(0).unwrap(), 42);
+
+            // Without the codec the attributes stay unread and the details encoded.
+            let plain = ActivityFailure::decode(failure, &DataConverter::default()).await;
+            assert_eq!(plain.message, "Encoded failure");
+            assert!(plain.details().get::<i32>(0).is_err());
+        });
+    }
+}

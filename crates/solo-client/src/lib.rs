@@ -150,8 +150,8 @@ pub use payload::{
     METADATA_ENCODING, encoding_of, from_payload, to_payload,
 };
 pub use payload_converter::{
-    PayloadConverter, ProtoTarget, ProtoValue, SerdeTarget, SerdeValue, StandardPayloadConverter,
-    Target, Value,
+    DecodeTarget, PayloadConverter, ProtoTarget, ProtoValue, SerdeTarget, SerdeValue,
+    StandardPayloadConverter, ValueRef,
 };
 pub use priority::Priority;
 pub use proto::{METADATA_MESSAGE_TYPE, Proto, ProtoJson};

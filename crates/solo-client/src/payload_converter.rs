@@ -13,33 +13,33 @@ use crate::payload::{from_payload, to_payload};
 /// [`with_payload_converter`](crate::DataConverter::with_payload_converter); the client and
 /// the worker then use it for activity inputs, results and heartbeat details.
 ///
-/// A converter sees each value as a [`Value`] (a serde value, or a protobuf message wrapped in
-/// [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson)) and decodes into a [`Target`].
+/// A converter sees each value as a [`ValueRef`] (a serde value, or a protobuf message wrapped in
+/// [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson)) and decodes into a [`DecodeTarget`].
 /// Both offer the standard conversion (`standard_payload`, `decode_standard`), so a converter
 /// can handle some values itself and leave the rest as they are. Errors should name the type
-/// ([`Value::type_name`], [`Target::type_name`]).
+/// ([`ValueRef::type_name`], [`DecodeTarget::type_name`]).
 ///
 /// This one adds a metadata entry to every payload and otherwise converts as standard:
 ///
 /// ```
-/// use solo_client::{DataConverter, DataError, PayloadConverter, Target, Value};
+/// use solo_client::{DataConverter, DataError, PayloadConverter, DecodeTarget, ValueRef};
 /// use solo_proto::temporal::api::common::v1::Payload;
 ///
 /// struct Tagged;
 ///
 /// impl PayloadConverter for Tagged {
-///     fn to_payload(&self, value: Value<'_>) -> Result<Payload, DataError> {
+///     fn to_payload(&self, value: ValueRef<'_>) -> Result<Payload, DataError> {
 ///         let mut payload = value.standard_payload()?;
 ///         payload.metadata.insert("producer".into(), "billing".into());
 ///         Ok(payload)
 ///     }
-///     fn from_payload(&self, payload: &Payload, target: Target<'_>) -> Result<(), DataError> {
+///     fn from_payload(&self, payload: &Payload, target: DecodeTarget<'_>) -> Result<(), DataError> {
 ///         target.decode_standard(payload)
 ///     }
 /// }
 ///
 /// let converter = DataConverter::default().with_payload_converter(Tagged);
-/// let p = converter.payload_converter().to_payload(Value::serde(&"hi")).unwrap();
+/// let p = converter.payload_converter().to_payload(ValueRef::serde(&"hi")).unwrap();
 /// assert_eq!(&p.metadata["producer"][..], b"billing");
 /// ```
 pub trait PayloadConverter: Send + Sync + 'static {
@@ -47,7 +47,7 @@ pub trait PayloadConverter: Send + Sync + 'static {
     ///
     /// # Errors
     /// When the value cannot be converted.
-    fn to_payload(&self, value: Value<'_>) -> Result<Payload, DataError>;
+    fn to_payload(&self, value: ValueRef<'_>) -> Result<Payload, DataError>;
 
     /// Converts one payload into the target.
     ///
@@ -55,7 +55,7 @@ pub trait PayloadConverter: Send + Sync + 'static {
     /// When the payload does not fit the target.
     // Named as in the other SDKs' payload converters.
     #[allow(clippy::wrong_self_convention)]
-    fn from_payload(&self, payload: &Payload, target: Target<'_>) -> Result<(), DataError>;
+    fn from_payload(&self, payload: &Payload, target: DecodeTarget<'_>) -> Result<(), DataError>;
 }
 
 /// The default [`PayloadConverter`]: the encodings of [`to_payload`] and [`from_payload`]
@@ -66,35 +66,35 @@ pub trait PayloadConverter: Send + Sync + 'static {
 pub struct StandardPayloadConverter;
 
 impl PayloadConverter for StandardPayloadConverter {
-    fn to_payload(&self, value: Value<'_>) -> Result<Payload, DataError> {
+    fn to_payload(&self, value: ValueRef<'_>) -> Result<Payload, DataError> {
         value.standard_payload()
     }
 
-    fn from_payload(&self, payload: &Payload, target: Target<'_>) -> Result<(), DataError> {
+    fn from_payload(&self, payload: &Payload, target: DecodeTarget<'_>) -> Result<(), DataError> {
         target.decode_standard(payload)
     }
 }
 
 /// A value on its way to a payload, as a [`PayloadConverter`] sees it.
 #[non_exhaustive]
-pub enum Value<'a> {
+pub enum ValueRef<'a> {
     /// A value with a serde `Serialize` implementation.
     Serde(&'a dyn SerdeValue),
     /// A protobuf message ([`Proto`](crate::Proto) or [`ProtoJson`](crate::ProtoJson)).
     Proto(&'a dyn ProtoValue),
 }
 
-impl<'a> Value<'a> {
+impl<'a> ValueRef<'a> {
     /// A serde value.
-    pub fn serde<T: Serialize>(value: &'a T) -> Value<'a> {
-        Value::Serde(value)
+    pub fn serde<T: Serialize>(value: &'a T) -> ValueRef<'a> {
+        ValueRef::Serde(value)
     }
 
     /// The Rust type of the value, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Value::Serde(v) => v.type_name(),
-            Value::Proto(v) => v.type_name(),
+            ValueRef::Serde(v) => v.type_name(),
+            ValueRef::Proto(v) => v.type_name(),
         }
     }
 
@@ -104,13 +104,13 @@ impl<'a> Value<'a> {
     /// When serialization fails.
     pub fn standard_payload(&self) -> Result<Payload, DataError> {
         match self {
-            Value::Serde(v) => v.standard_payload(),
-            Value::Proto(v) => v.standard_payload(),
+            ValueRef::Serde(v) => v.standard_payload(),
+            ValueRef::Proto(v) => v.standard_payload(),
         }
     }
 }
 
-/// A serde value behind a [`Value::Serde`] (every `Serialize` type is one).
+/// A serde value behind a [`ValueRef::Serde`] (every `Serialize` type is one).
 pub trait SerdeValue {
     /// The value's Rust type.
     fn type_name(&self) -> &'static str;
@@ -124,7 +124,7 @@ pub trait SerdeValue {
     fn standard_payload(&self) -> Result<Payload, DataError>;
 }
 
-/// A protobuf message behind a [`Value::Proto`].
+/// A protobuf message behind a [`ValueRef::Proto`].
 pub trait ProtoValue {
     /// The wrapper's Rust type.
     fn type_name(&self) -> &'static str;
@@ -145,19 +145,19 @@ pub trait ProtoValue {
 
 /// Where a payload decodes to, as a [`PayloadConverter`] sees it.
 #[non_exhaustive]
-pub enum Target<'a> {
+pub enum DecodeTarget<'a> {
     /// A type with a serde `Deserialize` implementation.
     Serde(&'a mut dyn SerdeTarget),
     /// A protobuf message ([`Proto`](crate::Proto) or [`ProtoJson`](crate::ProtoJson)).
     Proto(&'a mut dyn ProtoTarget),
 }
 
-impl Target<'_> {
+impl DecodeTarget<'_> {
     /// The Rust type being decoded, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
-            Target::Serde(t) => t.type_name(),
-            Target::Proto(t) => t.type_name(),
+            DecodeTarget::Serde(t) => t.type_name(),
+            DecodeTarget::Proto(t) => t.type_name(),
         }
     }
 
@@ -167,13 +167,13 @@ impl Target<'_> {
     /// When the encoding is unknown or the data does not fit.
     pub fn decode_standard(self, payload: &Payload) -> Result<(), DataError> {
         match self {
-            Target::Serde(t) => t.decode_standard(payload),
-            Target::Proto(t) => t.decode_standard(payload),
+            DecodeTarget::Serde(t) => t.decode_standard(payload),
+            DecodeTarget::Proto(t) => t.decode_standard(payload),
         }
     }
 }
 
-/// A serde type behind a [`Target::Serde`].
+/// A serde type behind a [`DecodeTarget::Serde`].
 pub trait SerdeTarget {
     /// The Rust type being decoded.
     fn type_name(&self) -> &'static str;
@@ -193,7 +193,7 @@ pub trait SerdeTarget {
     fn decode_standard(&mut self, payload: &Payload) -> Result<(), DataError>;
 }
 
-/// A protobuf message behind a [`Target::Proto`].
+/// A protobuf message behind a [`DecodeTarget::Proto`].
 pub trait ProtoTarget {
     /// The wrapper's Rust type.
     fn type_name(&self) -> &'static str;

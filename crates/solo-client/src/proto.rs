@@ -11,7 +11,7 @@ use crate::data_error::DataError;
 use crate::payload::{
     ENCODING_JSON, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON, METADATA_ENCODING, encoding_of,
 };
-use crate::payload_converter::{PayloadConverter, ProtoTarget, ProtoValue, Target, Value};
+use crate::payload_converter::{DecodeTarget, PayloadConverter, ProtoTarget, ProtoValue, ValueRef};
 use crate::value::{DecodePayload, EncodePayload, not_decoded};
 
 /// The metadata key that names a protobuf payload's message type (its full name, for example
@@ -266,7 +266,7 @@ impl<M: Message + Name + Default + DeserializeOwned> ProtoTarget for Slot<M, tru
 
 impl<M: Message + Name + Default> EncodePayload for Proto<M> {
     fn encode_payload(&self, converter: &dyn PayloadConverter) -> Result<Payload, DataError> {
-        converter.to_payload(Value::Proto(self))
+        converter.to_payload(ValueRef::Proto(self))
     }
 }
 
@@ -276,7 +276,7 @@ impl<M: Message + Name + Default> DecodePayload for Proto<M> {
         converter: &dyn PayloadConverter,
     ) -> Result<Self, DataError> {
         let mut slot = Slot::<M, false>(None);
-        converter.from_payload(payload, Target::Proto(&mut slot))?;
+        converter.from_payload(payload, DecodeTarget::Proto(&mut slot))?;
         slot.0
             .map(Proto)
             .ok_or_else(|| not_decoded::<Self>(payload))
@@ -288,7 +288,7 @@ impl<M: Message + Name + Default> DecodePayload for Proto<M> {
 
 impl<M: Message + Name + Default + Serialize> EncodePayload for ProtoJson<M> {
     fn encode_payload(&self, converter: &dyn PayloadConverter) -> Result<Payload, DataError> {
-        converter.to_payload(Value::Proto(self))
+        converter.to_payload(ValueRef::Proto(self))
     }
 }
 
@@ -298,7 +298,7 @@ impl<M: Message + Name + Default + DeserializeOwned> DecodePayload for ProtoJson
         converter: &dyn PayloadConverter,
     ) -> Result<Self, DataError> {
         let mut slot = Slot::<M, true>(None);
-        converter.from_payload(payload, Target::Proto(&mut slot))?;
+        converter.from_payload(payload, DecodeTarget::Proto(&mut slot))?;
         slot.0
             .map(ProtoJson)
             .ok_or_else(|| not_decoded::<Self>(payload))

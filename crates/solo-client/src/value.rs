@@ -7,7 +7,7 @@ use solo_proto::temporal::api::common::v1::Payload;
 
 use crate::data_error::DataError;
 use crate::payload::from_missing;
-use crate::payload_converter::{PayloadConverter, SerdeSlot, Target, Value};
+use crate::payload_converter::{DecodeTarget, PayloadConverter, SerdeSlot, ValueRef};
 
 /// A value that becomes one payload: every `Serialize` type, and protobuf messages wrapped in
 /// [`Proto`](crate::Proto) or [`ProtoJson`](crate::ProtoJson).
@@ -65,7 +65,7 @@ pub trait DecodePayload: Sized {
 
 impl<T: Serialize> EncodePayload for T {
     fn encode_payload(&self, converter: &dyn PayloadConverter) -> Result<Payload, DataError> {
-        converter.to_payload(Value::serde(self))
+        converter.to_payload(ValueRef::serde(self))
     }
 }
 
@@ -75,7 +75,7 @@ impl<T: DeserializeOwned> DecodePayload for T {
         converter: &dyn PayloadConverter,
     ) -> Result<Self, DataError> {
         let mut slot = SerdeSlot::<T>(None);
-        converter.from_payload(payload, Target::Serde(&mut slot))?;
+        converter.from_payload(payload, DecodeTarget::Serde(&mut slot))?;
         slot.0.ok_or(DataError::Missing(std::any::type_name::<T>()))
     }
 

@@ -5,7 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
-use solo_client::{DataConverter, DataError, DecodePayload, Details, Value};
+use solo_client::{DataConverter, DataError, DecodePayload, Details, ValueRef};
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
@@ -145,7 +145,7 @@ impl ActivityContext {
             return;
         }
         let converter = self.inner.converter.payload_converter();
-        match converter.to_payload(Value::serde(&details)) {
+        match converter.to_payload(ValueRef::serde(&details)) {
             Ok(p) => self.heartbeat_payloads(vec![p]),
             Err(e) => tracing::warn!(
                 error = %e,

@@ -10,9 +10,9 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use solo_client::{
     ActivityError, ActivityFailure, ActivityHandle, ApplicationError, Client, ClientOptions,
-    Connection, ConnectionOptions, DataConverter, DataError, DefaultFailureConverter,
+    Connection, ConnectionOptions, DataConverter, DataError, DecodeTarget, DefaultFailureConverter,
     DescribeOptions, EncodePayload, FailureConverter, OutcomeError, PayloadConverter, Proto,
-    ProtoJson, Target, Value, encoding_of,
+    ProtoJson, ValueRef, encoding_of,
 };
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::failure::v1::Failure;
@@ -132,8 +132,8 @@ const CUSTOM: &str = "json/custom";
 struct CustomJson;
 
 impl PayloadConverter for CustomJson {
-    fn to_payload(&self, value: Value<'_>) -> Result<Payload, DataError> {
-        let Value::Serde(v) = value else {
+    fn to_payload(&self, value: ValueRef<'_>) -> Result<Payload, DataError> {
+        let ValueRef::Serde(v) = value else {
             return value.standard_payload();
         };
         let mut data = Vec::new();
@@ -151,9 +151,9 @@ impl PayloadConverter for CustomJson {
         Ok(p)
     }
 
-    fn from_payload(&self, payload: &Payload, target: Target<'_>) -> Result<(), DataError> {
+    fn from_payload(&self, payload: &Payload, target: DecodeTarget<'_>) -> Result<(), DataError> {
         match target {
-            Target::Serde(t) if encoding_of(payload) == CUSTOM => {
+            DecodeTarget::Serde(t) if encoding_of(payload) == CUSTOM => {
                 let mut de = serde_json::Deserializer::from_slice(&payload.data);
                 t.deserialize(&mut <dyn erased_serde::Deserializer>::erase(&mut de))
                     .map_err(|e| DataError::Decode {
