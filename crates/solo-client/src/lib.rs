@@ -163,6 +163,11 @@ pub use start_error::StartError;
 pub use value::{DecodePayload, EncodePayload};
 pub use watch::ActivityWatch;
 
+/// The object-safe serde traits a custom [`PayloadConverter`] uses
+/// ([`SerdeValue::as_serialize`], [`SerdeTarget::deserialize`]), re-exported so its version
+/// matches.
+pub use erased_serde;
+
 /// What solo's own crates (`solo-worker`, `solo-testing`) need from the client. Not public
 /// API: it may change in any release.
 #[doc(hidden)]

@@ -1,5 +1,6 @@
 //! The pluggable [`PayloadConverter`]: how values become payloads and back, for activity
-//! inputs, results and heartbeat details. [`StandardPayloadConverter`] is the default.
+//! inputs (typed and by name), results, heartbeat details and the failure converter's
+//! payloads. [`StandardPayloadConverter`] is the default.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,7 +12,9 @@ use crate::payload::{from_payload, to_payload};
 /// Converts values to payloads and back. Set one on a
 /// [`DataConverter`](crate::DataConverter) with
 /// [`with_payload_converter`](crate::DataConverter::with_payload_converter); the client and
-/// the worker then use it for activity inputs, results and heartbeat details.
+/// the worker then use it for activity inputs (typed and by name), results and heartbeat
+/// details. (Details given to `ApplicationError::detail` and `Cancelled::detail` are encoded
+/// with the standard converter when the error is built; use `detail_payloads` otherwise.)
 ///
 /// A converter sees each value as a [`ValueRef`] (a serde value, or a protobuf message wrapped in
 /// [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson)) and decodes into a [`DecodeTarget`].
@@ -115,7 +118,7 @@ pub trait SerdeValue {
     /// The value's Rust type.
     fn type_name(&self) -> &'static str;
     /// The value as an object-safe `Serialize`, for any serde format:
-    /// `erased_serde::serialize(value.as_serialize(), &mut serializer)`.
+    /// `solo_client::erased_serde::serialize(value.as_serialize(), &mut serializer)`.
     fn as_serialize(&self) -> &dyn erased_serde::Serialize;
     /// The payload the standard converter makes of it.
     ///
@@ -178,7 +181,8 @@ pub trait SerdeTarget {
     /// The Rust type being decoded.
     fn type_name(&self) -> &'static str;
     /// Decodes from any serde format's deserializer:
-    /// `target.deserialize(&mut <dyn erased_serde::Deserializer>::erase(&mut de))`.
+    /// `target.deserialize(&mut <dyn erased_serde::Deserializer>::erase(&mut de))` (with
+    /// `solo_client::erased_serde`).
     ///
     /// # Errors
     /// What the deserializer or the type reports.

@@ -138,9 +138,11 @@ impl PayloadConverter for CustomJson {
         };
         let mut data = Vec::new();
         let mut ser = serde_json::Serializer::new(&mut data);
-        erased_serde::serialize(v.as_serialize(), &mut ser).map_err(|e| DataError::Encode {
-            type_name: v.type_name(),
-            message: e.to_string(),
+        solo_client::erased_serde::serialize(v.as_serialize(), &mut ser).map_err(|e| {
+            DataError::Encode {
+                type_name: v.type_name(),
+                message: e.to_string(),
+            }
         })?;
         let mut p = Payload {
             data: Bytes::from(data),
@@ -155,12 +157,14 @@ impl PayloadConverter for CustomJson {
         match target {
             DecodeTarget::Serde(t) if encoding_of(payload) == CUSTOM => {
                 let mut de = serde_json::Deserializer::from_slice(&payload.data);
-                t.deserialize(&mut <dyn erased_serde::Deserializer>::erase(&mut de))
-                    .map_err(|e| DataError::Decode {
-                        encoding: CUSTOM.into(),
-                        type_name: t.type_name(),
-                        message: e.to_string(),
-                    })
+                t.deserialize(&mut <dyn solo_client::erased_serde::Deserializer>::erase(
+                    &mut de,
+                ))
+                .map_err(|e| DataError::Decode {
+                    encoding: CUSTOM.into(),
+                    type_name: t.type_name(),
+                    message: e.to_string(),
+                })
             }
             other => other.decode_standard(payload),
         }
