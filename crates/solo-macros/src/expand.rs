@@ -1,7 +1,7 @@
 //! Turns an `#[activity]` function into a unit struct that implements `Activity` and
 //! `ActivityImpl`.
 //!
-//! (Over 500 lines because of its unit tests: the expansion, read top to bottom, is ~410
+//! (Over 500 lines because of its unit tests: the expansion, read top to bottom, is ~430
 //! lines; splitting it would scatter one generated item over several files.)
 //!
 //! For
@@ -37,7 +37,9 @@
 //! ```
 //!
 //! A plain `fn` goes through `P::run_blocking` instead, which runs it on the worker's bounded
-//! blocking pool; a `Result` return converts its error with `P::into_activity_error`.
+//! blocking pool; a `Result` return converts its error with `P::into_activity_error`. With
+//! several inputs, `type Input = P::Args<(A, B, ..)>` and `execute` first takes it apart:
+//! `let P::Args((__solo_input_0, __solo_input_1, ..)) = __solo_input;`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
