@@ -15,6 +15,8 @@ use solo_proto::wkt;
 use crate::converter::DataConverter;
 use crate::failure_converter::run_codec;
 use crate::payload::to_payload;
+use crate::payload_converter::{PayloadConverter, StandardPayloadConverter};
+use crate::value::EncodePayload;
 
 /// The `source` solo writes into the failures it produces.
 pub const FAILURE_SOURCE: &str = "RustSDK";
@@ -73,6 +75,29 @@ impl ApplicationError {
     /// failure is not lost: it is reported in the failure's message.
     pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match to_payload(value) {
+            Ok(p) => self.details.push(p),
+            Err(e) => self.detail_error = Some(e.to_string()),
+        }
+        self
+    }
+
+    /// Attaches one detail value (a serde value or a [`Proto`](crate::Proto) /
+    /// [`ProtoJson`](crate::ProtoJson) message), encoded with `converter` — in an activity,
+    /// the worker's: `ctx.data_converter().payload_converter()`. An encoding failure is
+    /// reported in the failure's message.
+    ///
+    /// ```
+    /// use solo_client::{ApplicationError, StandardPayloadConverter};
+    ///
+    /// let error = ApplicationError::new("declined").detail_with(&51, &StandardPayloadConverter);
+    /// assert_eq!(error.get_detail_payloads().len(), 1);
+    /// ```
+    pub fn detail_with<T: EncodePayload>(
+        mut self,
+        value: &T,
+        converter: &dyn PayloadConverter,
+    ) -> Self {
+        match value.encode_payload(converter) {
             Ok(p) => self.details.push(p),
             Err(e) => self.detail_error = Some(e.to_string()),
         }
@@ -148,11 +173,21 @@ impl Cancelled {
     }
 
     /// Attaches a detail value (encoding errors drop nothing: they become a string detail).
-    pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
-        match to_payload(value) {
+    pub fn detail<T: Serialize + ?Sized>(self, value: &T) -> Self {
+        self.detail_with(&value, &StandardPayloadConverter)
+    }
+
+    /// Attaches a detail value encoded with `converter` (in an activity, the worker's:
+    /// `ctx.data_converter().payload_converter()`); an encoding error becomes a string detail.
+    pub fn detail_with<T: EncodePayload>(
+        mut self,
+        value: &T,
+        converter: &dyn PayloadConverter,
+    ) -> Self {
+        match value.encode_payload(converter) {
             Ok(p) => self.details.push(p),
             Err(e) => {
-                if let Ok(p) = to_payload(&e.to_string()) {
+                if let Ok(p) = e.to_string().encode_payload(converter) {
                     self.details.push(p);
                 }
             }

@@ -13,8 +13,8 @@ use crate::payload::{from_payload, to_payload};
 /// [`DataConverter`](crate::DataConverter) with
 /// [`with_payload_converter`](crate::DataConverter::with_payload_converter); the client and
 /// the worker then use it for activity inputs (typed and by name), results and heartbeat
-/// details. (Details given to `ApplicationError::detail` and `Cancelled::detail` are encoded
-/// with the standard converter when the error is built; use `detail_payloads` otherwise.)
+/// details. (`ApplicationError::detail` and `Cancelled::detail` encode with the standard
+/// converter when the error is built; `detail_with` takes the converter.)
 ///
 /// A converter sees each value as a [`ValueRef`] (a serde value, or a protobuf message wrapped in
 /// [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson)) and decodes into a [`DecodeTarget`].

@@ -199,6 +199,7 @@ async fn swap(pair: Pair, ctx: solo_worker::ActivityContext) -> Result<Pair, App
     if pair.right == 0 {
         return Err(ApplicationError::new("secret reason")
             .error_type("Zero")
+            .detail_with(&pair.left, ctx.data_converter().payload_converter())
             .non_retryable());
     }
     ctx.heartbeat(&pair.right);
@@ -306,6 +307,10 @@ async fn a_custom_payload_converter_and_failure_converter_are_used_by_client_and
     };
     assert_eq!(failure.message, "secret reason");
     assert_eq!(failure.error_type(), Some("Zero"));
+    // The detail went through the worker's payload converter too.
+    let details = failure.details();
+    assert_eq!(encoding_of(&details.payloads()[0]), CUSTOM);
+    assert_eq!(details.get_with::<String>(0, &CustomJson).unwrap(), "x");
     let same: ActivityHandle<Pair> =
         plain.get_activity_handle(handle.id(), handle.run_id().map(str::to_owned));
     let err = within("plain fail", same.result()).await.unwrap_err();
