@@ -128,14 +128,14 @@ impl WorkerBuilder {
     /// [`WorkerError::DuplicateDynamicActivity`]. Layers wrap it as they wrap the others.
     ///
     /// ```
-    /// use solo_client::{ActivityError, to_payload};
+    /// use solo_client::ActivityError;
     /// use solo_worker::{ActivityContext, DynamicInput, Worker};
     ///
     /// # fn register(client: solo_client::Client) -> Result<Worker, solo_worker::WorkerError> {
     /// let worker = Worker::builder(client, "anything")
     ///     .dynamic_activity(|_ctx: ActivityContext, input: DynamicInput| async move {
     ///         // Echo the type name and how many arguments came.
-    ///         Ok::<_, ActivityError>(to_payload(&(input.activity_type(), input.len()))?)
+    ///         Ok::<_, ActivityError>(input.encode(&(input.activity_type(), input.len()))?)
     ///     })
     ///     .build()?;
     /// # Ok(worker)

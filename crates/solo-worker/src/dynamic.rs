@@ -27,14 +27,16 @@ use crate::context::ActivityContext;
 /// ActivityError>>` is one:
 ///
 /// ```
-/// use solo_client::{ActivityError, ApplicationError, to_payload};
+/// use solo_client::{ActivityError, ApplicationError};
+/// use solo_proto::temporal::api::common::v1::Payload;
 /// use solo_worker::{ActivityContext, DynamicInput};
 ///
-/// async fn any_activity(_ctx: ActivityContext, input: DynamicInput) -> Result<solo_proto::temporal::api::common::v1::Payload, ActivityError> {
+/// async fn any_activity(_ctx: ActivityContext, input: DynamicInput) -> Result<Payload, ActivityError> {
 ///     match input.activity_type() {
 ///         "add" => {
 ///             let (a, b): (i64, i64) = (input.arg(0)?, input.arg(1)?);
-///             Ok(to_payload(&(a + b))?)
+///             // The result, through the worker's payload converter.
+///             Ok(input.encode(&(a + b))?)
 ///         }
 ///         other => Err(ApplicationError::new(format!("no activity `{other}` here"))
 ///             .non_retryable()
