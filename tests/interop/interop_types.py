@@ -7,6 +7,7 @@ Values that JSON cannot carry are written with a marker object when they cross t
 command line or stdout:
   {"$bytes": "<base64>"}                  Python `bytes` (a `binary/plain` payload)
   {"$dataclass": "Order", "value": {...}}  a dataclass instance (arguments only)
+  {"$proto": "<full name>", "value": {...}}  a protobuf message (its proto3 JSON dict)
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Optional
 
+import google.protobuf.json_format
+import google.protobuf.message
+import google.protobuf.symbol_database
+import temporalio.api.common.v1  # noqa: F401  (registers the messages the tests send)
 import temporalio.converter
+
+_symbols = google.protobuf.symbol_database.Default()
 
 
 @dataclass
@@ -80,6 +87,9 @@ def from_json(value: Any) -> Any:
         if set(value) == {"$dataclass", "value"}:
             cls = DATACLASSES[value["$dataclass"]]
             return temporalio.converter.value_to_type(cls, value["value"], [])
+        if set(value) == {"$proto", "value"}:
+            message = _symbols.GetSymbol(value["$proto"])()
+            return google.protobuf.json_format.ParseDict(value["value"], message)
         return {k: from_json(v) for k, v in value.items()}
     return value
 
@@ -88,6 +98,11 @@ def to_json(value: Any) -> Any:
     """Turns a Python value into JSON-safe data (bytes and dataclasses get markers)."""
     if isinstance(value, (bytes, bytearray)):
         return {"$bytes": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, google.protobuf.message.Message):
+        return {
+            "$proto": value.DESCRIPTOR.full_name,
+            "value": google.protobuf.json_format.MessageToDict(value),
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, (list, tuple)):

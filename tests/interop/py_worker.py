@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import activity
+from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError, CancelledError
 from temporalio.worker import Worker
@@ -74,6 +75,26 @@ async def inspect_value(value: Any) -> dict:
 async def concat(a: str, b: int, c: list[str]) -> str:
     """Three arguments, three payloads."""
     return f"{a}|{b}|{','.join(c)}"
+
+
+@activity.defn
+async def greet_two(greeting: str, order: Order) -> str:
+    """Two typed arguments, two payloads (solo's twin takes `(String, Order)`)."""
+    return f"{greeting}, {order.customer.name}: {len(order.items)} items"
+
+
+@activity.defn
+async def proto_echo(execution: WorkflowExecution) -> WorkflowExecution:
+    """A protobuf message in and out (`json/protobuf` out, either protobuf encoding in)."""
+    if not isinstance(execution, WorkflowExecution):
+        raise ApplicationError(
+            f"expected a WorkflowExecution, got {type_name(execution)}",
+            type="BadShape",
+            non_retryable=True,
+        )
+    return WorkflowExecution(
+        workflow_id=execution.workflow_id, run_id=execution.run_id + "-echoed"
+    )
 
 
 @activity.defn
@@ -180,6 +201,8 @@ ACTIVITIES = [
     echo_int,
     inspect_value,
     concat,
+    greet_two,
+    proto_echo,
     no_args,
     nothing,
     fail_application,

@@ -45,6 +45,8 @@ fn generate(root: &Path) -> Result<BTreeMap<String, String>> {
     let out = tempdir(root)?;
     let mut config = prost_build::Config::new();
     config.bytes(["."]);
+    // `prost::Name` (full names, type URLs): what protobuf payloads carry as `messageType`.
+    config.enable_type_names();
     tonic_prost_build::configure()
         .build_client(true)
         .build_server(true)

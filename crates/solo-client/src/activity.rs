@@ -1,7 +1,7 @@
 //! The [`Activity`] trait: what typed client calls and the worker agree on.
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use crate::input::ActivityInput;
+use crate::value::{DecodePayload, EncodePayload};
 
 /// An activity definition: its type name and its input and output types.
 ///
@@ -10,8 +10,9 @@ use serde::de::DeserializeOwned;
 /// Implement it by hand to call an activity that runs elsewhere (for example in Python),
 /// or use [`Client::start_activity_by_name`](crate::Client::start_activity_by_name).
 ///
-/// The input is encoded as one payload, except `()`, which is sent as no payload at all
-/// (an activity that takes no argument). The output is one payload.
+/// The input maps to payloads as its [`ActivityInput`] implementation says: one payload for a
+/// single value, none for `()` (an activity that takes no argument), one per element for
+/// [`Args`](crate::Args) (an activity with several parameters). The output is one payload.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
@@ -31,10 +32,11 @@ use serde::de::DeserializeOwned;
 /// assert_eq!(ComposeGreeting.name(), "compose_greeting");
 /// ```
 pub trait Activity: Send + Sync + 'static {
-    /// The argument type (`()` for none).
-    type Input: Serialize + DeserializeOwned + Send + 'static;
-    /// The result type (`()` for none).
-    type Output: Serialize + DeserializeOwned + Send + 'static;
+    /// The argument type: `()` for none, a single value, or [`Args`](crate::Args) for several.
+    type Input: ActivityInput;
+    /// The result type (`()` for none): a serde type, or a protobuf message in
+    /// [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson).
+    type Output: EncodePayload + DecodePayload + Send + 'static;
 
     /// The activity type name, as the server and other SDKs see it.
     fn name(&self) -> &str;

@@ -14,7 +14,10 @@ use solo_proto::temporal::api::failure::v1 as pb;
 use solo_proto::wkt;
 
 use crate::converter::DataConverter;
+use crate::failure_converter::run_codec;
 use crate::payload::to_payload;
+use crate::payload_converter::{PayloadConverter, StandardPayloadConverter};
+use crate::value::EncodePayload;
 
 /// The `source` solo writes into the failures it produces.
 pub const FAILURE_SOURCE: &str = "RustSDK";
@@ -77,6 +80,29 @@ impl ApplicationError {
     /// failure is not lost: it is reported in the failure's message.
     pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         match to_payload(value) {
+            Ok(p) => self.details.push(p),
+            Err(e) => self.detail_error = Some(e.to_string()),
+        }
+        self
+    }
+
+    /// Attaches one detail value (a serde value or a [`Proto`](crate::Proto) /
+    /// [`ProtoJson`](crate::ProtoJson) message), encoded with `converter` — in an activity,
+    /// the worker's: `ctx.data_converter().payload_converter()`. An encoding failure is
+    /// reported in the failure's message.
+    ///
+    /// ```
+    /// use solo_client::{ApplicationError, StandardPayloadConverter};
+    ///
+    /// let error = ApplicationError::new("declined").detail_with(&51, &StandardPayloadConverter);
+    /// assert_eq!(error.get_detail_payloads().len(), 1);
+    /// ```
+    pub fn detail_with<T: EncodePayload>(
+        mut self,
+        value: &T,
+        converter: &dyn PayloadConverter,
+    ) -> Self {
+        match value.encode_payload(converter) {
             Ok(p) => self.details.push(p),
             Err(e) => self.detail_error = Some(e.to_string()),
         }
@@ -152,11 +178,21 @@ impl Cancelled {
     }
 
     /// Attaches a detail value (encoding errors drop nothing: they become a string detail).
-    pub fn detail<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
-        match to_payload(value) {
+    pub fn detail<T: Serialize + ?Sized>(self, value: &T) -> Self {
+        self.detail_with(&value, &StandardPayloadConverter)
+    }
+
+    /// Attaches a detail value encoded with `converter` (in an activity, the worker's:
+    /// `ctx.data_converter().payload_converter()`); an encoding error becomes a string detail.
+    pub fn detail_with<T: EncodePayload>(
+        mut self,
+        value: &T,
+        converter: &dyn PayloadConverter,
+    ) -> Self {
+        match value.encode_payload(converter) {
             Ok(p) => self.details.push(p),
             Err(e) => {
-                if let Ok(p) = to_payload(&e.to_string()) {
+                if let Ok(p) = e.to_string().encode_payload(converter) {
                     self.details.push(p);
                 }
             }
@@ -289,35 +325,40 @@ impl ActivityError {
     /// [`ActivityError::complete_async`] is not a failure; it becomes a retryable application
     /// failure of type [`COMPLETE_ASYNC_ERROR_TYPE`] saying so.
     pub async fn into_failure(self, converter: &DataConverter) -> pb::Failure {
-        match self {
-            ActivityError::Application(app) => application_failure(app, converter).await,
-            ActivityError::Cancelled(c) => {
-                let details = encode_details(c.details, converter).await;
-                pb::Failure {
-                    message: "activity cancelled".into(),
-                    source: FAILURE_SOURCE.into(),
-                    failure_info: Some(pb::failure::FailureInfo::CanceledFailureInfo(
-                        pb::CanceledFailureInfo {
-                            details,
-                            ..Default::default()
-                        },
-                    )),
+        let mut failure = converter
+            .failure_converter()
+            .to_failure(self, converter.payload_converter());
+        run_codec(&mut failure, converter, true).await;
+        failure
+    }
+}
+
+/// What [`DefaultFailureConverter`](crate::DefaultFailureConverter) makes of an error.
+pub(crate) fn default_to_failure(error: ActivityError) -> pb::Failure {
+    match error {
+        ActivityError::Application(app) => application_failure(app),
+        ActivityError::Cancelled(c) => pb::Failure {
+            message: "activity cancelled".into(),
+            source: FAILURE_SOURCE.into(),
+            failure_info: Some(pb::failure::FailureInfo::CanceledFailureInfo(
+                pb::CanceledFailureInfo {
+                    details: details(c.details),
                     ..Default::default()
-                }
-            }
-            ActivityError::Other { error, type_name } => {
-                let mut failure = generic_failure(error.as_ref(), type_name);
-                failure.cause = cause_chain(error.source());
-                failure
-            }
-            ActivityError::CompleteAsync => {
-                let app = ApplicationError::new(
-                    "ActivityError::complete_async() is not a failure; return it from an activity to complete the activity later",
-                )
-                .error_type(COMPLETE_ASYNC_ERROR_TYPE);
-                application_failure(app, converter).await
-            }
+                },
+            )),
+            ..Default::default()
+        },
+        ActivityError::Other { error, type_name } => {
+            let mut failure = generic_failure(error.as_ref(), type_name);
+            failure.cause = cause_chain(error.source());
+            failure
         }
+        ActivityError::CompleteAsync => application_failure(
+            ApplicationError::new(
+                "ActivityError::complete_async() is not a failure; return it from an activity to complete the activity later",
+            )
+            .error_type(COMPLETE_ASYNC_ERROR_TYPE),
+        ),
     }
 }
 
@@ -342,25 +383,16 @@ fn cause_chain(source: Option<&(dyn std::error::Error + 'static)>) -> Option<Box
     Some(Box::new(failure))
 }
 
-async fn encode_details(details: Vec<Payload>, converter: &DataConverter) -> Option<Payloads> {
-    if details.is_empty() {
-        return None;
-    }
-    match converter.encode_payloads(details).await {
-        Ok(payloads) => Some(Payloads { payloads }),
-        Err(e) => {
-            tracing::warn!(error = %e, "failure details could not be encoded by the codec");
-            None
-        }
-    }
+fn details(details: Vec<Payload>) -> Option<Payloads> {
+    (!details.is_empty()).then_some(Payloads { payloads: details })
 }
 
-async fn application_failure(app: ApplicationError, converter: &DataConverter) -> pb::Failure {
+fn application_failure(app: ApplicationError) -> pb::Failure {
     let mut message = app.message;
     if let Some(e) = app.detail_error {
         message = format!("{message} (a detail could not be encoded: {e})");
     }
-    let details = encode_details(app.details, converter).await;
+    let details = details(app.details);
     pb::Failure {
         message,
         source: FAILURE_SOURCE.into(),

@@ -11,7 +11,9 @@ use solo_proto::wkt;
 
 use crate::converter::DataConverter;
 use crate::details::Details;
-use crate::payload::from_payload;
+use crate::failure_converter::run_codec;
+use crate::payload_converter::PayloadConverter;
+use crate::value::DecodePayload;
 
 /// What kind of failure an [`ActivityFailure`] is, with its kind-specific attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -107,29 +109,42 @@ impl ActivityFailure {
         }
     }
 
-    /// Decodes a wire failure, running payloads through the converter's codec.
-    pub async fn decode(failure: pb::Failure, converter: &DataConverter) -> Self {
-        let mut chain = Vec::new();
-        let mut next = Some(failure);
-        while let Some(mut f) = next {
-            next = f.cause.take().map(|b| *b);
-            chain.push(decode_one(f, converter).await);
-        }
-        let mut cause: Option<Box<ActivityFailure>> = None;
-        while let Some(mut f) = chain.pop() {
-            f.cause = cause;
-            cause = Some(Box::new(f));
-        }
-        match cause {
-            Some(f) => *f,
-            None => ActivityFailure {
-                message: String::new(),
-                source: String::new(),
-                stack_trace: String::new(),
-                kind: FailureKind::Other,
-                cause: None,
-            },
-        }
+    /// Decodes a wire failure: the converter's codec runs over its payloads, then its
+    /// [`FailureConverter`](crate::FailureConverter) makes the [`ActivityFailure`].
+    pub async fn decode(mut failure: pb::Failure, converter: &DataConverter) -> Self {
+        run_codec(&mut failure, converter, false).await;
+        converter
+            .failure_converter()
+            .from_failure(failure, converter.payload_converter())
+    }
+}
+
+/// What [`DefaultFailureConverter`](crate::DefaultFailureConverter) makes of a wire failure
+/// (payloads already through the codec).
+pub(crate) fn default_from_failure(
+    failure: pb::Failure,
+    payloads: &dyn PayloadConverter,
+) -> ActivityFailure {
+    let mut chain = Vec::new();
+    let mut next = Some(failure);
+    while let Some(mut f) = next {
+        next = f.cause.take().map(|b| *b);
+        chain.push(decode_one(f, payloads));
+    }
+    let mut cause: Option<Box<ActivityFailure>> = None;
+    while let Some(mut f) = chain.pop() {
+        f.cause = cause;
+        cause = Some(Box::new(f));
+    }
+    match cause {
+        Some(f) => *f,
+        None => ActivityFailure {
+            message: String::new(),
+            source: String::new(),
+            stack_trace: String::new(),
+            kind: FailureKind::Other,
+            cause: None,
+        },
     }
 }
 
@@ -152,15 +167,8 @@ impl std::error::Error for ActivityFailure {
     }
 }
 
-async fn decode_details(payloads: Option<Payloads>, converter: &DataConverter) -> Details {
-    let raw = payloads.map(|p| p.payloads).unwrap_or_default();
-    match converter.decode_payloads(raw.clone()).await {
-        Ok(p) => Details::new(p),
-        Err(e) => {
-            tracing::warn!(error = %e, "failure details could not be decoded by the codec; keeping them encoded");
-            Details::new(raw)
-        }
-    }
+fn details(payloads: Option<Payloads>) -> Details {
+    Details::new(payloads.map(|p| p.payloads).unwrap_or_default())
 }
 
 #[derive(serde::Deserialize)]
@@ -171,17 +179,12 @@ struct EncodedAttributes {
     stack_trace: String,
 }
 
-async fn decode_one(f: pb::Failure, converter: &DataConverter) -> ActivityFailure {
+fn decode_one(f: pb::Failure, payloads: &dyn PayloadConverter) -> ActivityFailure {
     use pb::failure::FailureInfo;
     let mut message = f.message;
     let mut stack_trace = f.stack_trace;
     if let Some(attrs) = f.encoded_attributes {
-        let decoded = converter
-            .decode_payloads(vec![attrs])
-            .await
-            .ok()
-            .and_then(|mut p| p.pop())
-            .and_then(|p| from_payload::<EncodedAttributes>(&p).ok());
+        let decoded = EncodedAttributes::decode_payload(&attrs, payloads).ok();
         if let Some(a) = decoded {
             message = a.message;
             stack_trace = a.stack_trace;
@@ -191,7 +194,7 @@ async fn decode_one(f: pb::Failure, converter: &DataConverter) -> ActivityFailur
         Some(FailureInfo::ApplicationFailureInfo(i)) => FailureKind::Application {
             error_type: i.r#type,
             non_retryable: i.non_retryable,
-            details: decode_details(i.details, converter).await,
+            details: details(i.details),
             next_retry_delay: i
                 .next_retry_delay
                 .as_ref()
@@ -200,10 +203,10 @@ async fn decode_one(f: pb::Failure, converter: &DataConverter) -> ActivityFailur
         },
         Some(FailureInfo::TimeoutFailureInfo(i)) => FailureKind::Timeout {
             timeout_type: TimeoutType::try_from(i.timeout_type).unwrap_or_default(),
-            last_heartbeat_details: decode_details(i.last_heartbeat_details, converter).await,
+            last_heartbeat_details: details(i.last_heartbeat_details),
         },
         Some(FailureInfo::CanceledFailureInfo(i)) => FailureKind::Cancelled {
-            details: decode_details(i.details, converter).await,
+            details: details(i.details),
             identity: i.identity,
         },
         Some(FailureInfo::TerminatedFailureInfo(i)) => FailureKind::Terminated {

@@ -1,23 +1,23 @@
 //! Arguments for activities called by type name: [`ActivityArgs`].
 //!
 //! An activity receives one payload per argument, as Python's `args=[...]` sends them. A
-//! typed [`Activity`](crate::Activity) always takes one argument (or none for `()`); an
-//! activity written in another language may take several, so calls by name accept any
-//! [`ActivityArgs`]: `()` for none, a tuple for values of different types, or a `Vec`, slice
-//! or array for values of one type.
+//! typed [`Activity`](crate::Activity) says how many through its
+//! [`ActivityInput`](crate::ActivityInput) (one, none for `()`, or several with
+//! [`Args`](crate::Args)); calls by name accept any [`ActivityArgs`]: `()` for none, a tuple
+//! for values of different types, or a `Vec`, slice or array for values of one type.
 
-use serde::Serialize;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 
 use crate::data_error::DataError;
-use crate::payload::to_payload;
+use crate::payload_converter::{PayloadConverter, StandardPayloadConverter};
+use crate::value::EncodePayload;
 
 /// Zero or more activity arguments, each becoming one payload.
 ///
 /// | value | arguments sent |
 /// |---|---|
 /// | `()` | none |
-/// | `(a,)`, `(a, b)`, … up to 8 | one per element, each with its own type |
+/// | `(a,)`, `(a, b)`, … up to 8 | one per element, each with its own type (serde values or [`Proto`](crate::Proto) / [`ProtoJson`](crate::ProtoJson) messages) |
 /// | `Vec<T>`, `[T; N]`, `&[T]` | one per element |
 /// | [`Payloads`] | the payloads as given (already converted, not yet through the codec) |
 ///
@@ -32,50 +32,68 @@ use crate::payload::to_payload;
 /// assert_eq!(vec![serde_json::json!({"a": 1}), serde_json::json!(2)].into_payloads().unwrap().len(), 2);
 /// ```
 pub trait ActivityArgs {
-    /// Converts the arguments into payloads, one per argument, with the standard converter.
+    /// Converts the arguments into payloads, one per argument, with `converter` (the client's
+    /// payload converter when the client sends them).
+    ///
+    /// # Errors
+    /// When an argument cannot be converted.
+    fn into_payloads_with(
+        self,
+        converter: &dyn PayloadConverter,
+    ) -> Result<Vec<Payload>, DataError>;
+
+    /// Converts the arguments into payloads with the [`StandardPayloadConverter`].
     ///
     /// # Errors
     /// When an argument cannot be serialized.
-    fn into_payloads(self) -> Result<Vec<Payload>, DataError>;
+    fn into_payloads(self) -> Result<Vec<Payload>, DataError>
+    where
+        Self: Sized,
+    {
+        self.into_payloads_with(&StandardPayloadConverter)
+    }
 }
 
 impl ActivityArgs for () {
-    fn into_payloads(self) -> Result<Vec<Payload>, DataError> {
+    fn into_payloads_with(self, _: &dyn PayloadConverter) -> Result<Vec<Payload>, DataError> {
         Ok(Vec::new())
     }
 }
 
 impl ActivityArgs for Payloads {
-    fn into_payloads(self) -> Result<Vec<Payload>, DataError> {
+    fn into_payloads_with(self, _: &dyn PayloadConverter) -> Result<Vec<Payload>, DataError> {
         Ok(self.payloads)
     }
 }
 
-impl<T: Serialize> ActivityArgs for Vec<T> {
-    fn into_payloads(self) -> Result<Vec<Payload>, DataError> {
-        self.iter().map(to_payload).collect()
+impl<T: EncodePayload> ActivityArgs for Vec<T> {
+    fn into_payloads_with(self, c: &dyn PayloadConverter) -> Result<Vec<Payload>, DataError> {
+        self.iter().map(|v| v.encode_payload(c)).collect()
     }
 }
 
-impl<T: Serialize> ActivityArgs for &[T] {
-    fn into_payloads(self) -> Result<Vec<Payload>, DataError> {
-        self.iter().map(to_payload).collect()
+impl<T: EncodePayload> ActivityArgs for &[T] {
+    fn into_payloads_with(self, c: &dyn PayloadConverter) -> Result<Vec<Payload>, DataError> {
+        self.iter().map(|v| v.encode_payload(c)).collect()
     }
 }
 
-impl<T: Serialize, const N: usize> ActivityArgs for [T; N] {
-    fn into_payloads(self) -> Result<Vec<Payload>, DataError> {
-        self.iter().map(to_payload).collect()
+impl<T: EncodePayload, const N: usize> ActivityArgs for [T; N] {
+    fn into_payloads_with(self, c: &dyn PayloadConverter) -> Result<Vec<Payload>, DataError> {
+        self.iter().map(|v| v.encode_payload(c)).collect()
     }
 }
 
 macro_rules! tuple_args {
     ($($name:ident),+) => {
-        impl<$($name: Serialize),+> ActivityArgs for ($($name,)+) {
+        impl<$($name: EncodePayload),+> ActivityArgs for ($($name,)+) {
             #[allow(non_snake_case)]
-            fn into_payloads(self) -> Result<Vec<Payload>, DataError> {
+            fn into_payloads_with(
+                self,
+                c: &dyn PayloadConverter,
+            ) -> Result<Vec<Payload>, DataError> {
                 let ($($name,)+) = self;
-                Ok(vec![$(to_payload(&$name)?),+])
+                Ok(vec![$($name.encode_payload(c)?),+])
             }
         }
     };

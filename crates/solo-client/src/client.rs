@@ -3,7 +3,6 @@
 
 use std::fmt;
 
-use serde::de::DeserializeOwned;
 use solo_connect::{ClientConfig, Connection};
 use solo_proto::temporal::api::common::v1::Payload;
 use solo_proto::temporal::api::workflowservice::v1::CountActivityExecutionsRequest;
@@ -18,6 +17,7 @@ use crate::client_options::{ClientOptions, default_identity};
 use crate::converter::DataConverter;
 use crate::execution::ActivityExecutionCount;
 use crate::handle::ActivityHandle;
+use crate::input::IntoActivityInput;
 use crate::list::ActivityList;
 use crate::list_options::{ListOptions, check_query};
 use crate::options::ActivityOptions;
@@ -26,6 +26,7 @@ use crate::rpc::COUNT_ACTIVITY_EXECUTIONS;
 use crate::start::{StartDelaySupport, start};
 use crate::start_error::StartError;
 use crate::status::Target;
+use crate::value::DecodePayload;
 
 /// A Temporal client for Standalone Activities.
 ///
@@ -221,10 +222,11 @@ impl Client {
     pub async fn start_activity<A: Activity>(
         &self,
         activity: A,
-        input: A::Input,
+        input: impl IntoActivityInput<A::Input>,
         options: ActivityOptions,
     ) -> Result<ActivityHandle<A::Output>, StartError> {
-        let payloads = self.core.converter().encode_input(&input).await?;
+        let input = input.into_activity_input();
+        let payloads = self.core.converter().encode_activity_input(&input).await?;
         self.start_encoded(activity.name(), payloads.payloads, &options)
             .await
     }
@@ -264,7 +266,7 @@ impl Client {
     pub async fn execute_activity<A: Activity>(
         &self,
         activity: A,
-        input: A::Input,
+        input: impl IntoActivityInput<A::Input>,
         options: ActivityOptions,
     ) -> Result<A::Output, OutcomeError> {
         self.start_activity(activity, input, options)
@@ -300,14 +302,15 @@ impl Client {
     ///
     /// # Errors
     /// As [`start_activity`](Self::start_activity).
-    pub async fn start_activity_by_name<O: DeserializeOwned>(
+    pub async fn start_activity_by_name<O: DecodePayload>(
         &self,
         activity_type: &str,
         args: impl ActivityArgs,
         options: ActivityOptions,
     ) -> Result<ActivityHandle<O>, StartError> {
-        let payloads = args.into_payloads()?;
-        let payloads = self.core.converter().encode_payloads(payloads).await?;
+        let converter = self.core.converter();
+        let payloads = args.into_payloads_with(converter.payload_converter())?;
+        let payloads = converter.encode_payloads(payloads).await?;
         self.start_encoded(activity_type, payloads, &options).await
     }
 
@@ -330,7 +333,7 @@ impl Client {
     ///
     /// # Errors
     /// As [`execute_activity`](Self::execute_activity).
-    pub async fn execute_activity_by_name<O: DeserializeOwned>(
+    pub async fn execute_activity_by_name<O: DecodePayload>(
         &self,
         activity_type: &str,
         args: impl ActivityArgs,

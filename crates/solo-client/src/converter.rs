@@ -1,5 +1,6 @@
-//! The [`DataConverter`]: the standard payload conversion plus an optional [`PayloadCodec`]
-//! (encryption, compression) over whole payloads.
+//! The [`DataConverter`]: a [`PayloadConverter`] (values ↔ payloads), a [`FailureConverter`]
+//! (errors ↔ failures) and an optional [`PayloadCodec`] (encryption, compression) over whole
+//! payloads.
 
 use std::fmt;
 use std::future::Future;
@@ -7,11 +8,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::common::v1::{Payload, Payloads};
 
 use crate::data_error::DataError;
-use crate::payload::{from_missing, from_payload, is_unit, to_payload};
+use crate::failure_converter::{DefaultFailureConverter, FailureConverter};
+use crate::input::ActivityInput;
+use crate::payload::is_unit;
+use crate::payload_converter::{PayloadConverter, StandardPayloadConverter};
+use crate::value::{DecodePayload, EncodePayload};
 
 /// Transforms whole payloads, for example to encrypt or compress them.
 ///
@@ -29,28 +33,78 @@ pub trait PayloadCodec: Send + Sync + 'static {
 pub type CodecFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Vec<Payload>, DataError>> + Send + 'a>>;
 
-/// The data converter: the standard payload conversion plus an optional codec.
+/// The data converter: a payload converter, a failure converter and an optional codec. Set it
+/// on the client with [`ClientOptions::data_converter`](crate::ClientOptions::data_converter);
+/// workers built from that client use it too.
 ///
-/// Cheap to clone. The default has no codec.
-#[derive(Clone, Default)]
+/// Cheap to clone. The default is the [`StandardPayloadConverter`], the
+/// [`DefaultFailureConverter`] and no codec, compatible with the other SDKs' defaults.
+///
+/// ```
+/// use solo_client::{DataConverter, DefaultFailureConverter, StandardPayloadConverter};
+///
+/// let converter = DataConverter::default()
+///     .with_payload_converter(StandardPayloadConverter)
+///     .with_failure_converter(DefaultFailureConverter);
+/// assert!(!converter.has_codec());
+/// ```
+#[derive(Clone)]
 pub struct DataConverter {
+    payloads: Arc<dyn PayloadConverter>,
+    failures: Arc<dyn FailureConverter>,
     codec: Option<Arc<dyn PayloadCodec>>,
+}
+
+impl Default for DataConverter {
+    fn default() -> Self {
+        DataConverter {
+            payloads: Arc::new(StandardPayloadConverter),
+            failures: Arc::new(DefaultFailureConverter),
+            codec: None,
+        }
+    }
 }
 
 impl fmt::Debug for DataConverter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DataConverter")
             .field("codec", &self.codec.is_some())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
 impl DataConverter {
     /// A converter that runs `codec` over every payload it encodes and decodes.
     pub fn from_codec(codec: impl PayloadCodec) -> Self {
-        DataConverter {
-            codec: Some(Arc::new(codec)),
-        }
+        DataConverter::default().with_codec(codec)
+    }
+
+    /// Sets the codec.
+    pub fn with_codec(mut self, codec: impl PayloadCodec) -> Self {
+        self.codec = Some(Arc::new(codec));
+        self
+    }
+
+    /// Sets the payload converter (default [`StandardPayloadConverter`]).
+    pub fn with_payload_converter(mut self, converter: impl PayloadConverter) -> Self {
+        self.payloads = Arc::new(converter);
+        self
+    }
+
+    /// Sets the failure converter (default [`DefaultFailureConverter`]).
+    pub fn with_failure_converter(mut self, converter: impl FailureConverter) -> Self {
+        self.failures = Arc::new(converter);
+        self
+    }
+
+    /// The payload converter.
+    pub fn payload_converter(&self) -> &dyn PayloadConverter {
+        &*self.payloads
+    }
+
+    /// The failure converter.
+    pub fn failure_converter(&self) -> &dyn FailureConverter {
+        &*self.failures
     }
 
     /// Whether a codec is configured.
@@ -89,29 +143,48 @@ impl DataConverter {
         let payloads = if is_unit::<T>() {
             Vec::new()
         } else {
-            vec![to_payload(value)?]
+            vec![value.encode_payload(self.payload_converter())?]
         };
         Ok(Payloads {
             payloads: self.encode_payloads(payloads).await?,
         })
     }
 
-    /// Encodes one value (a result, a heartbeat detail) as a single payload; then the codec runs.
+    /// Encodes an activity input as its [`ActivityInput`] implementation says (one payload per
+    /// argument); then the codec runs.
     ///
     /// # Errors
     /// When serialization or the codec fails.
-    pub async fn encode_value<T: Serialize>(&self, value: &T) -> Result<Payloads, DataError> {
+    pub async fn encode_activity_input<I: ActivityInput>(
+        &self,
+        input: &I,
+    ) -> Result<Payloads, DataError> {
         Ok(Payloads {
-            payloads: self.encode_payloads(vec![to_payload(value)?]).await?,
+            payloads: self
+                .encode_payloads(input.to_payloads_with(self.payload_converter())?)
+                .await?,
         })
     }
 
-    /// Decodes the first payload of `payloads` (after the codec) as `T`. An absent or empty
-    /// `Payloads` decodes as JSON `null`, so `()` and `Option<_>` accept it.
+    /// Encodes one value (a result, a heartbeat detail) as a single payload with the payload
+    /// converter; then the codec runs.
+    ///
+    /// # Errors
+    /// When serialization or the codec fails.
+    pub async fn encode_value<T: EncodePayload>(&self, value: &T) -> Result<Payloads, DataError> {
+        let payload = value.encode_payload(self.payload_converter())?;
+        Ok(Payloads {
+            payloads: self.encode_payloads(vec![payload]).await?,
+        })
+    }
+
+    /// Decodes the first payload of `payloads` (after the codec) as `T` with the payload
+    /// converter. An absent or empty `Payloads` decodes as "no value", which `()` and
+    /// `Option<_>` accept.
     ///
     /// # Errors
     /// When the codec fails or the payload does not decode as `T`.
-    pub async fn decode_value<T: DeserializeOwned>(
+    pub async fn decode_value<T: DecodePayload>(
         &self,
         payloads: Option<Payloads>,
     ) -> Result<T, DataError> {
@@ -119,8 +192,8 @@ impl DataConverter {
             .decode_payloads(payloads.map(|p| p.payloads).unwrap_or_default())
             .await?;
         match payloads.first() {
-            Some(p) => from_payload(p),
-            None => from_missing(),
+            Some(p) => T::decode_payload(p, self.payload_converter()),
+            None => T::decode_missing(),
         }
     }
 }

@@ -5,6 +5,8 @@ use solo_proto::temporal::api::common::v1::Payload;
 
 use crate::data_error::DataError;
 use crate::payload::from_payload;
+use crate::payload_converter::PayloadConverter;
+use crate::value::DecodePayload;
 
 /// Decoded payloads attached to a failure or a heartbeat, read on demand.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -26,7 +28,8 @@ impl Details {
         self.0.is_empty()
     }
 
-    /// Decodes the value at `index`.
+    /// Decodes the value at `index` with the standard converter (see
+    /// [`get_with`](Self::get_with) for another).
     ///
     /// # Errors
     /// When there is no such value or it does not decode as `T`.
@@ -43,6 +46,30 @@ impl Details {
     /// When the value does not decode as `T`.
     pub fn first<T: DeserializeOwned>(&self) -> Result<Option<T>, DataError> {
         self.0.first().map(from_payload).transpose()
+    }
+
+    /// Decodes the value at `index` with `converter` (for example
+    /// [`DataConverter::payload_converter`](crate::DataConverter::payload_converter)); also
+    /// reads protobuf messages ([`Proto`](crate::Proto), [`ProtoJson`](crate::ProtoJson)).
+    ///
+    /// ```
+    /// use solo_client::{Details, StandardPayloadConverter, to_payload};
+    ///
+    /// let details = Details::new(vec![to_payload(&3).unwrap()]);
+    /// assert_eq!(details.get_with::<u8>(0, &StandardPayloadConverter).unwrap(), 3);
+    /// ```
+    ///
+    /// # Errors
+    /// When there is no such value or it does not decode as `T`.
+    pub fn get_with<T: DecodePayload>(
+        &self,
+        index: usize,
+        converter: &dyn PayloadConverter,
+    ) -> Result<T, DataError> {
+        match self.0.get(index) {
+            Some(p) => T::decode_payload(p, converter),
+            None => Err(DataError::Missing(std::any::type_name::<T>())),
+        }
     }
 
     /// The raw payloads.

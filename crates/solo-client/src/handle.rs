@@ -5,7 +5,6 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Arc, OnceLock};
 
-use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
 use solo_proto::temporal::api::workflowservice::v1::{
     DeleteActivityExecutionRequest, PollActivityExecutionRequest,
@@ -24,6 +23,7 @@ use crate::rpc::{
     TERMINATE_ACTIVITY_EXECUTION,
 };
 use crate::telemetry;
+use crate::value::DecodePayload;
 use crate::watch::ActivityWatch;
 
 /// A handle to one activity execution, typed by the activity's output `O`.
@@ -179,7 +179,7 @@ impl<O> ActivityHandle<O> {
     /// later call picks up where this one left off.
     pub async fn result(&self) -> Result<O, OutcomeError>
     where
-        O: DeserializeOwned,
+        O: DecodePayload,
     {
         let activity = &self.activity;
         if let Some(outcome) = self.outcome.get() {

@@ -84,15 +84,20 @@ mod data_error;
 mod description;
 mod details;
 mod execution;
+mod failure_converter;
 mod id_policy;
+mod input;
 mod interceptor;
 mod operator_options;
 mod options;
 mod payload;
+mod payload_converter;
 mod priority;
+mod proto;
 mod retry_policy;
 mod rfc3339;
 mod search_attributes;
+mod value;
 
 mod async_completion_error;
 mod call_error;
@@ -137,8 +142,10 @@ pub use description::{
 };
 pub use details::Details;
 pub use execution::{ActivityExecution, ActivityExecutionCount, ActivityExecutionCountGroup};
+pub use failure_converter::{DefaultFailureConverter, FailureConverter};
 pub use handle::ActivityHandle;
 pub use id_policy::{IdConflictPolicy, IdReusePolicy};
+pub use input::{ActivityInput, Args, InputError, IntoActivityInput};
 pub use interceptor::ClientInterceptor;
 pub use list::{ActivityList, ActivityPage};
 pub use list_options::ListOptions;
@@ -151,13 +158,24 @@ pub use payload::{
     ENCODING_BINARY, ENCODING_JSON, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON,
     METADATA_ENCODING, encoding_of, from_payload, to_payload,
 };
+pub use payload_converter::{
+    DecodeTarget, PayloadConverter, ProtoTarget, ProtoValue, SerdeTarget, SerdeValue,
+    StandardPayloadConverter, ValueRef,
+};
 pub use priority::Priority;
+pub use proto::{METADATA_MESSAGE_TYPE, Proto, ProtoJson};
 pub use retry_policy::RetryPolicy;
 pub use rpc_error::RpcError;
 pub use search_attributes::SearchAttributeValue;
 pub use solo_connect::{ClientConfig, Connection, ConnectionOptions, RetryOptions};
 pub use start_error::StartError;
+pub use value::{DecodePayload, EncodePayload};
 pub use watch::ActivityWatch;
+
+/// The object-safe serde traits a custom [`PayloadConverter`] uses
+/// ([`SerdeValue::as_serialize`], [`SerdeTarget::deserialize`]), re-exported so its version
+/// matches.
+pub use erased_serde;
 
 /// What solo's own crates (`solo-worker`, `solo-testing`) need from the client. Not public
 /// API: it may change in any release.

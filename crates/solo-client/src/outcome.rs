@@ -1,7 +1,6 @@
 //! A closed activity's outcome as the handle's result: its decoded value, or the
 //! [`OutcomeError`] for the way it ended.
 
-use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::activity::v1::ActivityExecutionOutcome;
 use solo_proto::temporal::api::activity::v1::activity_execution_outcome::Value as OutcomeValue;
 use solo_proto::temporal::api::enums::v1::RetryState;
@@ -12,9 +11,10 @@ use crate::call_error::CallError;
 use crate::converter::DataConverter;
 use crate::outcome_error::OutcomeError;
 use crate::rpc_error::RpcError;
+use crate::value::DecodePayload;
 
 /// Turns a closed activity's outcome into its result or the matching outcome error.
-pub(crate) async fn outcome_to_result<O: DeserializeOwned>(
+pub(crate) async fn outcome_to_result<O: DecodePayload>(
     outcome: ActivityExecutionOutcome,
     converter: &DataConverter,
 ) -> Result<O, OutcomeError> {
@@ -79,9 +79,7 @@ mod tests {
             .block_on(f)
     }
 
-    fn failed<O: DeserializeOwned + std::fmt::Debug>(
-        info: pb::failure::FailureInfo,
-    ) -> OutcomeError {
+    fn failed<O: DecodePayload + std::fmt::Debug>(info: pb::failure::FailureInfo) -> OutcomeError {
         let outcome = ActivityExecutionOutcome {
             retry_state: RetryState::NonRetryableFailure as i32,
             value: Some(OutcomeValue::Failure(Failure {

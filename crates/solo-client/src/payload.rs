@@ -116,7 +116,7 @@ pub fn from_payload<T: DeserializeOwned>(payload: &Payload) -> Result<T, DataErr
         ENCODING_BINARY => T::deserialize(BytesDeserializer(&payload.data))
             .map_err(|e: serde::de::value::Error| decode_err(e.to_string())),
         ENCODING_PROTO_BINARY => Err(decode_err(
-            "binary protobuf payloads carry no JSON; read Payload::data with prost".into(),
+            "binary protobuf payloads carry no JSON; decode the value as solo_client::Proto<M> (or read Payload::data with prost)".into(),
         )),
         other => Err(DataError::UnknownEncoding(other.to_owned())),
     }

@@ -12,6 +12,7 @@
 //! - [`SoloWorker`]: a solo worker with the same activities as the Python worker;
 //! - [`shapes`]: the Rust twins of the Python dataclasses and the sample data.
 
+pub mod protos;
 pub mod py_client;
 pub mod py_worker;
 pub mod py_workflow;

@@ -11,10 +11,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use solo_client::{ActivityError, ApplicationError, Cancelled};
+use solo_client::{ActivityError, ApplicationError, Cancelled, ProtoJson};
 use solo_macros::activity;
 use solo_worker::{ActivityContext, Worker};
 
+use crate::protos::WorkflowExecution;
 use crate::shapes::Order;
 use crate::{solo_client, unique};
 
@@ -82,6 +83,26 @@ pub async fn echo_option(value: Option<String>) -> Option<String> {
 #[activity(crate = "solo_worker")]
 pub async fn echo_unit(value: ()) {
     value
+}
+
+/// Two arguments, two payloads, as `greet_two` in `py_worker.py`.
+#[activity(crate = "solo_worker")]
+pub async fn greet_two(greeting: String, order: Order) -> String {
+    format!(
+        "{greeting}, {}: {} items",
+        order.customer.name,
+        order.items.len()
+    )
+}
+
+/// A protobuf message in and out, as `proto_echo` in `py_worker.py`.
+#[activity(crate = "solo_worker")]
+pub async fn proto_echo(execution: ProtoJson<WorkflowExecution>) -> ProtoJson<WorkflowExecution> {
+    let execution = execution.0;
+    ProtoJson(WorkflowExecution {
+        run_id: format!("{}-echoed", execution.run_id),
+        ..execution
+    })
 }
 
 /// No argument.
@@ -342,6 +363,8 @@ async fn build_worker(task_queue: &str) -> Result<Worker, String> {
         .activity(echo_map)
         .activity(echo_option)
         .activity(echo_unit)
+        .activity(greet_two)
+        .activity(proto_echo)
         .activity(no_args)
         .activity(nothing)
         .activity(fail_application)

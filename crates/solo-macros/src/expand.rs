@@ -1,7 +1,7 @@
 //! Turns an `#[activity]` function into a unit struct that implements `Activity` and
 //! `ActivityImpl`.
 //!
-//! (Over 500 lines because of its unit tests: the expansion, read top to bottom, is ~410
+//! (Over 500 lines because of its unit tests: the expansion, read top to bottom, is ~430
 //! lines; splitting it would scatter one generated item over several files.)
 //!
 //! For
@@ -37,7 +37,9 @@
 //! ```
 //!
 //! A plain `fn` goes through `P::run_blocking` instead, which runs it on the worker's bounded
-//! blocking pool; a `Result` return converts its error with `P::into_activity_error`.
+//! blocking pool; a `Result` return converts its error with `P::into_activity_error`. With
+//! several inputs, `type Input = P::Args<(A, B, ..)>` and `execute` first takes it apart:
+//! `let P::Args((__solo_input_0, __solo_input_1, ..)) = __solo_input;`.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -57,7 +59,8 @@ enum ContextArg {
 
 /// One parameter of the function, in order.
 enum Param {
-    Input,
+    /// The input parameter at this position among the inputs.
+    Input(usize),
     Context(ContextArg),
 }
 
@@ -75,7 +78,7 @@ enum Output {
 /// Expands `#[activity]` on `item` (already parsed) with the given arguments.
 pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
     check_signature(&item)?;
-    let (params, input_ty) = params(&item)?;
+    let (params, inputs) = params(&item)?;
     let output = output(&item.sig.output)?;
 
     let krate = &attrs.crate_path;
@@ -107,10 +110,17 @@ pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
     let sig = &item.sig;
     let block = &item.block;
 
-    let input_assoc = match &input_ty {
-        Some(ty) => ty.to_token_stream(),
-        None => quote!(()),
+    let input_assoc = match inputs.as_slice() {
+        [] => quote!(()),
+        [ty] => ty.to_token_stream(),
+        many => quote!(#p::Args<(#(#many,)*)>),
     };
+    let input_names: Vec<syn::Ident> = (0..inputs.len())
+        .map(|i| quote::format_ident!("__solo_input_{}", i))
+        .collect();
+    // Several inputs arrive as `Args((a, b, ...))`; take them apart before the call.
+    let unpack =
+        (inputs.len() > 1).then(|| quote!(let #p::Args((#(#input_names,)*)) = __solo_input;));
     let output_assoc = match &output {
         Output::Unit => quote!(()),
         Output::Plain(ty) | Output::Result { ok: ty, .. } => ty.to_token_stream(),
@@ -119,12 +129,13 @@ pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
     let call_args: Vec<TokenStream> = params
         .iter()
         .map(|param| match param {
-            Param::Input => quote!(__solo_input),
+            Param::Input(i) if inputs.len() > 1 => input_names[*i].to_token_stream(),
+            Param::Input(_) => quote!(__solo_input),
             Param::Context(ContextArg::ByValue) => quote!(__solo_ctx),
             Param::Context(ContextArg::ByRef) => quote!(&__solo_ctx),
         })
         .collect();
-    let uses_input = params.iter().any(|p| matches!(p, Param::Input));
+    let uses_input = !inputs.is_empty();
     let uses_ctx = params.iter().any(|p| matches!(p, Param::Context(_)));
     let ignore_input = (!uses_input).then(|| quote!(let _ = __solo_input;));
     let ignore_ctx = (!uses_ctx).then(|| quote!(let _ = &__solo_ctx;));
@@ -146,6 +157,7 @@ pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
     let body = if sig.asyncness.is_some() {
         quote! {
             #ignore_input
+            #unpack
             #p::Box::pin(async move {
                 #ignore_ctx
                 let __solo_output = Self::run(#(#call_args),*).await;
@@ -155,6 +167,7 @@ pub(crate) fn expand(attrs: Attrs, item: ItemFn) -> syn::Result<TokenStream> {
     } else {
         quote! {
             #ignore_input
+            #unpack
             #p::run_blocking(__solo_ctx, move |__solo_ctx| {
                 #ignore_ctx
                 let __solo_output = Self::run(#(#call_args),*);
@@ -260,10 +273,13 @@ fn check_signature(item: &ItemFn) -> syn::Result<()> {
     Ok(())
 }
 
-/// Classifies the parameters: at most one input and at most one `ActivityContext`.
-fn params(item: &ItemFn) -> syn::Result<(Vec<Param>, Option<Type>)> {
+/// The most input parameters an activity function takes (the tuple sizes `Args` covers).
+const MAX_INPUTS: usize = 8;
+
+/// Classifies the parameters: inputs (up to [`MAX_INPUTS`]) and at most one `ActivityContext`.
+fn params(item: &ItemFn) -> syn::Result<(Vec<Param>, Vec<Type>)> {
     let mut params = Vec::new();
-    let mut input: Option<Type> = None;
+    let mut inputs: Vec<Type> = Vec::new();
     let mut has_ctx = false;
     for arg in &item.sig.inputs {
         let typed = match arg {
@@ -286,17 +302,19 @@ fn params(item: &ItemFn) -> syn::Result<(Vec<Param>, Option<Type>)> {
             params.push(Param::Context(kind));
             continue;
         }
-        if input.is_some() {
+        if inputs.len() == MAX_INPUTS {
             return Err(syn::Error::new(
                 typed.span(),
-                "`#[activity]` functions take at most one input (plus an optional `ActivityContext`); put the values in one struct or tuple",
+                format!(
+                    "`#[activity]` functions take at most {MAX_INPUTS} inputs (plus an optional `ActivityContext`); put some of the values in one struct"
+                ),
             ));
         }
         check_owned(&typed.ty, "input")?;
-        input = Some((*typed.ty).clone());
-        params.push(Param::Input);
+        params.push(Param::Input(inputs.len()));
+        inputs.push((*typed.ty).clone());
     }
-    Ok((params, input))
+    Ok((params, inputs))
 }
 
 /// Whether `ty` is `ActivityContext` (by value) or `&ActivityContext`, matched by its last
@@ -465,6 +483,29 @@ mod tests {
     }
 
     #[test]
+    fn several_inputs_are_args_taken_apart_in_order() {
+        let out = run(
+            quote!(),
+            quote!(
+                async fn two(ctx: ActivityContext, greeting: String, times: u32) -> String {}
+            ),
+        )
+        .unwrap();
+        assert!(
+            out.contains("type Input = :: solo :: __private :: Args < (String , u32 ,) >"),
+            "{out}"
+        );
+        assert!(
+            out.contains("let :: solo :: __private :: Args ((__solo_input_0 , __solo_input_1 ,)) = __solo_input ;"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Self :: run (__solo_ctx , __solo_input_0 , __solo_input_1) . await"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn result_outputs_convert_their_error() {
         let out = run(
             quote!(),
@@ -490,9 +531,9 @@ mod tests {
         let cases = [
             (
                 quote!(
-                    async fn f(a: A, b: B) {}
+                    async fn f(a: A, b: B, c: C, d: D, e: E, f: F, g: G, h: H, i: I) {}
                 ),
-                "at most one input",
+                "at most 8 inputs",
             ),
             (
                 quote!(

@@ -10,9 +10,11 @@ mod expand;
 /// Turns a plain `fn` or `async fn` into an activity that the client can start and the worker
 /// can run.
 ///
-/// The function takes zero or one input (any type that implements `Serialize` and
-/// `Deserialize`) and, optionally, an `ActivityContext` (by value or `&ActivityContext`), in
-/// either order. It returns a serializable value, nothing, or a `Result<T, E>` whose error
+/// The function takes zero or more inputs (up to 8; each any type that implements `Serialize`
+/// and `Deserialize`) and, optionally, an `ActivityContext` (by value or `&ActivityContext`),
+/// in any position. Each input is one payload, as Python's `args=[a, b]`: one input is the
+/// activity's `Input` type, several are `Args<(A, B, ...)>`, which typed calls pass as a plain
+/// tuple (`client.execute_activity(add, (1, 2), options)`), and none is `()`. It returns a serializable value, nothing, or a `Result<T, E>` whose error
 /// converts into `ActivityError` (every `std::error::Error + Send + Sync + 'static` does, and so
 /// do `ApplicationError` and `Cancelled`).
 ///

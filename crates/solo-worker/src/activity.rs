@@ -7,9 +7,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use solo_client::__private::from_missing;
-use solo_client::{Activity, ActivityError, ApplicationError};
-use solo_client::{from_payload, to_payload};
+use solo_client::{
+    Activity, ActivityError, ActivityInput, ApplicationError, EncodePayload, PayloadConverter,
+};
 use solo_proto::temporal::api::common::v1::Payload;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -133,73 +133,44 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
     }
 
     fn call(&mut self, request: ActivityRequest) -> Self::Future {
-        let input = match decode_input::<A::Input>(self.activity.name(), &request.input) {
+        let converter = request.context.data_converter().clone();
+        let input = match decode_input::<A::Input>(
+            self.activity.name(),
+            &request.input,
+            converter.payload_converter(),
+        ) {
             Ok(input) => input,
             Err(e) => return Box::pin(std::future::ready(Err(e))),
         };
         let run = self.activity.execute(request.context, input);
         Box::pin(async move {
             let output = run.await?;
-            to_payload(&output).map_err(|e| {
-                ApplicationError::new(format!("the activity's result could not be encoded: {e}"))
+            output
+                .encode_payload(converter.payload_converter())
+                .map_err(|e| {
+                    ApplicationError::new(format!(
+                        "the activity's result could not be encoded: {e}"
+                    ))
                     .error_type(RESULT_ENCODE_ERROR_TYPE)
                     .non_retryable()
                     .into()
-            })
+                })
         })
     }
 }
 
-/// Decodes an activity's input: an activity that takes `()` needs no payload, any other needs
-/// exactly one. Every mismatch fails the attempt *retryably*, as the Python SDK does ("Failed
-/// decoding arguments" / a `TypeError`), so a worker redeployed with the right type can still
-/// complete the activity.
-fn decode_input<T: serde::de::DeserializeOwned>(
+/// Decodes an activity's input as its [`ActivityInput`] implementation says. Every mismatch
+/// fails the attempt *retryably*, as the Python SDK does ("Failed decoding arguments" / a
+/// `TypeError`), so a worker redeployed with the right type can still complete the activity.
+fn decode_input<T: ActivityInput>(
     activity_type: &str,
     payloads: &[Payload],
+    converter: &dyn PayloadConverter,
 ) -> Result<T, ActivityError> {
-    let takes_nothing = std::any::type_name::<T>() == "()";
-    let mismatch = |message: String| -> ActivityError {
-        ApplicationError::new(message)
+    T::from_payloads_with(activity_type, payloads, converter).map_err(|e| {
+        ApplicationError::new(e.to_string())
             .error_type(INPUT_DECODE_ERROR_TYPE)
             .into()
-    };
-    let decoded = match payloads {
-        // Nothing sent: fine for `()` and for an `Option` (None), as a Python parameter with a
-        // default of None.
-        [] => {
-            return from_missing::<T>().map_err(|_| {
-                mismatch(format!(
-                    "activity `{activity_type}` takes one input but none was sent; pass the argument when starting it"
-                ))
-            });
-        }
-        // A single null (the CLI's `--input null`, or Python's `None`) is the unit value.
-        [one] if takes_nothing => {
-            return from_payload::<T>(one).map_err(|_| {
-                mismatch(format!(
-                    "activity `{activity_type}` takes no input but a value was sent; start it without arguments (or with null)"
-                ))
-            });
-        }
-        more if takes_nothing => {
-            return Err(mismatch(format!(
-                "activity `{activity_type}` takes no input but {} were sent; start it without arguments",
-                more.len()
-            )));
-        }
-        [one] => from_payload::<T>(one),
-        more => {
-            return Err(mismatch(format!(
-                "activity `{activity_type}` takes one input but {} were sent; send one value (a struct or a list) instead",
-                more.len()
-            )));
-        }
-    };
-    decoded.map_err(|e| {
-        mismatch(format!(
-            "the input of activity `{activity_type}` could not be decoded: {e}"
-        ))
     })
 }
 
@@ -209,6 +180,9 @@ mod tests {
     use crate::context::DetachedContext;
     use crate::info::ActivityInfo;
     use solo_client::FailureKind;
+    use solo_client::{StandardPayloadConverter, from_payload, to_payload};
+
+    const STD: &StandardPayloadConverter = &StandardPayloadConverter;
     use tower::ServiceExt;
 
     struct Double;
@@ -274,16 +248,16 @@ mod tests {
 
     #[test]
     fn unit_inputs_take_nothing_or_one_null() {
-        decode_input::<()>("a", &[]).unwrap();
-        decode_input::<()>("a", &[to_payload(&serde_json::Value::Null).unwrap()]).unwrap();
-        decode_input::<()>("a", &[to_payload(&()).unwrap()]).unwrap();
-        let err =
-            decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()]).unwrap_err();
+        decode_input::<()>("a", &[], STD).unwrap();
+        decode_input::<()>("a", &[to_payload(&serde_json::Value::Null).unwrap()], STD).unwrap();
+        decode_input::<()>("a", &[to_payload(&()).unwrap()], STD).unwrap();
+        let err = decode_input::<()>("a", &[to_payload(&serde_json::json!({})).unwrap()], STD)
+            .unwrap_err();
         assert!(
             err.to_string()
-                .contains("takes no input but a value was sent"),
+                .contains("takes no input but one was sent; start it without arguments"),
             "{err}"
         );
-        assert_eq!(decode_input::<Option<u8>>("a", &[]).unwrap(), None);
+        assert_eq!(decode_input::<Option<u8>>("a", &[], STD).unwrap(), None);
     }
 }

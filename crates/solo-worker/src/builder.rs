@@ -10,9 +10,11 @@ use solo_proto::temporal::api::common::v1::Payload;
 use tower::{Layer, Service};
 
 use crate::activity::{ActivityImpl, ActivityRequest, ActivityService, Typed};
+use crate::dynamic::{Dynamic, DynamicActivity};
 use crate::error::WorkerError;
 use crate::interceptor::WorkerInterceptor;
 use crate::options::{PollerBehavior, WorkerOptions, invalid};
+use crate::registry::Registry;
 use crate::worker::Worker;
 
 impl Worker {
@@ -54,6 +56,7 @@ pub struct WorkerBuilder {
     client: Client,
     task_queue: String,
     activities: HashMap<String, ActivityService>,
+    dynamic: Option<ActivityService>,
     error: Option<WorkerError>,
     layers: Vec<LayerFn>,
     interceptors: Vec<Arc<dyn WorkerInterceptor>>,
@@ -67,6 +70,7 @@ impl fmt::Debug for WorkerBuilder {
         f.debug_struct("WorkerBuilder")
             .field("task_queue", &self.task_queue)
             .field("activities", &names)
+            .field("dynamic", &self.dynamic.is_some())
             .field("layers", &self.layers.len())
             .field("interceptors", &self.interceptors.len())
             .field("options", &self.options)
@@ -80,6 +84,7 @@ impl WorkerBuilder {
             client,
             task_queue,
             activities: HashMap::new(),
+            dynamic: None,
             error: None,
             layers: Vec::new(),
             interceptors: Vec::new(),
@@ -112,6 +117,38 @@ impl WorkerBuilder {
             return self;
         }
         self.activities.insert(name, Typed::service(activity));
+        self
+    }
+
+    /// Registers the dynamic activity: it runs every task whose activity type no activity
+    /// registered with [`activity`](Self::activity) matches, given the type name and the raw
+    /// payloads (see [`DynamicActivity`]). Without one, such a task fails retryably with
+    /// [`NOT_REGISTERED_ERROR_TYPE`](crate::NOT_REGISTERED_ERROR_TYPE). A worker has at most
+    /// one; registering a second makes [`build`](Self::build) fail with
+    /// [`WorkerError::DuplicateDynamicActivity`]. Layers wrap it as they wrap the others.
+    ///
+    /// ```
+    /// use solo_client::ActivityError;
+    /// use solo_worker::{ActivityContext, DynamicInput, Worker};
+    ///
+    /// # fn register(client: solo_client::Client) -> Result<Worker, solo_worker::WorkerError> {
+    /// let worker = Worker::builder(client, "anything")
+    ///     .dynamic_activity(|_ctx: ActivityContext, input: DynamicInput| async move {
+    ///         // Echo the type name and how many arguments came.
+    ///         Ok::<_, ActivityError>(input.encode(&(input.activity_type(), input.len()))?)
+    ///     })
+    ///     .build()?;
+    /// # Ok(worker)
+    /// # }
+    /// ```
+    pub fn dynamic_activity(mut self, activity: impl DynamicActivity) -> Self {
+        if self.dynamic.is_some() {
+            self.fail(WorkerError::DuplicateDynamicActivity {
+                task_queue: self.task_queue.clone(),
+            });
+            return self;
+        }
+        self.dynamic = Some(Dynamic::service(activity));
         self
     }
 
@@ -260,25 +297,25 @@ impl WorkerBuilder {
         if self.task_queue.trim().is_empty() {
             return Err(invalid("task_queue", "the task queue name is empty"));
         }
-        if self.activities.is_empty() {
+        if self.activities.is_empty() && self.dynamic.is_none() {
             return Err(WorkerError::NoActivities {
                 task_queue: self.task_queue,
             });
         }
         let options = self.options.settle()?;
         let layers = self.layers;
+        let wrap =
+            |service: ActivityService| layers.iter().rev().fold(service, |svc, layer| layer(svc));
         let activities = self
             .activities
             .into_iter()
-            .map(|(name, service)| {
-                let wrapped = layers.iter().rev().fold(service, |svc, layer| layer(svc));
-                (name, wrapped)
-            })
+            .map(|(name, service)| (name, wrap(service)))
             .collect();
+        let registry = Registry::new(activities, self.dynamic.map(wrap));
         Ok(Worker::new(
             self.client,
             self.task_queue,
-            activities,
+            registry,
             options,
             self.interceptors,
         ))

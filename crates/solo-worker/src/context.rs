@@ -5,9 +5,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use solo_client::to_payload;
-use solo_client::{Client, DataError, Details};
+use solo_client::{Client, DataConverter, DataError, DecodePayload, Details, ValueRef};
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio_util::sync::CancellationToken;
 
@@ -34,6 +32,8 @@ struct Inner {
     span: tracing::Span,
     /// The worker's client (none in a test environment that was given none).
     client: Option<Client>,
+    /// The worker's data converter (the client's), for heartbeat details.
+    converter: DataConverter,
 }
 
 /// The running activity's view of its task and worker. Cheap to clone.
@@ -102,6 +102,7 @@ impl ActivityContext {
         blocking: BlockingPool,
         span: tracing::Span,
         client: Client,
+        converter: DataConverter,
     ) -> Self {
         ActivityContext {
             inner: Arc::new(Inner {
@@ -112,6 +113,7 @@ impl ActivityContext {
                 blocking,
                 span,
                 client: Some(client),
+                converter,
             }),
         }
     }
@@ -146,7 +148,14 @@ impl ActivityContext {
         &self.inner.info
     }
 
-    /// Records a heartbeat with `details` (anything serializable; `&()` for none).
+    /// The worker's data converter (its client's): what turns values into payloads here.
+    /// Outside a worker (a test environment) the default one.
+    pub fn data_converter(&self) -> &DataConverter {
+        &self.inner.converter
+    }
+
+    /// Records a heartbeat with `details` (anything serializable, converted by the worker's
+    /// payload converter; `&()` for none).
     ///
     /// Heartbeats tell the server the activity is alive (required when the activity has a
     /// heartbeat timeout) and are how cancellation requests reach it. The worker sends the
@@ -161,7 +170,8 @@ impl ActivityContext {
             self.heartbeat_payloads(Vec::new());
             return;
         }
-        match to_payload(details) {
+        let converter = self.inner.converter.payload_converter();
+        match converter.to_payload(ValueRef::serde(&details)) {
             Ok(p) => self.heartbeat_payloads(vec![p]),
             Err(e) => tracing::warn!(
                 error = %e,
@@ -179,12 +189,18 @@ impl ActivityContext {
     }
 
     /// Decodes the first heartbeat detail left by the previous attempt (`None` on the first
-    /// attempt or when it recorded none).
+    /// attempt or when it recorded none), with the worker's payload converter.
     ///
     /// # Errors
     /// When the detail does not decode as `T`.
-    pub fn heartbeat_details<T: DeserializeOwned>(&self) -> Result<Option<T>, DataError> {
-        self.inner.info.heartbeat_details.first()
+    pub fn heartbeat_details<T: DecodePayload>(&self) -> Result<Option<T>, DataError> {
+        let details = &self.inner.info.heartbeat_details;
+        if details.is_empty() {
+            return Ok(None);
+        }
+        details
+            .get_with(0, self.inner.converter.payload_converter())
+            .map(Some)
     }
 
     /// Whether cancellation has fired (see [`cancellation_reason`](Self::cancellation_reason)).
@@ -312,6 +328,10 @@ impl DetachedContext {
                     heartbeat: HeartbeatTarget::Callback(on_heartbeat),
                     blocking: BlockingPool::new(blocking_threads),
                     span: tracing::Span::none(),
+                    converter: client
+                        .as_ref()
+                        .map(|c| c.data_converter().clone())
+                        .unwrap_or_default(),
                     client,
                 }),
             },
@@ -337,6 +357,7 @@ impl DetachedContext {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use solo_client::to_payload;
     use std::sync::Mutex;
 
     fn detached() -> (DetachedContext, Arc<Mutex<Vec<Details>>>) {

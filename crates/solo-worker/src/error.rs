@@ -7,7 +7,7 @@
 pub enum WorkerError {
     /// No activity was registered.
     #[error(
-        "no activities are registered on the worker for task queue `{task_queue}`; register at least one with `.activity(...)`"
+        "no activities are registered on the worker for task queue `{task_queue}`; register at least one with `.activity(...)` (or a `.dynamic_activity(...)`)"
     )]
     NoActivities {
         /// The worker's task queue.
@@ -21,6 +21,15 @@ pub enum WorkerError {
     DuplicateActivity {
         /// The activity type name.
         name: String,
+        /// The worker's task queue.
+        task_queue: String,
+    },
+
+    /// Two dynamic activities were registered.
+    #[error(
+        "a dynamic activity is registered twice on the worker for task queue `{task_queue}`; a worker has at most one: register one that dispatches on `DynamicInput::activity_type`"
+    )]
+    DuplicateDynamicActivity {
         /// The worker's task queue.
         task_queue: String,
     },

@@ -79,6 +79,7 @@ mod task;
 
 // The state the pollers and tasks share, in parts named for what they hold.
 // runtime -> interceptor -> scaler, slots; runtime -> registry, shutdown, rate_limit
+mod dynamic;
 mod interceptor;
 mod rate_limit;
 mod registry;
@@ -110,6 +111,7 @@ pub use activity::{
 pub use builder::WorkerBuilder;
 pub use cancellation::CancellationReason;
 pub use context::{ActivityContext, DetachedContext};
+pub use dynamic::{DynamicActivity, DynamicInput};
 pub use error::{ClientUnavailable, WorkerError};
 pub use info::{ActivityInfo, WorkflowInfo};
 pub use interceptor::{
@@ -131,7 +133,7 @@ pub use worker::Worker;
 pub mod __private {
     pub use crate::activity::{ActivityFuture, ActivityImpl, run_blocking};
     pub use crate::context::ActivityContext;
-    pub use solo_client::{Activity, ActivityError};
+    pub use solo_client::{Activity, ActivityError, Args};
     pub use std::boxed::Box;
     pub use std::result::Result::{self, Err, Ok};
 

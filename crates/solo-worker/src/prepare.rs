@@ -19,7 +19,8 @@ use crate::report::fail_unstarted;
 use crate::runtime::Runtime;
 
 /// The application error type of the failure reported for a task whose activity type is not
-/// registered on the worker. It is retryable: another worker on the queue may know the type.
+/// registered on the worker (which has no dynamic activity). It is retryable: another worker on
+/// the queue may know the type.
 pub const NOT_REGISTERED_ERROR_TYPE: &str = "NotFoundError";
 
 /// An attempt ready to run: its input decoded and its context built.
@@ -111,6 +112,7 @@ pub(crate) async fn prepare(
         runtime.capacity.blocking.clone(),
         span.clone(),
         runtime.calls.client.clone(),
+        runtime.converter.clone(),
     );
     Some(Prepared {
         service,

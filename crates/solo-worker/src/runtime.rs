@@ -2,12 +2,10 @@
 //! parts — the registered activities, the calls to the server, the capacity limits, the
 //! shutdown stages and the interceptors.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use solo_client::{Client, DataConverter};
 
-use crate::activity::ActivityService;
 use crate::blocking::BlockingPool;
 use crate::heartbeat::{HeartbeatSender, SendHeartbeat};
 use crate::interceptor::{Interceptors, WorkerInterceptor, WorkerStatus};
@@ -72,7 +70,7 @@ impl Runtime {
     pub(crate) fn new(
         client: Client,
         task_queue: String,
-        activities: HashMap<String, ActivityService>,
+        registry: Registry,
         options: WorkerOptions,
         interceptors: Vec<Arc<dyn WorkerInterceptor>>,
     ) -> Self {
@@ -120,7 +118,7 @@ impl Runtime {
             task_queue,
             identity,
             converter,
-            registry: Registry::new(activities),
+            registry,
             calls: Calls {
                 client,
                 worker_instance_key,

@@ -1,6 +1,5 @@
 //! [`Worker`]: polls a task queue and runs the registered activities until shut down.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -14,12 +13,12 @@ use solo_proto::temporal::api::workflowservice::v1::{
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::activity::ActivityService;
 use crate::error::WorkerError;
 use crate::interceptor::WorkerInterceptor;
 use crate::options::WorkerOptions;
 use crate::poller;
 use crate::raw::namespaced;
+use crate::registry::Registry;
 use crate::runtime::Runtime;
 
 /// How long to let outstanding polls finish after a successful `ShutdownWorker` call, before
@@ -99,7 +98,7 @@ impl Worker {
     pub(crate) fn new(
         client: Client,
         task_queue: String,
-        activities: HashMap<String, ActivityService>,
+        registry: Registry,
         options: WorkerOptions,
         interceptors: Vec<Arc<dyn WorkerInterceptor>>,
     ) -> Self {
@@ -107,7 +106,7 @@ impl Worker {
             runtime: Arc::new(Runtime::new(
                 client,
                 task_queue,
-                activities,
+                registry,
                 options,
                 interceptors,
             )),

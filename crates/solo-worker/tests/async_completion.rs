@@ -83,13 +83,17 @@ async fn completed_by_id_and_by_token_from_another_client_after_the_worker_stopp
     let first = client
         .start_activity(
             act.clone(),
-            "first".into(),
+            String::from("first"),
             options(&unique("by-id"), &queue),
         )
         .await
         .unwrap();
     let second = client
-        .start_activity(act, "second".into(), options(&unique("by-token"), &queue))
+        .start_activity(
+            act,
+            String::from("second"),
+            options(&unique("by-token"), &queue),
+        )
         .await
         .unwrap();
     let a = within("first attempt", started.recv()).await.unwrap();
@@ -170,7 +174,11 @@ async fn failing_by_id_makes_the_result_the_failure() {
             .unwrap(),
     );
     let handle = client
-        .start_activity(act, "fail me".into(), options(&unique("fail"), &queue))
+        .start_activity(
+            act,
+            String::from("fail me"),
+            options(&unique("fail"), &queue),
+        )
         .await
         .unwrap();
     let s = within("attempt", started.recv()).await.unwrap();
@@ -219,7 +227,7 @@ async fn heartbeats_are_recorded_and_tell_of_a_cancel_request_then_cancellation_
     let handle = client
         .start_activity(
             act,
-            "long".into(),
+            String::from("long"),
             options(&unique("cancel"), &queue).heartbeat_timeout(Duration::from_secs(30)),
         )
         .await

@@ -149,7 +149,7 @@ async fn a_panic_fails_the_attempt_and_the_worker_carries_on() {
     let err = client
         .execute_activity(
             async_panic,
-            "async boom".into(),
+            String::from("async boom"),
             one_attempt(&unique("apanic"), &queue),
         )
         .await
@@ -165,7 +165,7 @@ async fn a_panic_fails_the_attempt_and_the_worker_carries_on() {
     let err = client
         .execute_activity(
             sync_panic,
-            "sync boom".into(),
+            String::from("sync boom"),
             one_attempt(&unique("spanic"), &queue),
         )
         .await

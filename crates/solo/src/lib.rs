@@ -94,7 +94,9 @@ pub use solo_otel as otel;
 /// Turns a plain `fn` or `async fn` into an activity the client can start and the worker can
 /// register.
 ///
-/// The function takes zero or one input (any serde type) and optionally an
+/// The function takes zero or more inputs (up to 8, each a serde type or a protobuf message in
+/// [`Proto`](solo_client::Proto) / [`ProtoJson`](solo_client::ProtoJson), one payload each; typed
+/// calls pass several as a tuple) and optionally an
 /// [`ActivityContext`](solo_worker::ActivityContext), and returns a serde value or a `Result`
 /// whose error converts into [`ActivityError`](solo_client::ActivityError). A value of the same
 /// name as the function stands for the activity; the body stays callable as `name::run(...)`.

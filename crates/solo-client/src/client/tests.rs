@@ -33,7 +33,7 @@ fn futures_are_send(client: Client, handle: ActivityHandle<String>, options: Act
     fn spawnable<T: Send + 'static>(_: T) {}
     let c = client.clone();
     let o = options.clone();
-    spawnable(async move { c.execute_activity(Greet, "x".into(), o).await });
+    spawnable(async move { c.execute_activity(Greet, String::from("x"), o).await });
     let c = client.clone();
     let o = options.clone();
     spawnable(async move {

@@ -10,3 +10,13 @@ pub struct Status {
     #[prost(message, repeated, tag = "3")]
     pub details: ::prost::alloc::vec::Vec<::prost_types::Any>,
 }
+impl ::prost::Name for Status {
+    const NAME: &'static str = "Status";
+    const PACKAGE: &'static str = "google.rpc";
+    fn full_name() -> ::prost::alloc::string::String {
+        "google.rpc.Status".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/google.rpc.Status".into()
+    }
+}

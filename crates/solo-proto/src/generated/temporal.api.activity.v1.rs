@@ -18,6 +18,16 @@ pub mod activity_execution_outcome {
         Failure(super::super::super::failure::v1::Failure),
     }
 }
+impl ::prost::Name for ActivityExecutionOutcome {
+    const NAME: &'static str = "ActivityExecutionOutcome";
+    const PACKAGE: &'static str = "temporal.api.activity.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.activity.v1.ActivityExecutionOutcome".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.activity.v1.ActivityExecutionOutcome".into()
+    }
+}
 /// Full description of one activity execution run.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ActivityExecutionInfo {
@@ -107,6 +117,16 @@ pub struct ActivityExecutionInfo {
     #[prost(bool, tag = "40")]
     pub eager_execution_accepted: bool,
 }
+impl ::prost::Name for ActivityExecutionInfo {
+    const NAME: &'static str = "ActivityExecutionInfo";
+    const PACKAGE: &'static str = "temporal.api.activity.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.activity.v1.ActivityExecutionInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.activity.v1.ActivityExecutionInfo".into()
+    }
+}
 /// Row of a visibility listing.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ActivityExecutionListInfo {
@@ -137,6 +157,16 @@ pub struct ActivityExecutionListInfo {
     #[prost(message, optional, tag = "12")]
     pub execution_time: ::core::option::Option<::prost_types::Timestamp>,
 }
+impl ::prost::Name for ActivityExecutionListInfo {
+    const NAME: &'static str = "ActivityExecutionListInfo";
+    const PACKAGE: &'static str = "temporal.api.activity.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.activity.v1.ActivityExecutionListInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.activity.v1.ActivityExecutionListInfo".into()
+    }
+}
 /// The options of an activity that UpdateActivityExecutionOptions can change.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ActivityOptions {
@@ -157,4 +187,14 @@ pub struct ActivityOptions {
     /// For a standalone activity before its first task is dispatched (Server 1.32+).
     #[prost(message, optional, tag = "8")]
     pub start_delay: ::core::option::Option<::prost_types::Duration>,
+}
+impl ::prost::Name for ActivityOptions {
+    const NAME: &'static str = "ActivityOptions";
+    const PACKAGE: &'static str = "temporal.api.activity.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.activity.v1.ActivityOptions".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.activity.v1.ActivityOptions".into()
+    }
 }

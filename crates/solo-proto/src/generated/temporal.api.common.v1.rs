@@ -20,6 +20,26 @@ pub mod payload {
         #[prost(int64, tag = "1")]
         pub size_bytes: i64,
     }
+    impl ::prost::Name for ExternalPayloadDetails {
+        const NAME: &'static str = "ExternalPayloadDetails";
+        const PACKAGE: &'static str = "temporal.api.common.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.common.v1.Payload.ExternalPayloadDetails".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.common.v1.Payload.ExternalPayloadDetails".into()
+        }
+    }
+}
+impl ::prost::Name for Payload {
+    const NAME: &'static str = "Payload";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.Payload".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.Payload".into()
+    }
 }
 /// An ordered list of values, e.g. one per argument.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -27,11 +47,31 @@ pub struct Payloads {
     #[prost(message, repeated, tag = "1")]
     pub payloads: ::prost::alloc::vec::Vec<Payload>,
 }
+impl ::prost::Name for Payloads {
+    const NAME: &'static str = "Payloads";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.Payloads".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.Payloads".into()
+    }
+}
 /// Context propagation values (tracing and the like), keyed by name.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Header {
     #[prost(map = "string, message", tag = "1")]
     pub fields: ::std::collections::HashMap<::prost::alloc::string::String, Payload>,
+}
+impl ::prost::Name for Header {
+    const NAME: &'static str = "Header";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.Header".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.Header".into()
+    }
 }
 /// Indexed values usable in visibility queries, keyed by attribute name.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -42,11 +82,31 @@ pub struct SearchAttributes {
         Payload,
     >,
 }
+impl ::prost::Name for SearchAttributes {
+    const NAME: &'static str = "SearchAttributes";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.SearchAttributes".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.SearchAttributes".into()
+    }
+}
 /// Non-indexed values attached to an execution.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct Memo {
     #[prost(map = "string, message", tag = "1")]
     pub fields: ::std::collections::HashMap<::prost::alloc::string::String, Payload>,
+}
+impl ::prost::Name for Memo {
+    const NAME: &'static str = "Memo";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.Memo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.Memo".into()
+    }
 }
 /// Server-side retry behaviour. Unset fields get server defaults.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -69,17 +129,47 @@ pub struct RetryPolicy {
         ::prost::alloc::string::String,
     >,
 }
+impl ::prost::Name for RetryPolicy {
+    const NAME: &'static str = "RetryPolicy";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.RetryPolicy".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.RetryPolicy".into()
+    }
+}
 /// Name of an activity implementation.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ActivityType {
     #[prost(string, tag = "1")]
     pub name: ::prost::alloc::string::String,
 }
+impl ::prost::Name for ActivityType {
+    const NAME: &'static str = "ActivityType";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.ActivityType".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.ActivityType".into()
+    }
+}
 /// Name of a workflow implementation.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct WorkflowType {
     #[prost(string, tag = "1")]
     pub name: ::prost::alloc::string::String,
+}
+impl ::prost::Name for WorkflowType {
+    const NAME: &'static str = "WorkflowType";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.WorkflowType".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.WorkflowType".into()
+    }
 }
 /// Identifies one workflow run.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -88,6 +178,16 @@ pub struct WorkflowExecution {
     pub workflow_id: ::prost::alloc::string::String,
     #[prost(string, tag = "2")]
     pub run_id: ::prost::alloc::string::String,
+}
+impl ::prost::Name for WorkflowExecution {
+    const NAME: &'static str = "WorkflowExecution";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.WorkflowExecution".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.WorkflowExecution".into()
+    }
 }
 /// Task scheduling priority and fairness settings.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -102,6 +202,16 @@ pub struct Priority {
     #[prost(float, tag = "3")]
     pub fairness_weight: f32,
 }
+impl ::prost::Name for Priority {
+    const NAME: &'static str = "Priority";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.Priority".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.Priority".into()
+    }
+}
 /// Options applied when a start request hits an already running execution.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct OnConflictOptions {
@@ -111,6 +221,16 @@ pub struct OnConflictOptions {
     pub attach_completion_callbacks: bool,
     #[prost(bool, tag = "3")]
     pub attach_links: bool,
+}
+impl ::prost::Name for OnConflictOptions {
+    const NAME: &'static str = "OnConflictOptions";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.OnConflictOptions".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.OnConflictOptions".into()
+    }
 }
 /// A reference to another entity. Variants we do not model decode as "none".
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -126,6 +246,16 @@ pub mod link {
         #[prost(string, tag = "1")]
         pub job_id: ::prost::alloc::string::String,
     }
+    impl ::prost::Name for BatchJob {
+        const NAME: &'static str = "BatchJob";
+        const PACKAGE: &'static str = "temporal.api.common.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.common.v1.Link.BatchJob".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.common.v1.Link.BatchJob".into()
+        }
+    }
     /// Points at an activity execution.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Activity {
@@ -136,6 +266,16 @@ pub mod link {
         #[prost(string, tag = "3")]
         pub run_id: ::prost::alloc::string::String,
     }
+    impl ::prost::Name for Activity {
+        const NAME: &'static str = "Activity";
+        const PACKAGE: &'static str = "temporal.api.common.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.common.v1.Link.Activity".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.common.v1.Link.Activity".into()
+        }
+    }
     /// Points at a Nexus operation.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct NexusOperation {
@@ -145,6 +285,16 @@ pub mod link {
         pub operation_id: ::prost::alloc::string::String,
         #[prost(string, tag = "3")]
         pub run_id: ::prost::alloc::string::String,
+    }
+    impl ::prost::Name for NexusOperation {
+        const NAME: &'static str = "NexusOperation";
+        const PACKAGE: &'static str = "temporal.api.common.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.common.v1.Link.NexusOperation".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.common.v1.Link.NexusOperation".into()
+        }
     }
     /// Points at a workflow run.
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -158,6 +308,16 @@ pub mod link {
         #[prost(string, tag = "4")]
         pub reason: ::prost::alloc::string::String,
     }
+    impl ::prost::Name for Workflow {
+        const NAME: &'static str = "Workflow";
+        const PACKAGE: &'static str = "temporal.api.common.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.common.v1.Link.Workflow".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.common.v1.Link.Workflow".into()
+        }
+    }
     #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
     pub enum Variant {
         #[prost(message, tag = "2")]
@@ -168,5 +328,15 @@ pub mod link {
         NexusOperation(NexusOperation),
         #[prost(message, tag = "5")]
         Workflow(Workflow),
+    }
+}
+impl ::prost::Name for Link {
+    const NAME: &'static str = "Link";
+    const PACKAGE: &'static str = "temporal.api.common.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.common.v1.Link".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.common.v1.Link".into()
     }
 }

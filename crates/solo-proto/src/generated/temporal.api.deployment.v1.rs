@@ -9,6 +9,16 @@ pub struct WorkerDeploymentOptions {
     #[prost(enumeration = "super::super::enums::v1::WorkerVersioningMode", tag = "3")]
     pub worker_versioning_mode: i32,
 }
+impl ::prost::Name for WorkerDeploymentOptions {
+    const NAME: &'static str = "WorkerDeploymentOptions";
+    const PACKAGE: &'static str = "temporal.api.deployment.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.deployment.v1.WorkerDeploymentOptions".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.deployment.v1.WorkerDeploymentOptions".into()
+    }
+}
 /// One version of a worker deployment.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct WorkerDeploymentVersion {
@@ -16,4 +26,14 @@ pub struct WorkerDeploymentVersion {
     pub build_id: ::prost::alloc::string::String,
     #[prost(string, tag = "2")]
     pub deployment_name: ::prost::alloc::string::String,
+}
+impl ::prost::Name for WorkerDeploymentVersion {
+    const NAME: &'static str = "WorkerDeploymentVersion";
+    const PACKAGE: &'static str = "temporal.api.deployment.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.deployment.v1.WorkerDeploymentVersion".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.deployment.v1.WorkerDeploymentVersion".into()
+    }
 }

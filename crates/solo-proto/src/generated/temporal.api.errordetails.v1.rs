@@ -7,11 +7,31 @@ pub struct NotFoundFailure {
     #[prost(string, tag = "2")]
     pub active_cluster: ::prost::alloc::string::String,
 }
+impl ::prost::Name for NotFoundFailure {
+    const NAME: &'static str = "NotFoundFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.NotFoundFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.NotFoundFailure".into()
+    }
+}
 /// Sent with NOT_FOUND when the namespace does not exist.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct NamespaceNotFoundFailure {
     #[prost(string, tag = "1")]
     pub namespace: ::prost::alloc::string::String,
+}
+impl ::prost::Name for NamespaceNotFoundFailure {
+    const NAME: &'static str = "NamespaceNotFoundFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.NamespaceNotFoundFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.NamespaceNotFoundFailure".into()
+    }
 }
 /// Sent when the namespace is active in another cluster.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -23,11 +43,31 @@ pub struct NamespaceNotActiveFailure {
     #[prost(string, tag = "3")]
     pub active_cluster: ::prost::alloc::string::String,
 }
+impl ::prost::Name for NamespaceNotActiveFailure {
+    const NAME: &'static str = "NamespaceNotActiveFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.NamespaceNotActiveFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.NamespaceNotActiveFailure".into()
+    }
+}
 /// Sent when the namespace is temporarily unavailable.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct NamespaceUnavailableFailure {
     #[prost(string, tag = "1")]
     pub namespace: ::prost::alloc::string::String,
+}
+impl ::prost::Name for NamespaceUnavailableFailure {
+    const NAME: &'static str = "NamespaceUnavailableFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.NamespaceUnavailableFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.NamespaceUnavailableFailure".into()
+    }
 }
 /// Sent with RESOURCE_EXHAUSTED.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
@@ -37,11 +77,31 @@ pub struct ResourceExhaustedFailure {
     #[prost(enumeration = "super::super::enums::v1::ResourceExhaustedScope", tag = "2")]
     pub scope: i32,
 }
+impl ::prost::Name for ResourceExhaustedFailure {
+    const NAME: &'static str = "ResourceExhaustedFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.ResourceExhaustedFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.ResourceExhaustedFailure".into()
+    }
+}
 /// Sent with PERMISSION_DENIED.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PermissionDeniedFailure {
     #[prost(string, tag = "1")]
     pub reason: ::prost::alloc::string::String,
+}
+impl ::prost::Name for PermissionDeniedFailure {
+    const NAME: &'static str = "PermissionDeniedFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.PermissionDeniedFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.PermissionDeniedFailure".into()
+    }
 }
 /// The server refuses this client version.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -53,6 +113,16 @@ pub struct ClientVersionNotSupportedFailure {
     #[prost(string, tag = "3")]
     pub supported_versions: ::prost::alloc::string::String,
 }
+impl ::prost::Name for ClientVersionNotSupportedFailure {
+    const NAME: &'static str = "ClientVersionNotSupportedFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.ClientVersionNotSupportedFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.ClientVersionNotSupportedFailure".into()
+    }
+}
 /// The server version is outside the range the client declared.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ServerVersionNotSupportedFailure {
@@ -61,6 +131,16 @@ pub struct ServerVersionNotSupportedFailure {
     #[prost(string, tag = "2")]
     pub client_supported_server_versions: ::prost::alloc::string::String,
 }
+impl ::prost::Name for ServerVersionNotSupportedFailure {
+    const NAME: &'static str = "ServerVersionNotSupportedFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.ServerVersionNotSupportedFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.ServerVersionNotSupportedFailure".into()
+    }
+}
 /// Sent with ALREADY_EXISTS; describes the run that holds the activity id.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ActivityExecutionAlreadyStartedFailure {
@@ -68,4 +148,14 @@ pub struct ActivityExecutionAlreadyStartedFailure {
     pub start_request_id: ::prost::alloc::string::String,
     #[prost(string, tag = "2")]
     pub run_id: ::prost::alloc::string::String,
+}
+impl ::prost::Name for ActivityExecutionAlreadyStartedFailure {
+    const NAME: &'static str = "ActivityExecutionAlreadyStartedFailure";
+    const PACKAGE: &'static str = "temporal.api.errordetails.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.errordetails.v1.ActivityExecutionAlreadyStartedFailure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.errordetails.v1.ActivityExecutionAlreadyStartedFailure".into()
+    }
 }

@@ -18,6 +18,16 @@ pub struct ApplicationFailureInfo {
     )]
     pub category: i32,
 }
+impl ::prost::Name for ApplicationFailureInfo {
+    const NAME: &'static str = "ApplicationFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.ApplicationFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.ApplicationFailureInfo".into()
+    }
+}
 /// A timeout fired.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct TimeoutFailureInfo {
@@ -28,6 +38,16 @@ pub struct TimeoutFailureInfo {
         super::super::common::v1::Payloads,
     >,
 }
+impl ::prost::Name for TimeoutFailureInfo {
+    const NAME: &'static str = "TimeoutFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.TimeoutFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.TimeoutFailureInfo".into()
+    }
+}
 /// The execution was canceled.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct CanceledFailureInfo {
@@ -36,17 +56,47 @@ pub struct CanceledFailureInfo {
     #[prost(string, tag = "2")]
     pub identity: ::prost::alloc::string::String,
 }
+impl ::prost::Name for CanceledFailureInfo {
+    const NAME: &'static str = "CanceledFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.CanceledFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.CanceledFailureInfo".into()
+    }
+}
 /// The execution was terminated; the reason is the failure message.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct TerminatedFailureInfo {
     #[prost(string, tag = "1")]
     pub identity: ::prost::alloc::string::String,
 }
+impl ::prost::Name for TerminatedFailureInfo {
+    const NAME: &'static str = "TerminatedFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.TerminatedFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.TerminatedFailureInfo".into()
+    }
+}
 /// An error produced by the server.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ServerFailureInfo {
     #[prost(bool, tag = "1")]
     pub non_retryable: bool,
+}
+impl ::prost::Name for ServerFailureInfo {
+    const NAME: &'static str = "ServerFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.ServerFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.ServerFailureInfo".into()
+    }
 }
 /// A workflow reset interrupted the execution.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -55,6 +105,16 @@ pub struct ResetWorkflowFailureInfo {
     pub last_heartbeat_details: ::core::option::Option<
         super::super::common::v1::Payloads,
     >,
+}
+impl ::prost::Name for ResetWorkflowFailureInfo {
+    const NAME: &'static str = "ResetWorkflowFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.ResetWorkflowFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.ResetWorkflowFailureInfo".into()
+    }
 }
 /// Wrapper used when a workflow-scheduled activity fails. Standalone outcomes are not wrapped.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -71,6 +131,16 @@ pub struct ActivityFailureInfo {
     pub activity_id: ::prost::alloc::string::String,
     #[prost(enumeration = "super::super::enums::v1::RetryState", tag = "6")]
     pub retry_state: i32,
+}
+impl ::prost::Name for ActivityFailureInfo {
+    const NAME: &'static str = "ActivityFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.ActivityFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.ActivityFailureInfo".into()
+    }
 }
 /// Wrapper used when a child workflow fails.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -90,6 +160,16 @@ pub struct ChildWorkflowExecutionFailureInfo {
     #[prost(enumeration = "super::super::enums::v1::RetryState", tag = "6")]
     pub retry_state: i32,
 }
+impl ::prost::Name for ChildWorkflowExecutionFailureInfo {
+    const NAME: &'static str = "ChildWorkflowExecutionFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.ChildWorkflowExecutionFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.ChildWorkflowExecutionFailureInfo".into()
+    }
+}
 /// Wrapper used when a Nexus operation fails.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct NexusOperationFailureInfo {
@@ -104,6 +184,16 @@ pub struct NexusOperationFailureInfo {
     #[prost(string, tag = "6")]
     pub operation_token: ::prost::alloc::string::String,
 }
+impl ::prost::Name for NexusOperationFailureInfo {
+    const NAME: &'static str = "NexusOperationFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.NexusOperationFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.NexusOperationFailureInfo".into()
+    }
+}
 /// Error reported by a Nexus handler.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct NexusHandlerFailureInfo {
@@ -114,6 +204,16 @@ pub struct NexusHandlerFailureInfo {
         tag = "2"
     )]
     pub retry_behavior: i32,
+}
+impl ::prost::Name for NexusHandlerFailureInfo {
+    const NAME: &'static str = "NexusHandlerFailureInfo";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.NexusHandlerFailureInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.NexusHandlerFailureInfo".into()
+    }
 }
 /// A failure with an optional chain of causes.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -157,5 +257,15 @@ pub mod failure {
         NexusOperationExecutionFailureInfo(super::NexusOperationFailureInfo),
         #[prost(message, tag = "14")]
         NexusHandlerFailureInfo(super::NexusHandlerFailureInfo),
+    }
+}
+impl ::prost::Name for Failure {
+    const NAME: &'static str = "Failure";
+    const PACKAGE: &'static str = "temporal.api.failure.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.failure.v1.Failure".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.failure.v1.Failure".into()
     }
 }

@@ -66,6 +66,16 @@ pub mod namespace_info {
         #[prost(bool, tag = "17")]
         pub standalone_activity_operator_commands: bool,
     }
+    impl ::prost::Name for Capabilities {
+        const NAME: &'static str = "Capabilities";
+        const PACKAGE: &'static str = "temporal.api.namespace.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.namespace.v1.NamespaceInfo.Capabilities".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.namespace.v1.NamespaceInfo.Capabilities".into()
+        }
+    }
     /// Size limits enforced for this namespace, in bytes.
     #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
     pub struct Limits {
@@ -75,5 +85,25 @@ pub mod namespace_info {
         pub memo_size_limit_error: i64,
         #[prost(int64, tag = "3")]
         pub workflow_task_completion_size_limit_error: i64,
+    }
+    impl ::prost::Name for Limits {
+        const NAME: &'static str = "Limits";
+        const PACKAGE: &'static str = "temporal.api.namespace.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.namespace.v1.NamespaceInfo.Limits".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.namespace.v1.NamespaceInfo.Limits".into()
+        }
+    }
+}
+impl ::prost::Name for NamespaceInfo {
+    const NAME: &'static str = "NamespaceInfo";
+    const PACKAGE: &'static str = "temporal.api.namespace.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.namespace.v1.NamespaceInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.namespace.v1.NamespaceInfo".into()
     }
 }

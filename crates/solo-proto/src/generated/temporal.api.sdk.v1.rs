@@ -7,3 +7,13 @@ pub struct UserMetadata {
     #[prost(message, optional, tag = "2")]
     pub details: ::core::option::Option<super::super::common::v1::Payload>,
 }
+impl ::prost::Name for UserMetadata {
+    const NAME: &'static str = "UserMetadata";
+    const PACKAGE: &'static str = "temporal.api.sdk.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.sdk.v1.UserMetadata".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.sdk.v1.UserMetadata".into()
+    }
+}

@@ -11,6 +11,16 @@ pub struct TaskQueue {
     #[prost(string, tag = "3")]
     pub normal_name: ::prost::alloc::string::String,
 }
+impl ::prost::Name for TaskQueue {
+    const NAME: &'static str = "TaskQueue";
+    const PACKAGE: &'static str = "temporal.api.taskqueue.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.taskqueue.v1.TaskQueue".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.taskqueue.v1.TaskQueue".into()
+    }
+}
 /// Per-poll settings a worker reports for a queue.
 #[derive(Clone, Copy, PartialEq, ::prost::Message)]
 pub struct TaskQueueMetadata {
@@ -18,12 +28,32 @@ pub struct TaskQueueMetadata {
     #[prost(message, optional, tag = "1")]
     pub max_tasks_per_second: ::core::option::Option<f64>,
 }
+impl ::prost::Name for TaskQueueMetadata {
+    const NAME: &'static str = "TaskQueueMetadata";
+    const PACKAGE: &'static str = "temporal.api.taskqueue.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.taskqueue.v1.TaskQueueMetadata".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.taskqueue.v1.TaskQueueMetadata".into()
+    }
+}
 /// Server hint for adjusting the number of concurrent pollers.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PollerScalingDecision {
     /// Positive: add pollers; negative: remove pollers.
     #[prost(int32, tag = "1")]
     pub poll_request_delta_suggestion: i32,
+}
+impl ::prost::Name for PollerScalingDecision {
+    const NAME: &'static str = "PollerScalingDecision";
+    const PACKAGE: &'static str = "temporal.api.taskqueue.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.taskqueue.v1.PollerScalingDecision".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.taskqueue.v1.PollerScalingDecision".into()
+    }
 }
 /// One poller group with its relative weight.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -33,6 +63,16 @@ pub struct PollerGroupInfo {
     #[prost(float, tag = "2")]
     pub weight: f32,
 }
+impl ::prost::Name for PollerGroupInfo {
+    const NAME: &'static str = "PollerGroupInfo";
+    const PACKAGE: &'static str = "temporal.api.taskqueue.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.taskqueue.v1.PollerGroupInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.taskqueue.v1.PollerGroupInfo".into()
+    }
+}
 /// Versioned set of poller groups a worker should spread polls over.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct PollerGroupsInfo {
@@ -40,4 +80,14 @@ pub struct PollerGroupsInfo {
     pub version: i64,
     #[prost(message, repeated, tag = "2")]
     pub poller_groups: ::prost::alloc::vec::Vec<PollerGroupInfo>,
+}
+impl ::prost::Name for PollerGroupsInfo {
+    const NAME: &'static str = "PollerGroupsInfo";
+    const PACKAGE: &'static str = "temporal.api.taskqueue.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.taskqueue.v1.PollerGroupsInfo".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.taskqueue.v1.PollerGroupsInfo".into()
+    }
 }

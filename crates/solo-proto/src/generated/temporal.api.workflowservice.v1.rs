@@ -10,6 +10,16 @@ pub struct DescribeNamespaceRequest {
     #[prost(bool, tag = "3")]
     pub weak_consistency: bool,
 }
+impl ::prost::Name for DescribeNamespaceRequest {
+    const NAME: &'static str = "DescribeNamespaceRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.DescribeNamespaceRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.DescribeNamespaceRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct DescribeNamespaceResponse {
     #[prost(message, optional, tag = "1")]
@@ -25,8 +35,28 @@ pub struct DescribeNamespaceResponse {
         super::super::taskqueue::v1::PollerGroupsInfo,
     >,
 }
+impl ::prost::Name for DescribeNamespaceResponse {
+    const NAME: &'static str = "DescribeNamespaceResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.DescribeNamespaceResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.DescribeNamespaceResponse".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetSystemInfoRequest {}
+impl ::prost::Name for GetSystemInfoRequest {
+    const NAME: &'static str = "GetSystemInfoRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.GetSystemInfoRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.GetSystemInfoRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct GetSystemInfoResponse {
     #[prost(string, tag = "1")]
@@ -66,6 +96,26 @@ pub mod get_system_info_response {
         pub server_scaled_deployments: bool,
         #[prost(bool, tag = "13")]
         pub server_scaled_provider_cloud_run: bool,
+    }
+    impl ::prost::Name for Capabilities {
+        const NAME: &'static str = "Capabilities";
+        const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.workflowservice.v1.GetSystemInfoResponse.Capabilities".into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.workflowservice.v1.GetSystemInfoResponse.Capabilities".into()
+        }
+    }
+}
+impl ::prost::Name for GetSystemInfoResponse {
+    const NAME: &'static str = "GetSystemInfoResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.GetSystemInfoResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.GetSystemInfoResponse".into()
     }
 }
 /// Schedule a new standalone activity execution.
@@ -126,6 +176,16 @@ pub struct StartActivityExecutionRequest {
     #[prost(bool, tag = "24")]
     pub request_eager_execution: bool,
 }
+impl ::prost::Name for StartActivityExecutionRequest {
+    const NAME: &'static str = "StartActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.StartActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.StartActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct StartActivityExecutionResponse {
     #[prost(string, tag = "1")]
@@ -139,6 +199,16 @@ pub struct StartActivityExecutionResponse {
     #[prost(message, optional, tag = "4")]
     pub eager_activity_task: ::core::option::Option<PollActivityTaskQueueResponse>,
 }
+impl ::prost::Name for StartActivityExecutionResponse {
+    const NAME: &'static str = "StartActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.StartActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.StartActivityExecutionResponse".into()
+    }
+}
 /// Long-poll for the outcome of an activity execution.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PollActivityExecutionRequest {
@@ -150,6 +220,16 @@ pub struct PollActivityExecutionRequest {
     #[prost(string, tag = "3")]
     pub run_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for PollActivityExecutionRequest {
+    const NAME: &'static str = "PollActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.PollActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.PollActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct PollActivityExecutionResponse {
     #[prost(string, tag = "1")]
@@ -159,6 +239,16 @@ pub struct PollActivityExecutionResponse {
     pub outcome: ::core::option::Option<
         super::super::activity::v1::ActivityExecutionOutcome,
     >,
+}
+impl ::prost::Name for PollActivityExecutionResponse {
+    const NAME: &'static str = "PollActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.PollActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.PollActivityExecutionResponse".into()
+    }
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct DescribeActivityExecutionRequest {
@@ -180,6 +270,16 @@ pub struct DescribeActivityExecutionRequest {
     #[prost(bool, tag = "8")]
     pub include_last_failure: bool,
 }
+impl ::prost::Name for DescribeActivityExecutionRequest {
+    const NAME: &'static str = "DescribeActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.DescribeActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.DescribeActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct DescribeActivityExecutionResponse {
     #[prost(string, tag = "1")]
@@ -194,6 +294,16 @@ pub struct DescribeActivityExecutionResponse {
     >,
     #[prost(bytes = "bytes", tag = "5")]
     pub long_poll_token: ::prost::bytes::Bytes,
+}
+impl ::prost::Name for DescribeActivityExecutionResponse {
+    const NAME: &'static str = "DescribeActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.DescribeActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.DescribeActivityExecutionResponse".into()
+    }
 }
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RequestCancelActivityExecutionRequest {
@@ -210,8 +320,28 @@ pub struct RequestCancelActivityExecutionRequest {
     #[prost(string, tag = "6")]
     pub reason: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RequestCancelActivityExecutionRequest {
+    const NAME: &'static str = "RequestCancelActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RequestCancelActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RequestCancelActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RequestCancelActivityExecutionResponse {}
+impl ::prost::Name for RequestCancelActivityExecutionResponse {
+    const NAME: &'static str = "RequestCancelActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RequestCancelActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RequestCancelActivityExecutionResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct TerminateActivityExecutionRequest {
     #[prost(string, tag = "1")]
@@ -227,8 +357,28 @@ pub struct TerminateActivityExecutionRequest {
     #[prost(string, tag = "6")]
     pub reason: ::prost::alloc::string::String,
 }
+impl ::prost::Name for TerminateActivityExecutionRequest {
+    const NAME: &'static str = "TerminateActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.TerminateActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.TerminateActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct TerminateActivityExecutionResponse {}
+impl ::prost::Name for TerminateActivityExecutionResponse {
+    const NAME: &'static str = "TerminateActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.TerminateActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.TerminateActivityExecutionResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct DeleteActivityExecutionRequest {
     #[prost(string, tag = "1")]
@@ -238,8 +388,28 @@ pub struct DeleteActivityExecutionRequest {
     #[prost(string, tag = "3")]
     pub run_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for DeleteActivityExecutionRequest {
+    const NAME: &'static str = "DeleteActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.DeleteActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.DeleteActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct DeleteActivityExecutionResponse {}
+impl ::prost::Name for DeleteActivityExecutionResponse {
+    const NAME: &'static str = "DeleteActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.DeleteActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.DeleteActivityExecutionResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ListActivityExecutionsRequest {
     #[prost(string, tag = "1")]
@@ -252,6 +422,16 @@ pub struct ListActivityExecutionsRequest {
     #[prost(string, tag = "4")]
     pub query: ::prost::alloc::string::String,
 }
+impl ::prost::Name for ListActivityExecutionsRequest {
+    const NAME: &'static str = "ListActivityExecutionsRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.ListActivityExecutionsRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.ListActivityExecutionsRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct ListActivityExecutionsResponse {
     #[prost(message, repeated, tag = "1")]
@@ -262,12 +442,32 @@ pub struct ListActivityExecutionsResponse {
     #[prost(bytes = "bytes", tag = "2")]
     pub next_page_token: ::prost::bytes::Bytes,
 }
+impl ::prost::Name for ListActivityExecutionsResponse {
+    const NAME: &'static str = "ListActivityExecutionsResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.ListActivityExecutionsResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.ListActivityExecutionsResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct CountActivityExecutionsRequest {
     #[prost(string, tag = "1")]
     pub namespace: ::prost::alloc::string::String,
     #[prost(string, tag = "2")]
     pub query: ::prost::alloc::string::String,
+}
+impl ::prost::Name for CountActivityExecutionsRequest {
+    const NAME: &'static str = "CountActivityExecutionsRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.CountActivityExecutionsRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.CountActivityExecutionsRequest".into()
+    }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct CountActivityExecutionsResponse {
@@ -291,6 +491,28 @@ pub mod count_activity_executions_response {
         #[prost(int64, tag = "2")]
         pub count: i64,
     }
+    impl ::prost::Name for AggregationGroup {
+        const NAME: &'static str = "AggregationGroup";
+        const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+        fn full_name() -> ::prost::alloc::string::String {
+            "temporal.api.workflowservice.v1.CountActivityExecutionsResponse.AggregationGroup"
+                .into()
+        }
+        fn type_url() -> ::prost::alloc::string::String {
+            "/temporal.api.workflowservice.v1.CountActivityExecutionsResponse.AggregationGroup"
+                .into()
+        }
+    }
+}
+impl ::prost::Name for CountActivityExecutionsResponse {
+    const NAME: &'static str = "CountActivityExecutionsResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.CountActivityExecutionsResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.CountActivityExecutionsResponse".into()
+    }
 }
 /// Pause an activity: no new attempt is scheduled until it is unpaused.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -312,8 +534,28 @@ pub struct PauseActivityExecutionRequest {
     #[prost(string, tag = "8")]
     pub request_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for PauseActivityExecutionRequest {
+    const NAME: &'static str = "PauseActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.PauseActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.PauseActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PauseActivityExecutionResponse {}
+impl ::prost::Name for PauseActivityExecutionResponse {
+    const NAME: &'static str = "PauseActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.PauseActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.PauseActivityExecutionResponse".into()
+    }
+}
 /// Unpause a paused activity. Fields 6 and 7 (reset_attempts, reset_heartbeat) were removed
 /// upstream before Server 1.32.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -338,8 +580,28 @@ pub struct UnpauseActivityExecutionRequest {
     #[prost(string, tag = "11")]
     pub request_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for UnpauseActivityExecutionRequest {
+    const NAME: &'static str = "UnpauseActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.UnpauseActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.UnpauseActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct UnpauseActivityExecutionResponse {}
+impl ::prost::Name for UnpauseActivityExecutionResponse {
+    const NAME: &'static str = "UnpauseActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.UnpauseActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.UnpauseActivityExecutionResponse".into()
+    }
+}
 /// Reset an activity: attempts start again from 1 and its timers are regenerated.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ResetActivityExecutionRequest {
@@ -366,8 +628,28 @@ pub struct ResetActivityExecutionRequest {
     #[prost(bool, tag = "11")]
     pub reset_heartbeat: bool,
 }
+impl ::prost::Name for ResetActivityExecutionRequest {
+    const NAME: &'static str = "ResetActivityExecutionRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.ResetActivityExecutionRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.ResetActivityExecutionRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ResetActivityExecutionResponse {}
+impl ::prost::Name for ResetActivityExecutionResponse {
+    const NAME: &'static str = "ResetActivityExecutionResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.ResetActivityExecutionResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.ResetActivityExecutionResponse".into()
+    }
+}
 /// Change some of a running activity's options; update_mask names the fields of
 /// activity_options to apply. restore_original cannot be combined with other changes.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -395,6 +677,16 @@ pub struct UpdateActivityExecutionOptionsRequest {
     #[prost(string, tag = "10")]
     pub request_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for UpdateActivityExecutionOptionsRequest {
+    const NAME: &'static str = "UpdateActivityExecutionOptionsRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.UpdateActivityExecutionOptionsRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.UpdateActivityExecutionOptionsRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct UpdateActivityExecutionOptionsResponse {
     /// The options in force after the update.
@@ -402,6 +694,16 @@ pub struct UpdateActivityExecutionOptionsResponse {
     pub activity_options: ::core::option::Option<
         super::super::activity::v1::ActivityOptions,
     >,
+}
+impl ::prost::Name for UpdateActivityExecutionOptionsResponse {
+    const NAME: &'static str = "UpdateActivityExecutionOptionsResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.UpdateActivityExecutionOptionsResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.UpdateActivityExecutionOptionsResponse".into()
+    }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct PollActivityTaskQueueRequest {
@@ -425,6 +727,16 @@ pub struct PollActivityTaskQueueRequest {
     pub worker_control_task_queue: ::prost::alloc::string::String,
     #[prost(string, tag = "10")]
     pub poller_group_id: ::prost::alloc::string::String,
+}
+impl ::prost::Name for PollActivityTaskQueueRequest {
+    const NAME: &'static str = "PollActivityTaskQueueRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.PollActivityTaskQueueRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.PollActivityTaskQueueRequest".into()
+    }
 }
 /// An activity task. An empty task_token means the poll timed out without work.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -481,6 +793,16 @@ pub struct PollActivityTaskQueueResponse {
         super::super::taskqueue::v1::PollerGroupsInfo,
     >,
 }
+impl ::prost::Name for PollActivityTaskQueueResponse {
+    const NAME: &'static str = "PollActivityTaskQueueResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.PollActivityTaskQueueResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.PollActivityTaskQueueResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RecordActivityTaskHeartbeatRequest {
     #[prost(bytes = "bytes", tag = "1")]
@@ -495,6 +817,16 @@ pub struct RecordActivityTaskHeartbeatRequest {
     #[prost(string, tag = "5")]
     pub resource_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RecordActivityTaskHeartbeatRequest {
+    const NAME: &'static str = "RecordActivityTaskHeartbeatRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RecordActivityTaskHeartbeatResponse {
     #[prost(bool, tag = "1")]
@@ -503,6 +835,16 @@ pub struct RecordActivityTaskHeartbeatResponse {
     pub activity_paused: bool,
     #[prost(bool, tag = "3")]
     pub activity_reset: bool,
+}
+impl ::prost::Name for RecordActivityTaskHeartbeatResponse {
+    const NAME: &'static str = "RecordActivityTaskHeartbeatResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatResponse".into()
+    }
 }
 /// Heartbeat addressed by ids. For standalone activities workflow_id is empty
 /// and run_id is the activity run id.
@@ -523,6 +865,16 @@ pub struct RecordActivityTaskHeartbeatByIdRequest {
     #[prost(string, tag = "7")]
     pub resource_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RecordActivityTaskHeartbeatByIdRequest {
+    const NAME: &'static str = "RecordActivityTaskHeartbeatByIdRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatByIdRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatByIdRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RecordActivityTaskHeartbeatByIdResponse {
     #[prost(bool, tag = "1")]
@@ -531,6 +883,16 @@ pub struct RecordActivityTaskHeartbeatByIdResponse {
     pub activity_paused: bool,
     #[prost(bool, tag = "3")]
     pub activity_reset: bool,
+}
+impl ::prost::Name for RecordActivityTaskHeartbeatByIdResponse {
+    const NAME: &'static str = "RecordActivityTaskHeartbeatByIdResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatByIdResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RecordActivityTaskHeartbeatByIdResponse".into()
+    }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskCompletedRequest {
@@ -549,8 +911,28 @@ pub struct RespondActivityTaskCompletedRequest {
     #[prost(string, tag = "8")]
     pub resource_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RespondActivityTaskCompletedRequest {
+    const NAME: &'static str = "RespondActivityTaskCompletedRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCompletedRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCompletedRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RespondActivityTaskCompletedResponse {}
+impl ::prost::Name for RespondActivityTaskCompletedResponse {
+    const NAME: &'static str = "RespondActivityTaskCompletedResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCompletedResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCompletedResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskCompletedByIdRequest {
     #[prost(string, tag = "1")]
@@ -568,8 +950,29 @@ pub struct RespondActivityTaskCompletedByIdRequest {
     #[prost(string, tag = "7")]
     pub resource_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RespondActivityTaskCompletedByIdRequest {
+    const NAME: &'static str = "RespondActivityTaskCompletedByIdRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCompletedByIdRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCompletedByIdRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RespondActivityTaskCompletedByIdResponse {}
+impl ::prost::Name for RespondActivityTaskCompletedByIdResponse {
+    const NAME: &'static str = "RespondActivityTaskCompletedByIdResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCompletedByIdResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCompletedByIdResponse"
+            .into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskFailedRequest {
     #[prost(bytes = "bytes", tag = "1")]
@@ -596,11 +999,31 @@ pub struct RespondActivityTaskFailedRequest {
     )]
     pub cause: i32,
 }
+impl ::prost::Name for RespondActivityTaskFailedRequest {
+    const NAME: &'static str = "RespondActivityTaskFailedRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskFailedRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskFailedRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskFailedResponse {
     /// Problems the server found with the request (for example oversized payloads).
     #[prost(message, repeated, tag = "1")]
     pub failures: ::prost::alloc::vec::Vec<super::super::failure::v1::Failure>,
+}
+impl ::prost::Name for RespondActivityTaskFailedResponse {
+    const NAME: &'static str = "RespondActivityTaskFailedResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskFailedResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskFailedResponse".into()
+    }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskFailedByIdRequest {
@@ -625,10 +1048,30 @@ pub struct RespondActivityTaskFailedByIdRequest {
     #[prost(enumeration = "super::super::enums::v1::ActivityTaskFailedCause", tag = "9")]
     pub cause: i32,
 }
+impl ::prost::Name for RespondActivityTaskFailedByIdRequest {
+    const NAME: &'static str = "RespondActivityTaskFailedByIdRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskFailedByIdRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskFailedByIdRequest".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskFailedByIdResponse {
     #[prost(message, repeated, tag = "1")]
     pub failures: ::prost::alloc::vec::Vec<super::super::failure::v1::Failure>,
+}
+impl ::prost::Name for RespondActivityTaskFailedByIdResponse {
+    const NAME: &'static str = "RespondActivityTaskFailedByIdResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskFailedByIdResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskFailedByIdResponse".into()
+    }
 }
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskCanceledRequest {
@@ -647,8 +1090,28 @@ pub struct RespondActivityTaskCanceledRequest {
     #[prost(string, tag = "8")]
     pub resource_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RespondActivityTaskCanceledRequest {
+    const NAME: &'static str = "RespondActivityTaskCanceledRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCanceledRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCanceledRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RespondActivityTaskCanceledResponse {}
+impl ::prost::Name for RespondActivityTaskCanceledResponse {
+    const NAME: &'static str = "RespondActivityTaskCanceledResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCanceledResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCanceledResponse".into()
+    }
+}
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct RespondActivityTaskCanceledByIdRequest {
     #[prost(string, tag = "1")]
@@ -670,8 +1133,28 @@ pub struct RespondActivityTaskCanceledByIdRequest {
     #[prost(string, tag = "8")]
     pub resource_id: ::prost::alloc::string::String,
 }
+impl ::prost::Name for RespondActivityTaskCanceledByIdRequest {
+    const NAME: &'static str = "RespondActivityTaskCanceledByIdRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCanceledByIdRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCanceledByIdRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct RespondActivityTaskCanceledByIdResponse {}
+impl ::prost::Name for RespondActivityTaskCanceledByIdResponse {
+    const NAME: &'static str = "RespondActivityTaskCanceledByIdResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.RespondActivityTaskCanceledByIdResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.RespondActivityTaskCanceledByIdResponse".into()
+    }
+}
 /// Tell the server a worker is going away so its outstanding polls can be released.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ShutdownWorkerRequest {
@@ -690,8 +1173,28 @@ pub struct ShutdownWorkerRequest {
     #[prost(enumeration = "super::super::enums::v1::TaskQueueType", repeated, tag = "8")]
     pub task_queue_types: ::prost::alloc::vec::Vec<i32>,
 }
+impl ::prost::Name for ShutdownWorkerRequest {
+    const NAME: &'static str = "ShutdownWorkerRequest";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.ShutdownWorkerRequest".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.ShutdownWorkerRequest".into()
+    }
+}
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct ShutdownWorkerResponse {}
+impl ::prost::Name for ShutdownWorkerResponse {
+    const NAME: &'static str = "ShutdownWorkerResponse";
+    const PACKAGE: &'static str = "temporal.api.workflowservice.v1";
+    fn full_name() -> ::prost::alloc::string::String {
+        "temporal.api.workflowservice.v1.ShutdownWorkerResponse".into()
+    }
+    fn type_url() -> ::prost::alloc::string::String {
+        "/temporal.api.workflowservice.v1.ShutdownWorkerResponse".into()
+    }
+}
 /// Generated client implementations.
 pub mod workflow_service_client {
     #![allow(

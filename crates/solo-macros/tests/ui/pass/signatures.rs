@@ -43,6 +43,23 @@ fn io_alias(path: String) -> std::io::Result<u64> {
     Ok(path.len() as u64)
 }
 
+/// Two inputs around the context: one payload each.
+#[activity(crate = "solo_worker")]
+async fn two_inputs(greeting: String, ctx: ActivityContext, times: u32) -> String {
+    let _ = ctx.info();
+    greeting.repeat(times as usize)
+}
+
+/// Three inputs, blocking, one of them optional.
+#[activity(crate = "solo_worker")]
+fn three_inputs(a: i64, b: Order, c: Option<bool>) -> i64 {
+    a + b.id as i64 + i64::from(c.unwrap_or(false))
+}
+
+fn input_of<A: Activity>(_: &A) -> &'static str {
+    std::any::type_name::<A::Input>()
+}
+
 fn registers<A: ActivityImpl>(a: A) -> String {
     a.name().to_owned()
 }
@@ -57,4 +74,12 @@ fn main() {
     assert_eq!(registers(io_alias), "io_alias");
     let _: fn(Order) -> _ = with_input::run;
     assert_eq!(io_alias::run("abc".into()).unwrap(), 3);
+    assert_eq!(registers(two_inputs), "two_inputs");
+    assert_eq!(
+        input_of(&two_inputs),
+        "solo_client::input::Args<(alloc::string::String, u32)>"
+    );
+    assert!(input_of(&with_input).ends_with("::Order"));
+    assert_eq!(three_inputs::run(1, Order { id: 2 }, Some(true)), 4);
+    let _: solo_client::Args<(i64, Order, Option<bool>)> = solo_client::Args((1, Order { id: 2 }, None));
 }

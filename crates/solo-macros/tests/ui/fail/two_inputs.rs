@@ -1,6 +1,0 @@
-#[solo_macros::activity(crate = "solo_worker")]
-async fn add(a: i64, b: i64) -> i64 {
-    a + b
-}
-
-fn main() {}
