@@ -75,7 +75,10 @@ pub(crate) unsafe fn bytes_arg(
 ///
 /// # Safety
 /// `ptr` is NULL or points to a NUL-terminated string.
-pub(crate) unsafe fn opt_str_arg(what: &str, ptr: *const c_char) -> Result<Option<String>, FfiError> {
+pub(crate) unsafe fn opt_str_arg(
+    what: &str,
+    ptr: *const c_char,
+) -> Result<Option<String>, FfiError> {
     if ptr.is_null() {
         return Ok(None);
     }

@@ -10,13 +10,14 @@ use prost::Message;
 use solo_client::__private::{
     COUNT_ACTIVITY_EXECUTIONS, DESCRIBE_ACTIVITY_EXECUTION, LIST_ACTIVITY_EXECUTIONS, call_core,
 };
-use solo_client::{ActivityHandle, ActivityOptions, Client, ClientConfig, ClientOptions, RetryPolicy};
+use solo_client::{
+    ActivityHandle, ActivityOptions, Client, ClientConfig, ClientOptions, RetryPolicy,
+};
 use solo_connect::{Connection, ConnectionOptions, TlsOptions};
 use solo_proto::temporal::api::activity::v1::activity_execution_outcome::Value as OutcomeValue;
 use solo_proto::temporal::api::common::v1::Payloads;
 use solo_proto::temporal::api::workflowservice::v1::{
-    CountActivityExecutionsRequest, DescribeActivityExecutionRequest,
-    ListActivityExecutionsRequest,
+    CountActivityExecutionsRequest, DescribeActivityExecutionRequest, ListActivityExecutionsRequest,
 };
 
 use crate::boundary::{ptr_ref, quiet_boundary};
@@ -350,7 +351,11 @@ pub unsafe extern "C" fn solo_client_start(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -358,7 +363,9 @@ pub unsafe extern "C" fn solo_client_start(
             let plan = start_plan(options, input, input_len)?;
             Ok(async move {
                 let handle = start(&client, plan).await?;
-                Ok(Value::Bytes(handle.run_id().unwrap_or_default().as_bytes().to_vec()))
+                Ok(Value::Bytes(
+                    handle.run_id().unwrap_or_default().as_bytes().to_vec(),
+                ))
             })
         })
     }
@@ -381,7 +388,11 @@ pub unsafe extern "C" fn solo_client_execute(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -404,7 +415,12 @@ unsafe fn target(
     run_id: *const c_char,
 ) -> Result<(String, Option<String>), FfiError> {
     // SAFETY: forwarded from the caller.
-    unsafe { Ok((str_arg("activity_id", activity_id)?, opt_str_arg("run_id", run_id)?)) }
+    unsafe {
+        Ok((
+            str_arg("activity_id", activity_id)?,
+            opt_str_arg("run_id", run_id)?,
+        ))
+    }
 }
 
 /// Waits for an activity's result, by id and optional run id (NULL: the latest run). The
@@ -422,7 +438,11 @@ pub unsafe extern "C" fn solo_client_result(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -448,7 +468,11 @@ pub unsafe extern "C" fn solo_client_describe(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -489,7 +513,11 @@ pub unsafe extern "C" fn solo_client_cancel(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -498,7 +526,10 @@ pub unsafe extern "C" fn solo_client_cancel(
             // SAFETY: forwarded from the caller.
             let reason = opt_str_arg("reason", reason)?.unwrap_or_default();
             Ok(async move {
-                client.get_activity_handle::<()>(id, run).cancel(reason).await?;
+                client
+                    .get_activity_handle::<()>(id, run)
+                    .cancel(reason)
+                    .await?;
                 Ok(Value::Nothing)
             })
         })
@@ -519,7 +550,11 @@ pub unsafe extern "C" fn solo_client_terminate(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -528,7 +563,10 @@ pub unsafe extern "C" fn solo_client_terminate(
             // SAFETY: forwarded from the caller.
             let reason = opt_str_arg("reason", reason)?.unwrap_or_default();
             Ok(async move {
-                client.get_activity_handle::<()>(id, run).terminate(reason).await?;
+                client
+                    .get_activity_handle::<()>(id, run)
+                    .terminate(reason)
+                    .await?;
                 Ok(Value::Nothing)
             })
         })
@@ -555,7 +593,11 @@ pub unsafe extern "C" fn solo_client_list(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {
@@ -565,7 +607,10 @@ pub unsafe extern "C" fn solo_client_list(
             let token =
                 crate::buffer::bytes_arg("next_page_token", next_page_token, next_page_token_len)?;
             let page_size = i32::try_from(page_size).map_err(|_| {
-                FfiError::new(ErrorKind::InvalidArgument, "page_size is too large; pass at most 2^31-1 (0: the server's default)")
+                FfiError::new(
+                    ErrorKind::InvalidArgument,
+                    "page_size is too large; pass at most 2^31-1 (0: the server's default)",
+                )
             })?;
             Ok(async move {
                 let request = ListActivityExecutionsRequest {
@@ -598,7 +643,11 @@ pub unsafe extern "C" fn solo_client_count(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     unsafe {
         client_call(client, args, |client| {

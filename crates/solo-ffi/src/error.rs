@@ -133,11 +133,9 @@ impl From<CallError> for FfiError {
             CallError::NotFound { .. } | CallError::NamespaceNotFound { .. } => {
                 FfiError::rpc(ErrorKind::NotFound, tonic::Code::NotFound, message)
             }
-            CallError::InvalidQuery { .. } => FfiError::rpc(
-                ErrorKind::Rpc,
-                tonic::Code::InvalidArgument,
-                message,
-            ),
+            CallError::InvalidQuery { .. } => {
+                FfiError::rpc(ErrorKind::Rpc, tonic::Code::InvalidArgument, message)
+            }
             CallError::Rejected(e) | CallError::Transport(e) => {
                 FfiError::rpc(ErrorKind::Rpc, e.code(), message)
             }

@@ -14,7 +14,9 @@
 //!   arguments; the callback never fires). [`SoloWaiter`] turns any call into a blocking one.
 //! - **Data**: inputs and outputs are Temporal protobuf encodings — `Payloads`, `Failure`,
 //!   `PollActivityTaskQueueResponse`, the describe/list/count responses — so a binding
-//!   reuses its language's Temporal protos and data converter. No codec runs in solo.
+//!   reuses its language's Temporal protos and data converter. No codec runs in solo. For
+//!   C programs without protos, [`solo_payloads_from_json`], [`solo_payloads_json_at`] and
+//!   [`solo_task_field`] wrap and unwrap JSON payloads and read a polled task.
 //!
 //! # Safety rules
 //!
@@ -56,6 +58,7 @@ mod buffer;
 mod call;
 mod client;
 mod error;
+mod json;
 mod runtime;
 mod waiter;
 mod worker;
@@ -68,8 +71,11 @@ pub use client::{
     solo_client_list, solo_client_result, solo_client_start, solo_client_terminate,
 };
 pub use error::{SoloError, SoloErrorKind, solo_error_free};
+pub use json::{SoloTaskField, solo_payloads_from_json, solo_payloads_json_at, solo_task_field};
 pub use runtime::{SoloRuntime, solo_runtime_free, solo_runtime_new};
-pub use waiter::{SoloWaiter, solo_waiter_callback, solo_waiter_free, solo_waiter_new, solo_waiter_wait};
+pub use waiter::{
+    SoloWaiter, solo_waiter_callback, solo_waiter_free, solo_waiter_new, solo_waiter_wait,
+};
 pub use worker::{
     SoloWorker, solo_worker_complete, solo_worker_fail, solo_worker_free, solo_worker_heartbeat,
     solo_worker_new, solo_worker_poll, solo_worker_report_cancellation, solo_worker_shutdown,

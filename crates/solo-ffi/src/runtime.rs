@@ -96,7 +96,9 @@ pub unsafe extern "C" fn solo_runtime_free(runtime: *mut SoloRuntime) {
 ///
 /// # Safety
 /// `runtime` is NULL or a live runtime handle.
-pub(crate) unsafe fn runtime_arg<'a>(runtime: *const SoloRuntime) -> Result<&'a SoloRuntime, FfiError> {
+pub(crate) unsafe fn runtime_arg<'a>(
+    runtime: *const SoloRuntime,
+) -> Result<&'a SoloRuntime, FfiError> {
     // SAFETY: forwarded from the caller.
     unsafe { ptr_ref("runtime", runtime) }
 }

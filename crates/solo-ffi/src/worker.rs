@@ -115,7 +115,11 @@ pub unsafe extern "C" fn solo_worker_poll(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     let worker = match unsafe { worker_arg(worker) } {
         Ok(w) => w,
@@ -177,7 +181,11 @@ pub unsafe extern "C" fn solo_worker_complete(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     let worker = match unsafe { worker_arg(worker) } {
         Ok(w) => w,
@@ -217,7 +225,11 @@ pub unsafe extern "C" fn solo_worker_fail(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     let worker = match unsafe { worker_arg(worker) } {
         Ok(w) => w,
@@ -264,7 +276,11 @@ pub unsafe extern "C" fn solo_worker_report_cancellation(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     let worker = match unsafe { worker_arg(worker) } {
         Ok(w) => w,
@@ -302,7 +318,11 @@ pub unsafe extern "C" fn solo_worker_heartbeat(
     callback: SoloCallback,
     user_data: *mut c_void,
 ) -> *mut SoloError {
-    let args = CallArgs { cancel, callback, user_data };
+    let args = CallArgs {
+        cancel,
+        callback,
+        user_data,
+    };
     // SAFETY: forwarded from the caller.
     let worker = match unsafe { worker_arg(worker) } {
         Ok(w) => w,

@@ -46,9 +46,9 @@ use solo_proto::temporal::api::failure::v1::failure::FailureInfo;
 use solo_proto::temporal::api::failure::v1::{ApplicationFailureInfo, Failure};
 use solo_proto::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
 use solo_proto::temporal::api::workflowservice::v1::{
-    PollActivityTaskQueueRequest, PollActivityTaskQueueResponse, RecordActivityTaskHeartbeatRequest,
-    RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest,
-    RespondActivityTaskFailedRequest,
+    PollActivityTaskQueueRequest, PollActivityTaskQueueResponse,
+    RecordActivityTaskHeartbeatRequest, RespondActivityTaskCanceledRequest,
+    RespondActivityTaskCompletedRequest, RespondActivityTaskFailedRequest,
 };
 use tonic::Code;
 
