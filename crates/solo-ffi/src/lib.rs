@@ -87,3 +87,53 @@ pub use worker::{
 pub extern "C" fn solo_version() -> *const std::ffi::c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
+
+/// Hooks for this crate's tests (not part of the C ABI; not in the header).
+#[doc(hidden)]
+pub mod __private {
+    use std::ffi::c_void;
+
+    use crate::call::{CallArgs, SoloCallback, Value, start_call};
+    use crate::error::SoloError;
+    use crate::runtime::SoloRuntime;
+
+    /// Starts a call whose work panics, to show the panic ends as an error.
+    ///
+    /// # Safety
+    /// `runtime` live; `callback` callable on any thread with `user_data`.
+    pub unsafe fn call_that_panics(
+        runtime: *const SoloRuntime,
+        callback: SoloCallback,
+        user_data: *mut c_void,
+    ) -> *mut SoloError {
+        // SAFETY: forwarded from the caller.
+        let runtime = match unsafe { crate::runtime::runtime_arg(runtime) } {
+            Ok(r) => r.inner.clone(),
+            Err(e) => return e.into_raw(),
+        };
+        let args = CallArgs {
+            cancel: std::ptr::null(),
+            callback,
+            user_data,
+        };
+        // SAFETY: no token; the callback is forwarded from the caller.
+        unsafe {
+            start_call(&runtime, args, || {
+                Ok(async {
+                    tokio::task::yield_now().await;
+                    let items: Vec<u8> = Vec::new();
+                    // An out-of-bounds index: a panic, as a bug in solo would cause.
+                    Ok(Value::Bytes(vec![items[items.len()]]))
+                })
+            })
+        }
+    }
+
+    /// Runs `f` at the boundary of a function returning an error, as every entry point does.
+    pub fn boundary(f: impl FnOnce()) -> *mut SoloError {
+        crate::boundary::error_boundary(|| {
+            f();
+            Ok(())
+        })
+    }
+}

@@ -28,9 +28,9 @@ fn ffi_lib() -> PathBuf {
         .expect("read deps")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
-            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                n.starts_with(&format!("{prefix}solo_ffi")) && n.ends_with(suffix)
-            })
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(&format!("{prefix}solo_ffi")) && n.ends_with(suffix))
         })
         .collect();
     found.sort_by_key(|p| p.metadata().and_then(|m| m.modified()).ok());
@@ -128,7 +128,13 @@ fn the_python_binding_worker_serves_the_python_sdk_and_the_cli() {
     // The Python SDK's client.
     let answer = run(demo(
         server,
-        &["sdk-execute", "--task-queue", &task_queue, "--id", &unique("sdk")],
+        &[
+            "sdk-execute",
+            "--task-queue",
+            &task_queue,
+            "--id",
+            &unique("sdk"),
+        ],
     )
     .stderr(Stdio::piped()));
     let answer: Value = serde_json::from_str(answer.trim()).expect("JSON");
@@ -161,7 +167,10 @@ fn the_python_binding_worker_serves_the_python_sdk_and_the_cli() {
     let stopped = wait_for_line(&out, "STOPPED");
     assert_eq!(stopped, "STOPPED served=2");
     let status = worker.0.wait().expect("the worker exits");
-    assert!(status.success(), "the binding's worker exited with {status}");
+    assert!(
+        status.success(),
+        "the binding's worker exited with {status}"
+    );
 }
 
 #[test]
