@@ -3,7 +3,7 @@
 //! calls, bad arguments are refused without a callback, no panic crosses the boundary, and
 //! errors carry a kind, a code, a message and (for activity failures) the `Failure`.
 
-#![allow(unsafe_code)]
+#![allow(unsafe_code, clippy::expect_used, clippy::unwrap_used)]
 
 mod support;
 

@@ -1,6 +1,6 @@
 //! Shared by the embedder tests: where the built library is, and compiling C against it.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
