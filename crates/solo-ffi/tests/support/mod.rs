@@ -1,6 +1,12 @@
 //! Calling the C ABI from Rust tests: connect, run calls, read what the callbacks hand over.
 
-#![allow(dead_code, unsafe_code, unreachable_pub, clippy::expect_used, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    unsafe_code,
+    unreachable_pub,
+    clippy::expect_used,
+    clippy::unwrap_used
+)]
 
 use std::ffi::{CStr, CString, c_void};
 use std::sync::atomic::{AtomicUsize, Ordering};
