@@ -92,3 +92,15 @@ fn round_trips_through_the_c_abi_keep_the_resident_size_flat() {
         rounds - rounds / 5
     );
 }
+
+/// The C example of the crate's README compiles against the header and links.
+#[test]
+fn the_readme_example_compiles() {
+    let readme = std::fs::read_to_string(common::crate_dir().join("README.md")).expect("README");
+    let start = readme.find("```c\n").expect("a C block") + "```c\n".len();
+    let end = start + readme[start..].find("```").expect("its end");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let source = dir.path().join("readme_example.c");
+    std::fs::write(&source, &readme[start..end]).expect("write the example");
+    common::compile_c_file(&source);
+}

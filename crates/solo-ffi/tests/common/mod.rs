@@ -52,6 +52,18 @@ pub(crate) fn crate_dir() -> PathBuf {
 pub(crate) fn compile_c(source: &str) -> (PathBuf, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let program = dir.path().join(source.trim_end_matches(".c"));
+    build(&crate_dir().join("tests/c").join(source), &program);
+    (program, dir)
+}
+
+/// Compiles and links one C file (anywhere) beside itself.
+pub(crate) fn compile_c_file(source: &Path) -> PathBuf {
+    let program = source.with_extension("");
+    build(source, &program);
+    program
+}
+
+fn build(source: &Path, program: &Path) {
     let lib = lib_dir();
     let cc = std::env::var("CC").unwrap_or_else(|_| "cc".to_owned());
     let output = solo_testing::output_within(
@@ -59,8 +71,8 @@ pub(crate) fn compile_c(source: &str) -> (PathBuf, tempfile::TempDir) {
             .arg("-std=c11")
             .args(["-Wall", "-Wextra", "-Werror", "-D_DEFAULT_SOURCE"])
             .arg("-o")
-            .arg(&program)
-            .arg(crate_dir().join("tests/c").join(source))
+            .arg(program)
+            .arg(source)
             .arg("-I")
             .arg(crate_dir().join("include"))
             .arg("-L")
@@ -73,10 +85,10 @@ pub(crate) fn compile_c(source: &str) -> (PathBuf, tempfile::TempDir) {
     .unwrap_or_else(|e| panic!("running the C compiler `{cc}`: {e}"));
     assert!(
         output.status.success(),
-        "compiling {source} failed:\n{}",
+        "compiling {} failed:\n{}",
+        source.display(),
         String::from_utf8_lossy(&output.stderr)
     );
-    (program, dir)
 }
 
 /// A unique name for ids and task queues.
