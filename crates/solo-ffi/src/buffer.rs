@@ -116,9 +116,19 @@ pub(crate) unsafe fn proto_arg<M: prost::Message + Default>(
     data: *const u8,
     len: usize,
 ) -> Result<M, FfiError> {
-    // SAFETY: forwarded from the caller.
-    let bytes = unsafe { bytes_arg(what, data, len) }?;
-    M::decode(bytes.as_slice()).map_err(|e| {
+    if data.is_null() && len == 0 {
+        return Ok(M::default());
+    }
+    if data.is_null() {
+        return Err(FfiError::new(
+            ErrorKind::InvalidArgument,
+            format!("{what} is NULL but its length is {len}; pass a buffer or a length of 0"),
+        ));
+    }
+    // SAFETY: non-NULL, and the caller guarantees `len` readable bytes at `data`; decoding
+    // copies what it keeps.
+    let bytes = unsafe { std::slice::from_raw_parts(data, len) };
+    M::decode(bytes).map_err(|e| {
         FfiError::new(
             ErrorKind::InvalidArgument,
             format!(
