@@ -395,7 +395,8 @@ struct SoloBuffer *solo_payloads_json_at(const uint8_t *payloads,
                                          struct SoloError **error_out);
 
 // One field of a `PollActivityTaskQueueResponse` encoding (the `value` of a
-// `solo_worker_poll` callback).
+// `solo_worker_poll` callback). Reads the field's bytes where they lie, without decoding the
+// rest of the message: a worker's hot path calls this twice per task.
 //
 // # Safety
 // `response` NULL or `response_len` readable bytes; `error_out` NULL or writable.
