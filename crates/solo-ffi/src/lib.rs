@@ -28,7 +28,7 @@
 //!
 //! **Threads.** Runtimes, clients, workers and cancellation tokens are thread-safe: any
 //! function may be called on them from any thread, concurrently. Callbacks run on solo's
-//! runtime threads (never on the calling thread), so a binding hands the result to its own
+//! runtime threads, never inside the call that started them, so a binding hands the result to its own
 //! event loop (asyncio's `call_soon_threadsafe`, a .NET `TaskCompletionSource`, Node's
 //! thread-safe functions). A callback must not block for long; it may call any solo
 //! function, including the free functions, but not [`solo_waiter_wait`] (which refuses).
