@@ -111,6 +111,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     fn("solo_error_free", None, _ErrorP)
     fn("solo_runtime_new", _P, ctypes.c_uint32, ctypes.POINTER(_ErrorP))
     fn("solo_runtime_free", None, _P)
+    fn("solo_runtime_free_wait", ctypes.c_bool, _P, ctypes.c_uint32)
     fn("solo_cancel_new", _P)
     fn("solo_cancel_cancel", None, _P)
     fn("solo_cancel_free", None, _P)
@@ -204,10 +205,13 @@ class Runtime:
     def version(self) -> str:
         return self.lib.solo_version().decode()
 
-    def close(self) -> None:
-        """Frees the runtime handle (clients and workers keep the threads until freed)."""
+    def close(self, timeout: float = 10.0) -> None:
+        """Frees the runtime handle. Close the clients and workers first: then this waits
+        (without the GIL) until solo's threads have stopped, so that no callback is still
+        running when the interpreter exits — Python ends foreign threads that take the GIL
+        during finalization, which would abort the process."""
         if self.ptr:
-            self.lib.solo_runtime_free(self.ptr)
+            self.lib.solo_runtime_free_wait(self.ptr, int(timeout * 1000))
             self.ptr = None
 
     def _on_done(self, user_data, value, error) -> None:

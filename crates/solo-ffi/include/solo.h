@@ -419,6 +419,21 @@ struct SoloRuntime *solo_runtime_new(uint32_t worker_threads, struct SoloError *
 // `runtime` is NULL or a runtime from [`solo_runtime_new`] not freed yet.
 void solo_runtime_free(struct SoloRuntime *runtime);
 
+// Frees a runtime handle like [`solo_runtime_free`]; when it was the last owner (every
+// client and worker made from it is freed too), also shuts the runtime down and waits up to
+// `timeout_ms` for solo's threads to stop, so that no callback is running or will run once
+// it returns. Calls still in flight end with `SOLO_ERROR_KIND_CANCELLED` (their callbacks
+// fire during the wait). Returns true when it waited for the shutdown; false when other
+// handles still own the runtime or when called on a solo runtime thread (from a callback:
+// then the runtime shuts down without waiting, as with `solo_runtime_free`).
+//
+// Bindings for languages with an interpreter lock call this before the interpreter exits
+// (Python kills foreign threads that take its lock during finalization).
+//
+// # Safety
+// `runtime` is NULL or a runtime from [`solo_runtime_new`] not freed yet.
+bool solo_runtime_free_wait(struct SoloRuntime *runtime, uint32_t timeout_ms);
+
 // A new waiter. Free it with [`solo_waiter_free`]. Never NULL.
 struct SoloWaiter *solo_waiter_new(void);
 

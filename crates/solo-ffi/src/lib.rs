@@ -38,7 +38,9 @@
 //! their callbacks as usual. When the last handle of a runtime (the runtime itself and every
 //! client and worker made from it) is freed, the runtime shuts down without waiting: calls
 //! still in flight end and their callbacks fire with `SOLO_ERROR_KIND_CANCELLED`. Either
-//! way, each accepted call fires its callback exactly once.
+//! way, each accepted call fires its callback exactly once. [`solo_runtime_free_wait`],
+//! called on the last handle, also waits for solo's threads to stop, so that no callback
+//! runs after it returns (what an interpreter needs before it exits).
 //!
 //! **Cancellation.** A [`SoloCancel`] passed to calls ends them with
 //! `SOLO_ERROR_KIND_CANCELLED` when cancelled (a call that already completed is unaffected).
@@ -72,7 +74,7 @@ pub use client::{
 };
 pub use error::{SoloError, SoloErrorKind, solo_error_free};
 pub use json::{SoloTaskField, solo_payloads_from_json, solo_payloads_json_at, solo_task_field};
-pub use runtime::{SoloRuntime, solo_runtime_free, solo_runtime_new};
+pub use runtime::{SoloRuntime, solo_runtime_free, solo_runtime_free_wait, solo_runtime_new};
 pub use waiter::{
     SoloWaiter, solo_waiter_callback, solo_waiter_free, solo_waiter_new, solo_waiter_wait,
 };

@@ -92,6 +92,46 @@ pub unsafe extern "C" fn solo_runtime_free(runtime: *mut SoloRuntime) {
     crate::boundary::quiet_boundary("solo_runtime_free", move || drop(runtime));
 }
 
+/// Frees a runtime handle like [`solo_runtime_free`]; when it was the last owner (every
+/// client and worker made from it is freed too), also shuts the runtime down and waits up to
+/// `timeout_ms` for solo's threads to stop, so that no callback is running or will run once
+/// it returns. Calls still in flight end with `SOLO_ERROR_KIND_CANCELLED` (their callbacks
+/// fire during the wait). Returns true when it waited for the shutdown; false when other
+/// handles still own the runtime or when called on a solo runtime thread (from a callback:
+/// then the runtime shuts down without waiting, as with `solo_runtime_free`).
+///
+/// Bindings for languages with an interpreter lock call this before the interpreter exits
+/// (Python kills foreign threads that take its lock during finalization).
+///
+/// # Safety
+/// `runtime` is NULL or a runtime from [`solo_runtime_new`] not freed yet.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn solo_runtime_free_wait(
+    runtime: *mut SoloRuntime,
+    timeout_ms: u32,
+) -> bool {
+    if runtime.is_null() {
+        return false;
+    }
+    // SAFETY: the caller passes a pointer made by `solo_runtime_new` and not yet freed.
+    let runtime = unsafe { Box::from_raw(runtime) };
+    let mut waited = false;
+    crate::boundary::quiet_boundary("solo_runtime_free_wait", || {
+        let on_runtime_thread = tokio::runtime::Handle::try_current().is_ok();
+        let Ok(mut inner) = Arc::try_unwrap(runtime.inner) else {
+            return;
+        };
+        if on_runtime_thread {
+            return; // dropped here: shut down in the background
+        }
+        if let Some(runtime) = inner.runtime.take() {
+            runtime.shutdown_timeout(std::time::Duration::from_millis(u64::from(timeout_ms)));
+            waited = true;
+        }
+    });
+    waited
+}
+
 /// Borrows a runtime handle argument.
 ///
 /// # Safety

@@ -614,3 +614,47 @@ fn the_waiter_blocks_c_callers_and_refuses_to_block_a_runtime_thread() {
         solo_runtime_free(h.runtime);
     }
 }
+
+#[test]
+fn freeing_the_runtime_with_wait_fires_every_callback_before_it_returns() {
+    let server = DevServer::shared().expect("dev server");
+    let h = connect(&server.address());
+    let worker = new_worker(h.client, &unique("ffi-free-wait"));
+    let (poll, cb, ud) = pending();
+    assert!(unsafe { solo_worker_poll(worker, null(), cb, ud) }.is_null());
+    // Another handle still owns the runtime: the runtime handle is freed, nothing waited.
+    let second = {
+        let mut error = std::ptr::null_mut();
+        unsafe { solo_runtime_new(1, &mut error) }
+    };
+    unsafe { solo_worker_free(worker) };
+    // The client still owns h.runtime's threads, so this only frees the handle.
+    assert!(!unsafe { solo_runtime_free_wait(h.runtime, 5_000) });
+    assert_eq!(poll.slot.fired.load(std::sync::atomic::Ordering::SeqCst), 0);
+    // The runtime handle is gone: freeing the client, its last owner, shuts it down.
+    unsafe { solo_client_free(h.client) };
+    let error = poll.wait().expect_err("cancelled by the shutdown");
+    assert_eq!(error.kind, SoloErrorKind::Cancelled);
+    poll.assert_fired_once();
+
+    // With the runtime handle as the last owner: the callback has fired when it returns.
+    let h = connect(&server.address());
+    let worker = new_worker(h.client, &unique("ffi-free-wait-2"));
+    let (poll, cb, ud) = pending();
+    assert!(unsafe { solo_worker_poll(worker, null(), cb, ud) }.is_null());
+    unsafe {
+        solo_worker_free(worker);
+        solo_client_free(h.client);
+    }
+    assert!(unsafe { solo_runtime_free_wait(h.runtime, 5_000) });
+    assert_eq!(
+        poll.slot.fired.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the callback fired before solo_runtime_free_wait returned"
+    );
+    assert_eq!(
+        poll.wait().expect_err("cancelled").kind,
+        SoloErrorKind::Cancelled
+    );
+    assert!(unsafe { solo_runtime_free_wait(second, 1_000) });
+}

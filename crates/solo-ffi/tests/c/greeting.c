@@ -181,7 +181,11 @@ int main(int argc, char **argv) {
     solo_worker_free(worker);
     solo_client_free(client);
     solo_waiter_free(w);
-    solo_runtime_free(runtime);
+    /* The last owner: shut down and wait for solo's threads, so no callback outlives main. */
+    if (!solo_runtime_free_wait(runtime, 5000)) {
+        fprintf(stderr, "solo_runtime_free_wait did not wait for the shutdown\n");
+        return 1;
+    }
     printf("done\n");
     return 0;
 }
