@@ -9,7 +9,7 @@
 //! - `--write`: also write `BENCHMARKS.md` (and its echo chart, `BENCHMARKS-echo.svg`) at the
 //!   workspace root;
 //! - anything else goes to `solo-bench --mode suite` (`--n`, `--concurrency 1,10,100`,
-//!   `--reps`, `--scenarios echo,inflight,list,faults,footprint`, `--faults-n`,
+//!   `--reps`, `--scenarios echo,inflight,list,faults,ffi,footprint`, `--faults-n`,
 //!   `--faults-sdks solo,python`, `--no-build`, `--address` ...).
 
 use std::path::{Path, PathBuf};
@@ -33,7 +33,7 @@ options of this task:
   -h, --help                    this text
 
 options passed to the suite (solo-bench --mode suite):
-  --scenarios LIST              echo,inflight,list,faults,footprint (default: all)
+  --scenarios LIST              echo,inflight,list,faults,ffi,footprint (default: all)
   --sdks LIST                   raw,solo (default)
   --n N                         echo activities per concurrency level and repetition
   --concurrency LIST            echo concurrency levels, e.g. 1,10,100
@@ -41,6 +41,7 @@ options passed to the suite (solo-bench --mode suite):
   --inflight-n N                activities held in flight (default 10,000)
   --inflight-window S           seconds of heartbeats measured
   --list-min N                  rows listed at least
+  --ffi-leak-n N                 round trips of the C ABI leak check (default 10,000)
   --faults-sdks LIST            solo,python
   --faults-n N                  activities through the fault proxy (default 1,500)
   --faults-outage S             the outage in the middle of the run, seconds

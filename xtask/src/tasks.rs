@@ -114,6 +114,8 @@ pub fn test(root: &Path) -> Result<()> {
     )?;
     println!("xtask test: codegen --check");
     crate::codegen::run(root, true)?;
+    println!("xtask test: header --check");
+    crate::header::run(root, true)?;
     println!("xtask test: cargo package (library crates)");
     crate::package::run(root)?;
     let python = install_tools()?;

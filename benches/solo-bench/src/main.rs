@@ -8,6 +8,8 @@
 //! | `worker` / `raw-worker` | the echo worker for `--task-queue` until SIGINT/SIGTERM |
 //! | `inflight-worker` / `raw-inflight-worker` | holds `--n` heartbeating activities until cancelled |
 //! | `list` / `raw-list` | pages through every execution |
+//! | `ffi-worker` / `ffi-client` | the echo worker driven through solo's C ABI (`solo-ffi`), and solo's client labelled `ffi` |
+//! | `ffi-roundtrips` | `--n` start/complete round trips through the C ABI in one process, sampling RSS (a leak check) |
 //! | `faults-peer` | a worker and a client executing `--n` echo activities through a fault proxy (see `faults.rs`) |
 //! | `suite` | all of it against its own dev server, then the footprint and the table |
 //!
@@ -21,6 +23,7 @@
 mod args;
 mod chart;
 mod faults;
+mod ffi;
 mod footprint;
 mod harness;
 mod measure;
@@ -49,11 +52,14 @@ modes (the raw-* modes are the baseline on the bare gRPC stubs):
   worker | raw-worker     echo worker     --address A --task-queue Q [--pollers P] [--n N]
   inflight-worker | raw-inflight-worker   --address A --task-queue Q --n N [--window S]
   list | raw-list         list executions --address A [--query Q]
+  ffi-worker | ffi-client  the echo worker through the C ABI (solo-ffi) | solo's client labelled ffi
+  ffi-roundtrips          --address A --n N: start/complete round trips through the C ABI, RSS sampled
   faults-peer             worker + client --address A --task-queue Q --prefix P --n N --concurrency C
                           [--start-to-close S] [--call-timeout S] [--deadline S]; starts on `go`
   suite                   everything, on its own dev server unless --address is given:
                           [--smoke] [--n N] [--concurrency 1,10,100] [--steps 10] [--reps R]
-                          [--sdks raw,solo] [--scenarios echo,inflight,list,faults,footprint]
+                          [--sdks raw,solo] [--scenarios echo,inflight,list,faults,ffi,footprint]
+                          [--ffi-leak-n N]
                           [--faults-sdks solo,python] [--faults-n N] [--faults-outage S]
                           [--faults-reset-every S] [--faults-concurrency C]
                           [--inflight-n N] [--inflight-window S] [--list-min N]
@@ -101,7 +107,10 @@ fn main() -> ExitCode {
 
 async fn run(mode: &str, args: Args) -> Result<bool> {
     match mode {
-        "client" => sdk::echo_client(args).await.map(|_| true),
+        "client" => sdk::echo_client(args, "solo").await.map(|_| true),
+        "ffi-client" => sdk::echo_client(args, "ffi").await.map(|_| true),
+        "ffi-worker" => ffi::echo_worker(args).await.map(|_| true),
+        "ffi-roundtrips" => ffi::roundtrips(args).await.map(|_| true),
         "worker" => sdk::echo_worker(args).await.map(|_| true),
         "inflight-worker" => sdk::inflight_worker(args).await.map(|_| true),
         "list" => sdk::list(args).await.map(|_| true),

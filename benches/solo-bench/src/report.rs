@@ -64,9 +64,13 @@ impl Echo {
 }
 
 fn echo(lines: &[Value], sdk: &str, c: usize) -> Echo {
+    echo_in(lines, "echo", sdk, c)
+}
+
+fn echo_in(lines: &[Value], scenario: &str, sdk: &str, c: usize) -> Echo {
     let runs: Vec<&Value> = lines
         .iter()
-        .filter(|l| l["scenario"] == "echo" && l["sdk"] == sdk && l["concurrency"] == c)
+        .filter(|l| l["scenario"] == scenario && l["sdk"] == sdk && l["concurrency"] == c)
         .collect();
     let m = |key: &str| median(runs.iter().filter_map(|l| num(&l[key])).collect());
     Echo {
@@ -220,6 +224,10 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
             limit: "solo ≤ raw".into(),
             met: p99.map(|(s, r)| s <= r),
         });
+    }
+
+    if options.runs("ffi") {
+        ffi_section(&mut out, options, lines, &mut targets);
     }
 
     let inflight: Vec<&Value> = lines
@@ -580,4 +588,73 @@ pub(crate) fn markdown(
     }
     let _ = writeln!(out, "```");
     out
+}
+
+/// The C ABI: the worker driven through solo-ffi against the native worker (same run, same
+/// client), and the round-trip leak check.
+fn ffi_section(
+    out: &mut String,
+    options: &SuiteOptions,
+    lines: &[Value],
+    targets: &mut Vec<Target>,
+) {
+    let _ = writeln!(
+        out,
+        "\n### The C ABI: solo's echo worker driven through solo-ffi against the native worker (same run)\n"
+    );
+    let _ = writeln!(
+        out,
+        "| C | native acts/s | C-ABI acts/s | native worker CPU ms/act | C-ABI worker CPU ms/act | C-ABI/native |"
+    );
+    let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
+    let mut worst: Option<(usize, f64)> = None;
+    for &c in &options.concurrency {
+        let (native, ffi) = (
+            echo_in(lines, "ffi-echo", "solo", c),
+            echo_in(lines, "ffi-echo", "ffi", c),
+        );
+        let ratio = ffi.worker_cpu.zip(native.worker_cpu).map(|(f, n)| f / n);
+        let _ = writeln!(
+            out,
+            "| {c} | {} | {} | {} | {} | {} |",
+            fmt(native.acts_per_s, 0),
+            fmt(ffi.acts_per_s, 0),
+            fmt(native.worker_cpu, 3),
+            fmt(ffi.worker_cpu, 3),
+            fmt(ratio, 3)
+        );
+        if let Some(r) = ratio
+            && worst.is_none_or(|(_, w)| r > w)
+        {
+            worst = Some((c, r));
+        }
+    }
+    targets.push(Target {
+        what: "C-ABI worker CPU per activity vs the native worker (worst C)".into(),
+        measured: worst.map_or("–".into(), |(c, r)| format!("{r:.3}× at C={c}")),
+        limit: "≤ 1.1×".into(),
+        met: worst.map(|(_, r)| r <= 1.1),
+    });
+    if let Some(leak) = find(lines, "ffi-leak", Some("ffi")) {
+        let growth = num(&leak["rss_growth_mb"]);
+        let _ = writeln!(
+            out,
+            "\nLeak check: {} start/complete round trips through the C ABI in one process \
+             ({} s); resident MB every tenth of the way: {}; growth from the first tenth to \
+             the end {} MB.",
+            leak["n"],
+            leak["wall_s"],
+            leak["rss_mb_samples"],
+            fmt(growth, 2)
+        );
+        targets.push(Target {
+            what: format!(
+                "RSS growth over {} C-ABI round trips (after the first tenth)",
+                leak["n"]
+            ),
+            measured: fmt(growth, 2) + " MB",
+            limit: "≤ 2 MB (flat)".into(),
+            met: growth.map(|g| g <= 2.0),
+        });
+    }
 }

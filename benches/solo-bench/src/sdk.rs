@@ -72,14 +72,15 @@ async fn client(common: &Common) -> Result<Client> {
     ))
 }
 
-/// `--mode client`: the echo loop with solo's client.
-pub(crate) async fn echo_client(mut args: Args) -> Result<Value> {
+/// `--mode client`: the echo loop with solo's client; its lines say `sdk` (`solo`, or `ffi`
+/// when it drives the worker of `--mode ffi-worker`).
+pub(crate) async fn echo_client(mut args: Args, sdk: &str) -> Result<Value> {
     let options = EchoClientOptions::parse(&mut args)?;
     args.finish()?;
     let client = client(&options.common).await?;
-    let prefix = run_prefix("solo");
+    let prefix = run_prefix(sdk);
     let queue: Arc<str> = options.task_queue.as_str().into();
-    harness::echo_client("solo", &options, move |i| {
+    harness::echo_client(sdk, &options, move |i| {
         let client = client.clone();
         let queue = Arc::clone(&queue);
         let id = activity_id(&prefix, i);

@@ -68,7 +68,9 @@ pub(crate) struct SuiteOptions {
     pub(crate) write: Option<PathBuf>,
     /// The command line to record in the report.
     pub(crate) command: String,
-    /// Which scenarios run: `echo`, `inflight`, `list`, `faults`, `footprint`.
+    /// Round trips of the C ABI leak check (the `ffi` scenario).
+    pub(crate) ffi_leak_n: usize,
+    /// Which scenarios run: `echo`, `inflight`, `list`, `faults`, `ffi`, `footprint`.
     pub(crate) scenarios: Vec<String>,
     /// The `faults` scenario's settings.
     pub(crate) faults: FaultsOptions,
@@ -116,6 +118,7 @@ impl SuiteOptions {
                 if smoke { 5.0 } else { 30.0 },
             )?),
             list_min: args.parse_or("--list-min", if smoke { 100 } else { 10_000 })?,
+            ffi_leak_n: args.parse_or("--ffi-leak-n", if smoke { 100 } else { 10_000 })?,
             workspace: args.value("--workspace")?.map(PathBuf::from),
             build: !smoke && !no_build,
             smoke,
@@ -125,7 +128,7 @@ impl SuiteOptions {
                 .unwrap_or_else(|| "solo-bench --mode suite".to_owned()),
             scenarios: args
                 .value("--scenarios")?
-                .unwrap_or_else(|| "echo,inflight,list,faults,footprint".to_owned())
+                .unwrap_or_else(|| "echo,inflight,list,faults,ffi,footprint".to_owned())
                 .split(',')
                 .map(str::to_owned)
                 .collect(),
@@ -225,13 +228,14 @@ struct EchoSide {
 /// the same machine. Returns each client's line with its worker's own view merged in.
 async fn echo_compare(
     options: &SuiteOptions,
+    sdks: &[String],
     server: &Server,
     n: usize,
     concurrency: usize,
     warmup: usize,
 ) -> Result<Vec<Value>> {
     let mut sides = Vec::new();
-    for sdk in &options.sdks {
+    for sdk in sdks {
         let queue = raw::run_prefix(&format!("echo-{sdk}-c{concurrency}"));
         let mut worker_args = strings(&["--mode", &mode(sdk, "worker")]);
         worker_args.extend(strings(&[
@@ -461,6 +465,46 @@ async fn list_run(server: &Server, sdk: &str) -> Result<Value> {
     Ok(line)
 }
 
+/// The `ffi` scenario: solo's echo worker driven through the C ABI against the native one,
+/// side by side (ABBA steps, as the echo scenario) at each concurrency, its lines labelled
+/// `ffi-echo`; then `ffi_leak_n` round trips through the ABI with the resident size sampled.
+async fn ffi_run(options: &SuiteOptions, server: &Server, results: &mut Results) {
+    let sdks = strings(&["solo", "ffi"]);
+    for &c in &options.concurrency {
+        report::log(&format!("solo-bench: ffi echo c={c} (solo vs ffi)"));
+        match echo_compare(options, &sdks, server, options.n, c, options.warmup).await {
+            Ok(lines) => {
+                for mut line in lines {
+                    line["scenario"] = json!("ffi-echo");
+                    results.record("ffi-echo", Ok(line));
+                }
+            }
+            Err(e) => results.record(&format!("ffi echo c={c}"), Err(e)),
+        }
+    }
+    report::log(&format!(
+        "solo-bench: ffi round trips n={}",
+        options.ffi_leak_n
+    ));
+    let outcome = async {
+        let args = strings(&[
+            "--mode",
+            "ffi-roundtrips",
+            "--address",
+            &server.address,
+            "--n",
+            &options.ffi_leak_n.to_string(),
+        ]);
+        let mut child = Proc::spawn_bench("ffi round trips", &args, false)?;
+        let limit = Duration::from_secs(60) + Duration::from_millis(50 * options.ffi_leak_n as u64);
+        let line = child.json_line("ffi-leak", limit).await;
+        let _ = child.wait_exit(Duration::from_secs(30)).await;
+        line
+    }
+    .await;
+    results.record("ffi-leak", outcome);
+}
+
 /// Collects scenario lines and failures.
 #[derive(Default)]
 struct Results {
@@ -498,7 +542,8 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
 
     // Warm the server (task queue machinery, caches, the Go runtime) before measuring anything.
     if options.runs("echo")
-        && let Err(e) = echo_compare(&options, &server, options.n.min(200), 10, 0).await
+        && let Err(e) =
+            echo_compare(&options, &options.sdks, &server, options.n.min(200), 10, 0).await
     {
         results.failures.push(format!("warm-up: {e:#}"));
     }
@@ -510,7 +555,16 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
                 rep + 1,
                 options.sdks.join(" vs ")
             ));
-            match echo_compare(&options, &server, options.n, c, options.warmup).await {
+            match echo_compare(
+                &options,
+                &options.sdks,
+                &server,
+                options.n,
+                c,
+                options.warmup,
+            )
+            .await
+            {
                 Ok(lines) => {
                     for line in lines {
                         results.record("echo", Ok(line));
@@ -541,6 +595,10 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
             }
             Err(e) => results.failures.push(format!("list setup: {e:#}")),
         }
+    }
+
+    if options.runs("ffi") {
+        ffi_run(&options, &server, &mut results).await;
     }
 
     for sdk in options

@@ -93,6 +93,28 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
         assert!(!python_faults["completed"].is_null(), "{python_faults}");
     }
     assert!(stdout.contains("### Faults"), "no faults table:\n{stdout}");
+    // The C ABI: the worker driven through solo-ffi next to the native one, at both
+    // concurrency levels, every activity served; and the round trips of the leak check.
+    for sdk in ["solo", "ffi"] {
+        let ffi_echo: Vec<&Value> = lines
+            .iter()
+            .filter(|l| l["scenario"] == "ffi-echo" && l["sdk"] == sdk)
+            .collect();
+        assert_eq!(ffi_echo.len(), 2, "{sdk} ffi-echo lines:\n{stdout}");
+        for line in ffi_echo {
+            assert_eq!(line["errors"], 0, "{line}");
+            assert!(!line["worker_cpu_ms_per_act"].is_null(), "{line}");
+        }
+    }
+    let leak = lines
+        .iter()
+        .find(|l| l["scenario"] == "ffi-leak")
+        .unwrap_or_else(|| panic!("no ffi-leak line:\n{stdout}"));
+    assert_eq!(leak["completed"], leak["n"], "{leak}");
+    assert!(
+        stdout.contains("### The C ABI"),
+        "no C ABI table:\n{stdout}"
+    );
     assert_eq!(count("error"), 0, "{stdout}");
     for line in lines.iter().filter(|l| l["scenario"] == "echo") {
         for key in [

@@ -181,9 +181,34 @@ impl<O> ActivityHandle<O> {
     where
         O: DecodePayload,
     {
+        let outcome = self.outcome().await?;
+        outcome_to_result(outcome, self.activity.core.converter()).await
+    }
+
+    /// Waits for the activity to close and returns its outcome as it came on the wire: the
+    /// result payloads or the failure, neither run through the data converter or its codec.
+    /// For bindings that bring their own converter (the C ABI); Rust code wants
+    /// [`result`](Self::result). Waits, retries and caches as `result` does.
+    ///
+    /// ```no_run
+    /// # async fn run(client: solo_client::Client) -> Result<(), solo_client::CallError> {
+    /// let handle = client.get_activity_handle::<()>("my-standalone-activity-id", None);
+    /// let outcome = handle.outcome().await?;
+    /// println!("{:?}", outcome.value);
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`CallError::NotFound`] and the other call errors (the activity's own failure is part
+    /// of the outcome, not an error).
+    ///
+    /// # Cancel safety
+    /// As [`result`](Self::result).
+    pub async fn outcome(&self) -> Result<ActivityExecutionOutcome, CallError> {
         let activity = &self.activity;
         if let Some(outcome) = self.outcome.get() {
-            return outcome_to_result(outcome.clone(), activity.core.converter()).await;
+            return Ok(outcome.clone());
         }
         telemetry::traced(activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
             let message = PollActivityExecutionRequest {
@@ -197,8 +222,7 @@ impl<O> ActivityHandle<O> {
                     r.outcome
                 })
                 .await?;
-            let outcome = self.outcome.get_or_init(|| outcome).clone();
-            outcome_to_result(outcome, activity.core.converter()).await
+            Ok(self.outcome.get_or_init(|| outcome).clone())
         })
         .await
     }

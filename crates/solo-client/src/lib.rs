@@ -188,6 +188,7 @@ pub mod __private {
     pub use crate::payload::from_missing;
     pub use crate::rfc3339::{format_rfc3339, parse_rfc3339};
     pub use crate::rpc::{
+        COUNT_ACTIVITY_EXECUTIONS, DESCRIBE_ACTIVITY_EXECUTION, LIST_ACTIVITY_EXECUTIONS,
         POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT, RESPOND_ACTIVITY_TASK_CANCELED,
         RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED, Rpc,
     };

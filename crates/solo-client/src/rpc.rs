@@ -72,7 +72,7 @@ rpcs! {
     pub(crate) POLL_ACTIVITY_EXECUTION = poll_activity_execution:
         PollActivityExecutionRequest => PollActivityExecutionResponse, "PollActivityExecution";
     /// `DescribeActivityExecution`.
-    pub(crate) DESCRIBE_ACTIVITY_EXECUTION = describe_activity_execution:
+    pub DESCRIBE_ACTIVITY_EXECUTION = describe_activity_execution:
         DescribeActivityExecutionRequest => DescribeActivityExecutionResponse, "DescribeActivityExecution";
     /// `RequestCancelActivityExecution`.
     pub(crate) REQUEST_CANCEL_ACTIVITY_EXECUTION = request_cancel_activity_execution:
@@ -84,10 +84,10 @@ rpcs! {
     pub(crate) DELETE_ACTIVITY_EXECUTION = delete_activity_execution:
         DeleteActivityExecutionRequest => DeleteActivityExecutionResponse, "DeleteActivityExecution";
     /// `ListActivityExecutions`.
-    pub(crate) LIST_ACTIVITY_EXECUTIONS = list_activity_executions:
+    pub LIST_ACTIVITY_EXECUTIONS = list_activity_executions:
         ListActivityExecutionsRequest => ListActivityExecutionsResponse, "ListActivityExecutions";
     /// `CountActivityExecutions`.
-    pub(crate) COUNT_ACTIVITY_EXECUTIONS = count_activity_executions:
+    pub COUNT_ACTIVITY_EXECUTIONS = count_activity_executions:
         CountActivityExecutionsRequest => CountActivityExecutionsResponse, "CountActivityExecutions";
     /// `PauseActivityExecution` (operator command, Server 1.32+).
     pub(crate) PAUSE_ACTIVITY_EXECUTION = pause_activity_execution:

@@ -102,8 +102,9 @@ impl ActivityContext {
         blocking: BlockingPool,
         span: tracing::Span,
         client: Client,
-        converter: DataConverter,
     ) -> Self {
+        // The worker's converter is its client's.
+        let converter = client.data_converter().clone();
         ActivityContext {
             inner: Arc::new(Inner {
                 info,

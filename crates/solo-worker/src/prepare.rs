@@ -112,7 +112,6 @@ pub(crate) async fn prepare(
         runtime.capacity.blocking.clone(),
         span.clone(),
         runtime.calls.client.clone(),
-        runtime.converter.clone(),
     );
     Some(Prepared {
         service,

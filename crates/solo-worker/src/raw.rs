@@ -46,9 +46,9 @@ use solo_proto::temporal::api::failure::v1::failure::FailureInfo;
 use solo_proto::temporal::api::failure::v1::{ApplicationFailureInfo, Failure};
 use solo_proto::temporal::api::taskqueue::v1::{TaskQueue, TaskQueueMetadata};
 use solo_proto::temporal::api::workflowservice::v1::{
-    PollActivityTaskQueueRequest, RecordActivityTaskHeartbeatRequest,
-    RespondActivityTaskCanceledRequest, RespondActivityTaskCompletedRequest,
-    RespondActivityTaskFailedRequest,
+    PollActivityTaskQueueRequest, PollActivityTaskQueueResponse,
+    RecordActivityTaskHeartbeatRequest, RespondActivityTaskCanceledRequest,
+    RespondActivityTaskCompletedRequest, RespondActivityTaskFailedRequest,
 };
 use tonic::Code;
 
@@ -211,34 +211,9 @@ impl TaskPoller {
     /// poll, the task is not lost: it counts as started and is retried once its
     /// start-to-close timeout passes.
     pub async fn poll(&self) -> Result<Option<RawTask>, TaskError> {
-        let request = PollActivityTaskQueueRequest {
-            namespace: self.core.namespace().to_owned(),
-            task_queue: Some(TaskQueue {
-                name: self.task_queue.to_string(),
-                kind: TaskQueueKind::Normal as i32,
-                normal_name: String::new(),
-            }),
-            identity: self.identity.to_string(),
-            task_queue_metadata: self.max_tasks_per_second.map(|rate| TaskQueueMetadata {
-                max_tasks_per_second: Some(rate),
-            }),
-            worker_instance_key: self.worker_instance_key.clone(),
-            ..Default::default()
-        };
-        let mut request = tonic::Request::new(request);
-        // Lets call observers (metrics) label the long poll with its queue.
-        request
-            .extensions_mut()
-            .insert(CallTaskQueue::new(self.task_queue.clone()));
-        let mut response = match call(&self.core, POLL_ACTIVITY_TASK_QUEUE, request).await {
-            Ok(r) => r,
-            // The long poll outlived its deadline: same as an empty answer.
-            Err(e) if e.code() == Code::DeadlineExceeded => return Ok(None),
-            Err(e) => return Err(e),
-        };
-        if response.task_token.is_empty() {
+        let Some(mut response) = self.poll_response().await? else {
             return Ok(None);
-        }
+        };
         let input = response
             .input
             .take()
@@ -258,6 +233,45 @@ impl TaskPoller {
             input,
             poller_delta_suggestion,
         }))
+    }
+
+    /// Long-polls once, like [`poll`](Self::poll), and returns the server's
+    /// `PollActivityTaskQueueResponse` untouched, for bindings that decode it with their own
+    /// Temporal protos (the C ABI hands its encoding across). `Ok(None)` when the poll
+    /// expired without a task.
+    ///
+    /// # Errors
+    /// As [`poll`](Self::poll).
+    ///
+    /// # Cancel safety
+    /// As [`poll`](Self::poll).
+    pub async fn poll_response(&self) -> Result<Option<PollActivityTaskQueueResponse>, TaskError> {
+        let request = PollActivityTaskQueueRequest {
+            namespace: self.core.namespace().to_owned(),
+            task_queue: Some(TaskQueue {
+                name: self.task_queue.to_string(),
+                kind: TaskQueueKind::Normal as i32,
+                normal_name: String::new(),
+            }),
+            identity: self.identity.to_string(),
+            task_queue_metadata: self.max_tasks_per_second.map(|rate| TaskQueueMetadata {
+                max_tasks_per_second: Some(rate),
+            }),
+            worker_instance_key: self.worker_instance_key.clone(),
+            ..Default::default()
+        };
+        let mut request = tonic::Request::new(request);
+        // Lets call observers (metrics) label the long poll with its queue.
+        request
+            .extensions_mut()
+            .insert(CallTaskQueue::new(self.task_queue.clone()));
+        let response = match call(&self.core, POLL_ACTIVITY_TASK_QUEUE, request).await {
+            Ok(r) => r,
+            // The long poll outlived its deadline: same as an empty answer.
+            Err(e) if e.code() == Code::DeadlineExceeded => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok((!response.task_token.is_empty()).then_some(response))
     }
 }
 
