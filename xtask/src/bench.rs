@@ -8,6 +8,9 @@
 //! - `--smoke`: tiny sizes (what CI runs through `cargo test -p solo-bench`);
 //! - `--write`: also write `BENCHMARKS.md` (and its echo chart, `BENCHMARKS-echo.svg`) at the
 //!   workspace root;
+//! - `--peers`: also build the official Rust SDK's peer (`benches/peers/rust-sdk`, a package
+//!   outside the workspace, into `target/peers`) and run it and the Python SDK's peer in the
+//!   echo scenario beside raw and solo;
 //! - anything else goes to `solo-bench --mode suite` (`--n`, `--concurrency 1,10,100`,
 //!   `--reps`, `--scenarios echo,inflight,list,faults,ffi,footprint`, `--faults-n`,
 //!   `--faults-sdks solo,python`, `--no-build`, `--address` ...).
@@ -30,11 +33,14 @@ prints one JSON line per measurement and the tables of BENCHMARKS.md.
 options of this task:
   --write                       also write BENCHMARKS.md and BENCHMARKS-echo.svg at the workspace root
   --smoke                       tiny sizes, every scenario (what the test suite runs)
+  --peers                       also run the Python SDK (the tool venv's temporalio) and the
+                                official Rust SDK (temporalio-sdk, built here from
+                                benches/peers/rust-sdk into target/peers) in the echo scenario
   -h, --help                    this text
 
 options passed to the suite (solo-bench --mode suite):
   --scenarios LIST              echo,inflight,list,faults,ffi,footprint (default: all)
-  --sdks LIST                   raw,solo (default)
+  --sdks LIST                   raw,solo (default); python and rust-sdk are the peers
   --n N                         echo activities per concurrency level and repetition
   --concurrency LIST            echo concurrency levels, e.g. 1,10,100
   --steps N, --reps R           echo steps per run, runs per cell
@@ -72,6 +78,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| root.join("target"));
     let bench = target.join("release").join("solo-bench");
+    let peers = args.iter().any(|a| a == "--peers");
+    let rust_sdk_peer = if peers {
+        Some(build_rust_sdk_peer(root, &cargo, &target)?)
+    } else {
+        None
+    };
 
     let mut passed: Vec<String> = Vec::new();
     let mut write = false;
@@ -93,6 +105,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         .args(&passed)
         .env("TEMPORAL_CLI", &temporal)
         .env("CARGO", &cargo);
+    if let Some(peer) = &rust_sdk_peer {
+        cmd.arg("--rust-sdk-peer").arg(peer);
+    }
     if write {
         cmd.arg("--write").arg(root.join("BENCHMARKS.md"));
     }
@@ -103,4 +118,33 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
         bail!("the benchmark suite reported failures ({status})");
     }
     Ok(())
+}
+
+/// Builds the official Rust SDK's peer (`benches/peers/rust-sdk`, not a workspace member: its
+/// own lock file, its own target directory under `target/peers`) and returns its binary.
+fn build_rust_sdk_peer(root: &Path, cargo: &std::ffi::OsStr, target: &Path) -> Result<PathBuf> {
+    let manifest = root.join("benches/peers/rust-sdk/Cargo.toml");
+    let target_dir = target.join("peers");
+    println!("xtask bench: building the official Rust SDK's peer (release, into target/peers)");
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--release",
+            "--locked",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(root)
+        .status()
+        .context("running cargo build for the Rust SDK peer")?;
+    if !status.success() {
+        bail!(
+            "building the Rust SDK peer ({}) failed ({status})",
+            manifest.display()
+        );
+    }
+    Ok(target_dir.join("release").join("rust-sdk-peer"))
 }

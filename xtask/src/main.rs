@@ -34,7 +34,7 @@ tasks:
   dev-server [--port P] [--ui]
                         run `temporal server start-dev` on 127.0.0.1 (installs the CLI if needed)
   demo                  start a dev server and the example worker, run the seed's programs, stop all
-  bench [--smoke] [--write] [options]
+  bench [--smoke] [--write] [--peers] [options]
                         benchmarks against a local dev server (solo-bench --mode suite --help)
   package               check that every library crate packages for crates.io (no build)
   test                  the full check: fmt, clippy, codegen --check, header --check, package,

@@ -13,6 +13,9 @@
 //! | `faults-peer` | a worker and a client executing `--n` echo activities through a fault proxy (see `faults.rs`) |
 //! | `suite` | all of it against its own dev server, then the footprint and the table |
 //!
+//! With `--peers` the suite's echo scenario also runs the Python SDK and the official Rust SDK
+//! (see `peers.rs`): their own worker and client programs, speaking the same protocol.
+//!
 //! The `raw-*` modes are the baseline: the same loops on the generated gRPC stubs with no SDK
 //! logic. Each process reports its own figures as one JSON line on stdout; the echo client can
 //! also read a worker's and a server's CPU (`--worker-pid`, `--server-pid`), so solo's client
@@ -27,6 +30,7 @@ mod ffi;
 mod footprint;
 mod harness;
 mod measure;
+mod peers;
 mod process;
 mod raw;
 mod report;
@@ -59,12 +63,16 @@ modes (the raw-* modes are the baseline on the bare gRPC stubs):
   suite                   everything, on its own dev server unless --address is given:
                           [--smoke] [--n N] [--concurrency 1,10,100] [--steps 10] [--reps R]
                           [--sdks raw,solo] [--scenarios echo,inflight,list,faults,ffi,footprint]
-                          [--ffi-leak-n N]
+                          [--ffi-leak-n N] [--peers] [--rust-sdk-peer PATH]
                           [--faults-sdks solo,python] [--faults-n N] [--faults-outage S]
                           [--faults-reset-every S] [--faults-concurrency C]
                           [--inflight-n N] [--inflight-window S] [--list-min N]
                           [--workspace DIR] [--no-build] [--write BENCHMARKS.md]
                           (--write also writes the echo chart beside it: BENCHMARKS-echo.svg)
+                          --peers adds the Python SDK (`python`, echo_peer.py on the tool venv's
+                          temporalio) and the official Rust SDK (`rust-sdk`, the binary of
+                          benches/peers/rust-sdk given as --rust-sdk-peer, which `cargo xtask
+                          bench --peers` builds) to the echo scenario; --sdks may name them too
 common: --namespace NS (default `default`), --address (default 127.0.0.1:7233)
 ";
 

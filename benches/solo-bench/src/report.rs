@@ -7,6 +7,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::chart::{self, Bar, Panel};
+use crate::peers;
 use crate::suite::{SERVER_CONFIG, SuiteOptions};
 
 /// Progress and diagnostics, on stderr (stdout carries the JSON lines and the table).
@@ -224,6 +225,31 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
             limit: "solo ≤ raw".into(),
             met: p99.map(|(s, r)| s <= r),
         });
+    }
+
+    let others: Vec<&String> = sdks.iter().filter(|s| *s != "raw").collect();
+    if options.runs("echo") && sdks.iter().any(|s| peers::is_peer(s)) && others.len() < sdks.len() {
+        let _ = writeln!(out, "\n### Every SDK against the raw baseline (same run)\n");
+        let _ = writeln!(
+            out,
+            "| C | SDK | throughput /raw | client+worker CPU /raw | p50 − raw ms | p99 /raw | p99.9 /raw |"
+        );
+        let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|");
+        for &c in &options.concurrency {
+            let r = echo(lines, "raw", c);
+            for sdk in &others {
+                let s = echo(lines, sdk, c);
+                let _ = writeln!(
+                    out,
+                    "| {c} | {sdk} | {} | {} | {} | {} | {} |",
+                    fmt(s.acts_per_s.zip(r.acts_per_s).map(|(s, r)| s / r), 3),
+                    fmt(s.sdk_cpu().zip(r.sdk_cpu()).map(|(s, r)| s / r), 3),
+                    fmt(s.p50.zip(r.p50).map(|(s, r)| s - r), 2),
+                    fmt(s.p99.zip(r.p99).map(|(s, r)| s / r), 3),
+                    fmt(s.p999.zip(r.p999).map(|(s, r)| s / r), 3),
+                );
+            }
+        }
     }
 
     if options.runs("ffi") {
@@ -518,6 +544,20 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
   its stripped `worker` binary.
 ";
 
+/// What `--peers` adds, for `BENCHMARKS.md` (followed by the peers' versions).
+const PEERS: &str = "\
+Peers (`--peers`, echo only): the Python SDK (`python`: `benches/solo-bench/echo_peer.py`) and
+the official Temporal Rust SDK (`rust-sdk`: `benches/peers/rust-sdk`, a package outside the
+workspace) run the same echo client and worker as separate processes, interleaved step by step
+with raw and solo on the same server. Each uses its SDK as a user would: a worker with one
+`echo` activity and the SDK's defaults but the same number of activity pollers, and a client
+that starts each activity with the SDK's `start_activity` and awaits its result. They are
+measured the same way: the Rust SDK's peer compiles solo-bench's own loop and readings (its
+`harness`, `measure` and `args` modules), the Python peer does the same readings in Python
+(`getrusage` for itself, `/proc` for the worker and the server) with the same percentiles.
+Versions:
+";
+
 /// The echo chart (client+worker CPU per activity and p99 latency, per SDK and concurrency),
 /// or `None` when the echo scenario did not run or measured nothing.
 pub(crate) fn echo_chart(options: &SuiteOptions, lines: &[Value]) -> Option<String> {
@@ -573,6 +613,19 @@ pub(crate) fn markdown(
          machine the server sets the pace.\n"
     );
     let _ = writeln!(out, "{SCENARIOS}");
+    let versions: Vec<&Value> = lines.iter().filter(|l| l["scenario"] == "peer").collect();
+    if !versions.is_empty() {
+        let _ = writeln!(out, "{PEERS}");
+        for v in versions {
+            let _ = writeln!(
+                out,
+                "- `{}`: {}",
+                v["sdk"].as_str().unwrap_or("?"),
+                v["version"].as_str().unwrap_or("?")
+            );
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "Command:\n\n```sh\n{}\n```\n", options.command);
     let _ = writeln!(out, "Run {date} on:\n\n{}\n", machine());
     if let Some(file) = chart {

@@ -13,7 +13,7 @@ use crate::faults::{self, FaultsOptions};
 use crate::harness;
 use crate::measure::round;
 use crate::process::{Proc, strings};
-use crate::{footprint, raw, report};
+use crate::{footprint, peers, raw, report};
 
 /// The dev server's dynamic config.
 ///
@@ -36,8 +36,10 @@ pub(crate) struct SuiteOptions {
     pub(crate) address: Option<String>,
     /// The external server's process id (for its CPU), when on this machine.
     pub(crate) server_pid: Option<u32>,
-    /// The SDKs compared, in order.
+    /// The SDKs compared, in order (the peers among them only in the echo scenario).
     pub(crate) sdks: Vec<String>,
+    /// The official Rust SDK's peer binary (`--rust-sdk-peer`), for the `rust-sdk` peer.
+    pub(crate) rust_sdk_peer: Option<PathBuf>,
     /// Echo activities per run.
     pub(crate) n: usize,
     /// Echo concurrency levels.
@@ -80,16 +82,30 @@ impl SuiteOptions {
     pub(crate) fn runs(&self, scenario: &str) -> bool {
         self.scenarios.iter().any(|s| s == scenario)
     }
+
+    /// The SDKs of the scenarios other than echo: the ones that are not peers.
+    pub(crate) fn own_sdks(&self) -> impl Iterator<Item = &String> {
+        self.sdks.iter().filter(|s| !peers::is_peer(s))
+    }
 }
 
 impl SuiteOptions {
     /// Parses `--mode suite` options; `--smoke` changes the defaults.
     pub(crate) fn parse(args: &mut Args, default_sdks: &[&str]) -> Result<Self> {
         let smoke = args.flag("--smoke");
-        let sdks = args
+        let mut sdks: Vec<String> = args
             .value("--sdks")?
             .map(|s| s.split(',').map(str::to_owned).collect())
             .unwrap_or_else(|| default_sdks.iter().map(|s| (*s).to_owned()).collect());
+        if args.flag("--peers") {
+            for peer in peers::PEERS {
+                if !sdks.iter().any(|s| s == peer) {
+                    sdks.push((*peer).to_owned());
+                }
+            }
+        }
+        let rust_sdk_peer = args.value("--rust-sdk-peer")?.map(PathBuf::from);
+        peers::check(&sdks, rust_sdk_peer.as_deref())?;
         let concurrency = match args.value("--concurrency")? {
             Some(list) => list
                 .split(',')
@@ -103,6 +119,7 @@ impl SuiteOptions {
             address: args.value("--address")?,
             server_pid: args.parse_opt("--server-pid")?,
             sdks,
+            rust_sdk_peer,
             n: args.parse_or("--n", if smoke { 20 } else { 2000 })?,
             concurrency,
             reps: args.parse_or("--reps", 1usize)?.max(1),
@@ -222,10 +239,11 @@ struct EchoSide {
     client: Proc,
 }
 
-/// One echo comparison at one concurrency: a worker and a stepped client per SDK, all started
-/// before anything is measured; then `n` activities per SDK in steps that alternate between
-/// the SDKs (ABBA), so that each step of one SDK is next to a step of the other and both see
-/// the same machine. Returns each client's line with its worker's own view merged in.
+/// One echo comparison at one concurrency: a worker and a stepped client per SDK (the peers'
+/// programs included, see [`peers`]), all started before anything is measured; then `n`
+/// activities per SDK in steps that alternate between the SDKs (ABBA: the order reverses every
+/// round), so that each step of one SDK is next to a step of the others and all see the same
+/// machine. Returns each client's line with its worker's own view merged in.
 async fn echo_compare(
     options: &SuiteOptions,
     sdks: &[String],
@@ -237,19 +255,19 @@ async fn echo_compare(
     let mut sides = Vec::new();
     for sdk in sdks {
         let queue = raw::run_prefix(&format!("echo-{sdk}-c{concurrency}"));
-        let mut worker_args = strings(&["--mode", &mode(sdk, "worker")]);
-        worker_args.extend(strings(&[
+        let peer = options.rust_sdk_peer.as_deref();
+        let worker_args = strings(&[
             "--address",
             &server.address,
             "--task-queue",
             &queue,
             "--pollers",
             &options.pollers.to_string(),
-        ]));
-        let mut worker = Proc::spawn_bench(&format!("{sdk} worker"), &worker_args, false)?;
-        worker.wait_ready(Duration::from_secs(30)).await?;
-        let mut client_args = strings(&["--mode", &mode(sdk, "client"), "--stepped"]);
-        client_args.extend(strings(&[
+        ]);
+        let mut worker = peers::spawn_echo(sdk, "worker", peer, &worker_args, false)?;
+        worker.wait_ready(Duration::from_secs(60)).await?;
+        let mut client_args = strings(&[
+            "--stepped",
             "--address",
             &server.address,
             "--task-queue",
@@ -260,11 +278,11 @@ async fn echo_compare(
             &warmup.to_string(),
             "--worker-pid",
             &worker.pid.to_string(),
-        ]));
+        ]);
         if let Some(pid) = server.pid {
             client_args.extend(strings(&["--server-pid", &pid.to_string()]));
         }
-        let mut client = Proc::spawn_bench(&format!("{sdk} client"), &client_args, true)?;
+        let mut client = peers::spawn_echo(sdk, "client", peer, &client_args, true)?;
         client.wait_ready(Duration::from_secs(120)).await?;
         sides.push(EchoSide {
             sdk: sdk.clone(),
@@ -540,6 +558,11 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         server.address, server.pid, options.sdks, options.n, options.concurrency
     ));
 
+    for sdk in options.sdks.iter().filter(|s| peers::is_peer(s)) {
+        let outcome = peers::version_line(sdk, options.rust_sdk_peer.as_deref()).await;
+        results.record(&format!("{sdk} version"), outcome);
+    }
+
     // Warm the server (task queue machinery, caches, the Go runtime) before measuring anything.
     if options.runs("echo")
         && let Err(e) =
@@ -575,7 +598,7 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         }
     }
 
-    for sdk in options.sdks.iter().filter(|_| options.runs("inflight")) {
+    for sdk in options.own_sdks().filter(|_| options.runs("inflight")) {
         report::log(&format!(
             "solo-bench: inflight {sdk} n={}",
             options.inflight_n
@@ -588,7 +611,7 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         match ensure_listable(&server, options.list_min).await {
             Ok(visible) => {
                 report::log(&format!("solo-bench: list ({visible} executions visible)"));
-                for sdk in &options.sdks {
+                for sdk in options.own_sdks() {
                     let outcome = list_run(&server, sdk).await;
                     results.record(&format!("list {sdk}"), outcome);
                 }

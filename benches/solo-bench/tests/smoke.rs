@@ -1,5 +1,6 @@
 //! The benchmark harness cannot rot: `cargo test` runs the whole suite at smoke sizes (a few
-//! dozen activities, its own dev server) and checks that every scenario reported a line.
+//! dozen activities, its own dev server) and checks that every scenario reported a line, with
+//! the Python SDK's echo peer beside raw and solo when the project venv has it.
 //! The figures themselves are not checked — at these sizes they mean nothing — except that
 //! solo's faults run (20 activities through connection resets and a 2 s outage) completes
 //! every activity with no error.
@@ -18,9 +19,26 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
     let out_dir = std::env::temp_dir().join(format!("solo-bench-smoke-{}", std::process::id()));
     std::fs::create_dir_all(&out_dir).expect("creating the report directory");
     let report_path = out_dir.join("BENCHMARKS.md");
+    // The Python SDK's echo peer joins raw and solo when the project venv has it (the official
+    // Rust SDK's peer is never built here: only `cargo xtask bench --peers` builds it).
+    let python = std::env::var_os("SOLO_PYTHON")
+        .filter(|v| !v.is_empty())
+        .is_some()
+        || solo_testing::cli::tools_venv()
+            .join("bin")
+            .join("python")
+            .is_file();
     let output = Command::new(env!("CARGO_BIN_EXE_solo-bench"))
         .args(["--mode", "suite", "--smoke", "--workspace"])
         .arg(workspace)
+        .args([
+            "--sdks",
+            if python {
+                "raw,solo,python"
+            } else {
+                "raw,solo"
+            },
+        ])
         .arg("--write")
         .arg(&report_path)
         .output()
@@ -53,16 +71,48 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
             );
         }
     }
-    let sdk_count = {
-        let mut distinct = sdks.clone();
-        distinct.sort();
-        distinct.dedup();
-        distinct.len()
+    let mut distinct = sdks.clone();
+    distinct.sort();
+    distinct.dedup();
+    let expected: &[&str] = if python {
+        &["python", "raw", "solo"]
+    } else {
+        &["raw", "solo"]
     };
-    // Two concurrency levels per SDK at smoke size.
-    assert_eq!(count("echo"), 2 * sdk_count, "{stdout}");
-    assert_eq!(count("inflight"), sdk_count, "{stdout}");
-    assert_eq!(count("list"), sdk_count, "{stdout}");
+    assert_eq!(distinct, expected, "{stdout}");
+    // Two concurrency levels per SDK at smoke size; the Python peer runs only the echo scenario.
+    assert_eq!(count("echo"), 2 * distinct.len(), "{stdout}");
+    assert_eq!(count("inflight"), 2, "{stdout}");
+    assert_eq!(count("list"), 2, "{stdout}");
+    if python {
+        for c in [1, 4] {
+            let row = lines
+                .iter()
+                .find(|l| l["scenario"] == "echo" && l["sdk"] == "python" && l["concurrency"] == c)
+                .unwrap_or_else(|| panic!("no python echo line at C={c}:\n{stdout}"));
+            // Every activity of the run completed, through the Python worker.
+            assert_eq!(row["completed"], 20, "{row}");
+            assert!(row["worker_completed"].as_u64() >= Some(20), "{row}");
+            assert!(
+                stdout.contains(&format!("| {c} | python | ")),
+                "no python row at C={c} in the echo table:\n{stdout}"
+            );
+        }
+        let version = lines
+            .iter()
+            .find(|l| l["scenario"] == "peer" && l["sdk"] == "python")
+            .unwrap_or_else(|| panic!("no python peer line:\n{stdout}"));
+        assert!(
+            version["version"]
+                .as_str()
+                .is_some_and(|v| v.starts_with("temporalio ")),
+            "{version}"
+        );
+        assert!(
+            stdout.contains("### Every SDK against the raw baseline"),
+            "no peers table:\n{stdout}"
+        );
+    }
     assert_eq!(count("footprint"), 1, "{stdout}");
     // The faults scenario: solo always, the Python SDK when the project venv has it.
     let faults = |sdk: &str| {
@@ -80,13 +130,6 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
     }
     assert_eq!(solo_faults["errors"], 0, "{solo_faults}");
     assert_eq!(solo_faults["completed"], solo_faults["n"], "{solo_faults}");
-    let python = std::env::var_os("SOLO_PYTHON")
-        .filter(|v| !v.is_empty())
-        .is_some()
-        || solo_testing::cli::tools_venv()
-            .join("bin")
-            .join("python")
-            .is_file();
     if python {
         let python_faults =
             faults("python").unwrap_or_else(|| panic!("no python faults line:\n{stdout}"));
