@@ -93,14 +93,24 @@ fn round_trips_through_the_c_abi_keep_the_resident_size_flat() {
     );
 }
 
-/// The C example of the crate's README compiles against the header and links.
+/// The C examples of the crate's README and of the workspace README compile against the
+/// header and link.
 #[test]
-fn the_readme_example_compiles() {
-    let readme = std::fs::read_to_string(common::crate_dir().join("README.md")).expect("README");
-    let start = readme.find("```c\n").expect("a C block") + "```c\n".len();
-    let end = start + readme[start..].find("```").expect("its end");
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let source = dir.path().join("readme_example.c");
-    std::fs::write(&source, &readme[start..end]).expect("write the example");
-    common::compile_c_file(&source);
+fn the_readme_examples_compile() {
+    let crate_dir = common::crate_dir();
+    for readme in [
+        crate_dir.join("README.md"),
+        crate_dir.join("../../README.md"),
+    ] {
+        let text = std::fs::read_to_string(&readme).expect("README");
+        let start = text
+            .find("```c\n")
+            .unwrap_or_else(|| panic!("no C block in {}", readme.display()))
+            + "```c\n".len();
+        let end = start + text[start..].find("```").expect("its end");
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let source = dir.path().join("readme_example.c");
+        std::fs::write(&source, &text[start..end]).expect("write the example");
+        common::compile_c_file(&source);
+    }
 }
