@@ -181,8 +181,17 @@ impl<O> ActivityHandle<O> {
     where
         O: DecodePayload,
     {
-        let outcome = self.outcome().await?;
-        outcome_to_result(outcome, self.activity.core.converter()).await
+        let activity = &self.activity;
+        if let Some(outcome) = self.outcome.get() {
+            return outcome_to_result(outcome.clone(), activity.core.converter()).await;
+        }
+        // One span for the wait and the decoding, so that its outcome is the activity's
+        // (`failed`, `cancelled`, ...), not only the call's.
+        telemetry::traced(activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
+            let outcome = self.wait_outcome().await?;
+            outcome_to_result(outcome, activity.core.converter()).await
+        })
+        .await
     }
 
     /// Waits for the activity to close and returns its outcome as it came on the wire: the
@@ -206,11 +215,23 @@ impl<O> ActivityHandle<O> {
     /// # Cancel safety
     /// As [`result`](Self::result).
     pub async fn outcome(&self) -> Result<ActivityExecutionOutcome, CallError> {
+        if let Some(outcome) = self.outcome.get() {
+            return Ok(outcome.clone());
+        }
+        telemetry::traced(
+            self.activity.span(POLL_ACTIVITY_EXECUTION.name()),
+            self.wait_outcome(),
+        )
+        .await
+    }
+
+    /// Long-polls until the activity closes (no span of its own) and caches the outcome.
+    async fn wait_outcome(&self) -> Result<ActivityExecutionOutcome, CallError> {
         let activity = &self.activity;
         if let Some(outcome) = self.outcome.get() {
             return Ok(outcome.clone());
         }
-        telemetry::traced(activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
+        {
             let message = PollActivityExecutionRequest {
                 namespace: activity.core.namespace().to_owned(),
                 activity_id: activity.activity_id.clone(),
@@ -223,8 +244,7 @@ impl<O> ActivityHandle<O> {
                 })
                 .await?;
             Ok(self.outcome.get_or_init(|| outcome).clone())
-        })
-        .await
+        }
     }
 
     /// Describes the activity: status, run state, attempt, timestamps, timeouts, retry
