@@ -1,23 +1,28 @@
-//! Throttled heartbeats for one activity attempt, and the worker's sender that delivers them.
+//! Throttled heartbeats for one activity attempt, and the worker-wide parts that deliver them.
 //!
 //! The first heartbeat goes out at once; later ones are coalesced so that at most one request
-//! is sent per throttle interval, always carrying the latest details. A background task does
-//! the sending; it is only spawned when the activity heartbeats for the first time, so
-//! activities that never heartbeat cost nothing. Responses deliver cancellation: a
-//! `cancel_requested` flag cancels the activity with [`CancellationReason::Requested`],
-//! `activity_reset` with [`CancellationReason::Reset`], `activity_paused` with
-//! [`CancellationReason::Paused`] (in that order when several are set), and a `NOT_FOUND`
-//! error (the attempt is over on the server) with [`CancellationReason::NotFound`].
+//! is sent per throttle interval, always carrying the latest details, and details recorded
+//! during an interval go out when it ends. Recording a heartbeat only stores its details: no
+//! task is woken and nothing is sent until a send is due. An attempt owns no task of its own:
+//! a send runs in a task that lives as long as its request, and the trailing sends of every
+//! attempt wait in one timer queue per worker ([`Heartbeats`]). Activities that never
+//! heartbeat cost nothing. Responses deliver cancellation: a `cancel_requested` flag cancels
+//! the activity with [`CancellationReason::Requested`], `activity_reset` with
+//! [`CancellationReason::Reset`], `activity_paused` with [`CancellationReason::Paused`] (in
+//! that order when several are set), and a `NOT_FOUND` error (the attempt is over on the
+//! server) with [`CancellationReason::NotFound`].
 
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
 use solo_proto::temporal::api::common::v1::Payload;
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 use crate::cancellation::{CancelState, CancellationReason};
 use crate::raw::{TaskCompleter, TaskError};
@@ -117,29 +122,138 @@ fn cancel_reason(requested: bool, reset: bool, paused: bool) -> Option<Cancellat
     }
 }
 
+/// The worker-wide side of heartbeats: how to send one, and the timer queue where every
+/// attempt's trailing send waits. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct Heartbeats {
+    inner: Arc<HeartbeatsInner>,
+}
+
+struct HeartbeatsInner {
+    sender: Arc<dyn SendHeartbeat>,
+    /// Feeds the timer task, which is spawned with the first trailing send.
+    timers: OnceLock<mpsc::UnboundedSender<Due>>,
+}
+
+/// A trailing send that falls due at `at`.
+struct Due {
+    at: Instant,
+    outbox: Weak<Outbox>,
+}
+
+impl PartialEq for Due {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at
+    }
+}
+impl Eq for Due {}
+impl PartialOrd for Due {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Due {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.at.cmp(&other.at)
+    }
+}
+
+impl Heartbeats {
+    /// Heartbeats sent by `sender`.
+    pub(crate) fn new(sender: Arc<dyn SendHeartbeat>) -> Self {
+        Heartbeats {
+            inner: Arc::new(HeartbeatsInner {
+                sender,
+                timers: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Sends one heartbeat now, outside any attempt's throttling.
+    pub(crate) fn send(&self, task_token: Bytes, details: Vec<Payload>) -> HeartbeatFuture {
+        self.inner.sender.send(task_token, details)
+    }
+
+    /// Queues `outbox`'s next send for `at`, starting the timer task on `runtime` if it is
+    /// not running yet.
+    fn schedule(&self, at: Instant, outbox: &Arc<Outbox>) {
+        let timers = self.inner.timers.get_or_init(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            outbox.runtime.spawn(timer_task(rx));
+            tx
+        });
+        // The timer task only ends when every sender is gone, so this cannot fail while
+        // `self` exists.
+        let _ = timers.send(Due {
+            at,
+            outbox: Arc::downgrade(outbox),
+        });
+    }
+}
+
+/// Fires queued sends when they fall due. Ends once the worker's [`Heartbeats`] are dropped.
+async fn timer_task(mut queue: mpsc::UnboundedReceiver<Due>) {
+    let mut waiting: BinaryHeap<Reverse<Due>> = BinaryHeap::new();
+    loop {
+        let next = waiting.peek().map(|Reverse(d)| d.at);
+        tokio::select! {
+            due = queue.recv() => match due {
+                Some(due) => waiting.push(Reverse(due)),
+                None => return,
+            },
+            _ = sleep_until_some(next) => {
+                let now = Instant::now();
+                while waiting.peek().is_some_and(|Reverse(d)| d.at <= now) {
+                    if let Some(Reverse(due)) = waiting.pop()
+                        && let Some(outbox) = due.outbox.upgrade()
+                    {
+                        Outbox::fire(&outbox);
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 #[derive(Default)]
 struct State {
-    /// Details recorded and not yet sent.
-    pending: Option<Vec<Payload>>,
-    /// The details of the last heartbeat sent.
-    last_sent: Option<Vec<Payload>>,
-    /// Whether the sending task has been spawned.
-    running: bool,
+    /// The latest details recorded (sent or not): what the failure report carries.
+    latest: Option<Vec<Payload>>,
+    /// Whether `latest` still has to be sent.
+    unsent: bool,
+    /// A send is running now.
+    sending: bool,
+    /// A trailing send is queued in the timer task.
+    queued: bool,
+    /// No send may start before this (the throttle interval after the last one).
+    next_send: Option<Instant>,
     /// Whether the attempt is over (no more heartbeats).
     finished: bool,
 }
 
-/// What the handles of one attempt's heartbeater and its sending task share: the details
-/// waiting to go out, and how and where to send them.
+/// What one attempt's heartbeater handles share: the details waiting to go out, and how and
+/// where to send them.
 struct Outbox {
     state: Mutex<State>,
-    wake: Notify,
-    done: CancellationToken,
     task_token: Bytes,
     throttle: Duration,
-    sender: Arc<dyn SendHeartbeat>,
+    heartbeats: Heartbeats,
     cancel: Arc<CancelState>,
     runtime: tokio::runtime::Handle,
+}
+
+/// What to do after the state changed, decided under the lock and done after it.
+enum Next {
+    Nothing,
+    Send(Vec<Payload>),
+    Queue(Instant),
 }
 
 impl Outbox {
@@ -147,6 +261,97 @@ impl Outbox {
         // The lock is only held for field moves, which cannot panic.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// With the lock held: starts a send if one is due and allowed, or queues one for when it
+    /// is allowed.
+    fn next(state: &mut State, throttle: Duration) -> Next {
+        if state.finished || !state.unsent || state.sending || state.queued {
+            return Next::Nothing;
+        }
+        let now = Instant::now();
+        match state.next_send {
+            Some(at) if at > now => {
+                state.queued = true;
+                Next::Queue(at)
+            }
+            _ => match state.latest.clone() {
+                Some(details) => {
+                    state.unsent = false;
+                    state.sending = true;
+                    state.next_send = Some(now + throttle);
+                    Next::Send(details)
+                }
+                None => Next::Nothing,
+            },
+        }
+    }
+
+    fn act(this: &Arc<Outbox>, next: Next) {
+        match next {
+            Next::Nothing => {}
+            Next::Queue(at) => this.heartbeats.schedule(at, this),
+            Next::Send(details) => {
+                let outbox = this.clone();
+                this.runtime.spawn(send(outbox, details));
+            }
+        }
+    }
+
+    /// A queued send fell due.
+    fn fire(this: &Arc<Outbox>) {
+        let next = {
+            let mut state = this.state();
+            state.queued = false;
+            Outbox::next(&mut state, this.throttle)
+        };
+        Outbox::act(this, next);
+    }
+}
+
+/// Sends one heartbeat and acts on the reply.
+async fn send(outbox: Arc<Outbox>, details: Vec<Payload>) {
+    // An attempt that ended before this task ran sends nothing more: its report (or the
+    // hand-over of an activity completing asynchronously) carries the latest details, and an
+    // older heartbeat must not arrive after them.
+    if outbox.state().finished {
+        return;
+    }
+    let reply = outbox
+        .heartbeats
+        .inner
+        .sender
+        .send(outbox.task_token.clone(), details)
+        .await;
+    let mut stop = false;
+    match reply {
+        HeartbeatReply::Recorded { cancel } => {
+            if let Some(reason) = cancel {
+                tracing::debug!(%reason, "the server asked the attempt to stop");
+                outbox.cancel.cancel(reason);
+            }
+        }
+        HeartbeatReply::NotFound => {
+            tracing::info!(
+                "the server no longer knows this attempt (timed out, terminated or superseded); cancelling it"
+            );
+            outbox.cancel.cancel(CancellationReason::NotFound);
+            stop = true;
+        }
+        HeartbeatReply::Failed(message) => {
+            tracing::debug!(error = %message, "heartbeat failed; sending the latest details again after the throttle interval");
+            // The latest details (these, or newer ones) go out again after the interval.
+            outbox.state().unsent = true;
+        }
+    }
+    let next = {
+        let mut state = outbox.state();
+        state.sending = false;
+        if stop {
+            state.finished = true;
+        }
+        Outbox::next(&mut state, outbox.throttle)
+    };
+    Outbox::act(&outbox, next);
 }
 
 /// The heartbeat sender of one attempt. Cheap to clone.
@@ -156,23 +361,21 @@ pub(crate) struct Heartbeater {
 }
 
 impl Heartbeater {
-    /// A heartbeater for `task_token`. Must be created inside a tokio runtime (the sending task
-    /// is spawned there, even when heartbeats come from a blocking thread).
+    /// A heartbeater for `task_token`. Sends run on `runtime` (also when heartbeats come from
+    /// a blocking thread).
     pub(crate) fn new(
         task_token: Bytes,
         heartbeat_timeout: Option<Duration>,
-        sender: Arc<dyn SendHeartbeat>,
+        heartbeats: Heartbeats,
         cancel: Arc<CancelState>,
         runtime: tokio::runtime::Handle,
     ) -> Self {
         Heartbeater {
             outbox: Arc::new(Outbox {
                 state: Mutex::new(State::default()),
-                wake: Notify::new(),
-                done: CancellationToken::new(),
                 task_token,
                 throttle: throttle_interval(heartbeat_timeout),
-                sender,
+                heartbeats,
                 cancel,
                 runtime,
             }),
@@ -181,20 +384,16 @@ impl Heartbeater {
 
     /// Records the latest details; they are sent now or at the end of the throttle interval.
     pub(crate) fn record(&self, details: Vec<Payload>) {
-        let mut state = self.outbox.state();
-        if state.finished {
-            return;
-        }
-        state.pending = Some(details);
-        if state.running {
-            drop(state);
-            self.outbox.wake.notify_one();
-        } else {
-            state.running = true;
-            drop(state);
-            let outbox = self.outbox.clone();
-            self.outbox.runtime.spawn(send_loop(outbox));
-        }
+        let next = {
+            let mut state = self.outbox.state();
+            if state.finished {
+                return;
+            }
+            state.latest = Some(details);
+            state.unsent = true;
+            Outbox::next(&mut state, self.outbox.throttle)
+        };
+        Outbox::act(&self.outbox, next);
     }
 
     /// Stops heartbeating and returns the latest details recorded (sent or not), for the
@@ -202,60 +401,7 @@ impl Heartbeater {
     pub(crate) fn finish(&self) -> Option<Vec<Payload>> {
         let mut state = self.outbox.state();
         state.finished = true;
-        self.outbox.done.cancel();
-        state.pending.take().or_else(|| state.last_sent.take())
-    }
-}
-
-async fn send_loop(outbox: Arc<Outbox>) {
-    loop {
-        let details = outbox.state().pending.take();
-        let Some(details) = details else {
-            tokio::select! {
-                _ = outbox.wake.notified() => continue,
-                _ = outbox.done.cancelled() => return,
-            }
-        };
-        let reply = tokio::select! {
-            reply = outbox.sender.send(outbox.task_token.clone(), details.clone()) => reply,
-            _ = outbox.done.cancelled() => return,
-        };
-        match reply {
-            HeartbeatReply::Recorded { cancel } => {
-                if let Some(reason) = cancel {
-                    tracing::debug!(%reason, "the server asked the attempt to stop");
-                    outbox.cancel.cancel(reason);
-                }
-            }
-            HeartbeatReply::NotFound => {
-                tracing::info!(
-                    "the server no longer knows this attempt (timed out, terminated or superseded); cancelling it"
-                );
-                outbox.cancel.cancel(CancellationReason::NotFound);
-                return;
-            }
-            HeartbeatReply::Failed(message) => {
-                tracing::debug!(error = %message, "heartbeat failed; sending the latest details again after the throttle interval");
-                // Send these details again unless newer ones arrived meanwhile.
-                outbox.state().pending.get_or_insert(details);
-                tokio::select! {
-                    _ = tokio::time::sleep(outbox.throttle) => {}
-                    _ = outbox.done.cancelled() => return,
-                }
-                continue;
-            }
-        }
-        {
-            let mut state = outbox.state();
-            if state.pending.is_none() {
-                // Keep what was sent for the failure report, unless newer details exist.
-                state.last_sent = Some(details);
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(outbox.throttle) => {}
-            _ = outbox.done.cancelled() => return,
-        }
+        state.latest.take()
     }
 }
 
@@ -264,6 +410,7 @@ mod tests {
     use super::*;
     use solo_client::{from_payload, to_payload};
     use std::collections::VecDeque;
+    use tokio::sync::Notify;
 
     #[derive(Default)]
     struct Recorder {
@@ -291,7 +438,7 @@ mod tests {
         Heartbeater::new(
             Bytes::from_static(b"t"),
             Some(Duration::from_secs(10)),
-            Arc::new(recorder.clone()),
+            Heartbeats::new(Arc::new(recorder.clone())),
             cancel.clone(),
             tokio::runtime::Handle::current(),
         )

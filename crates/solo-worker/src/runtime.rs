@@ -7,7 +7,7 @@ use std::sync::Arc;
 use solo_client::{Client, DataConverter};
 
 use crate::blocking::BlockingPool;
-use crate::heartbeat::{HeartbeatSender, SendHeartbeat};
+use crate::heartbeat::{HeartbeatSender, Heartbeats};
 use crate::interceptor::{Interceptors, WorkerInterceptor, WorkerStatus};
 use crate::options::WorkerOptions;
 use crate::rate_limit::RateLimiter;
@@ -49,7 +49,7 @@ pub(crate) struct Calls {
     pub(crate) poll_outage: solo_connect::__private::Outage,
     pub(crate) completer: TaskCompleter,
     /// Sends heartbeats (through the codec) for every task.
-    pub(crate) heartbeats: Arc<dyn SendHeartbeat>,
+    pub(crate) heartbeats: Heartbeats,
 }
 
 /// How much the worker runs at once, and how fast it starts it.
@@ -88,11 +88,11 @@ impl Runtime {
             poller = poller.task_queue_max_tasks_per_second(rate);
         }
         let completer = TaskCompleter::new(&client).identity(identity.clone());
-        let heartbeats = Arc::new(HeartbeatSender {
+        let heartbeats = Heartbeats::new(Arc::new(HeartbeatSender {
             completer: completer.clone(),
             converter: converter.clone(),
             outage: Arc::default(),
-        });
+        }));
         let capacity = Capacity {
             slots: Slots::new(options.max_concurrent_activities),
             scaler: Arc::new(Scaler::new(options.pollers)),
