@@ -3,8 +3,7 @@
 //! interceptors and the data converter — and the one path each call takes.
 //!
 //! A call is built here and nowhere else: the namespace rides in a prebuilt
-//! [`CallNamespace`] extension (the connection's metadata layer sends it as
-//! `temporal-namespace`), a long poll is marked with [`LongPoll`] and gets the client's
+//! `temporal-namespace` header (checked as a [`CallNamespace`] once), a long poll is marked with [`LongPoll`] and gets the client's
 //! long-poll deadline, the interceptors run, and a failed status becomes the error of the
 //! operation in one place ([`crate::status`]).
 
@@ -16,7 +15,7 @@ use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions, WaitForSer
 use solo_proto::temporal::api::workflowservice::v1::{
     StartActivityExecutionRequest, StartActivityExecutionResponse,
 };
-use tonic::metadata::{Ascii, MetadataValue};
+use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
 
 use crate::async_completion_error::AsyncCompletionError;
 use crate::call_error::CallError;
@@ -29,8 +28,12 @@ use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
 use crate::status::{Target, async_completion_error, call_error, start_error, started_by};
 
-/// The metadata key interceptors find the call's namespace under.
+/// The metadata key of the call's namespace (interceptors find it there too).
 const NAMESPACE_KEY: &str = "temporal-namespace";
+
+/// Headers a call carries at most without an API key or headers of the user's: tonic's
+/// `te`, `content-type` and `grpc-timeout`, the namespace, the client name and version.
+const HEADERS_PER_CALL: usize = 8;
 
 /// Whether a call is answered at once or held by the server until something happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +51,9 @@ pub(crate) enum CallKind {
 struct Core {
     connection: Connection,
     namespace: String,
-    /// The namespace extension every call carries (`None` when the namespace cannot be sent
-    /// as a header; the connection's namespace header then applies).
-    call_namespace: Option<CallNamespace>,
+    /// The `temporal-namespace` header every call carries, built once (`None` when the
+    /// namespace cannot be sent as a header; the connection's namespace header then applies).
+    namespace_header: Option<MetadataValue<Ascii>>,
     /// The namespace as interceptors see it in the call's metadata.
     namespace_value: Option<MetadataValue<Ascii>>,
     identity: String,
@@ -94,7 +97,9 @@ impl CallCore {
         CallCore {
             inner: Arc::new(Core {
                 connection,
-                call_namespace: CallNamespace::new(&namespace).ok(),
+                namespace_header: CallNamespace::new(&namespace)
+                    .ok()
+                    .and_then(|_| MetadataValue::try_from(namespace.as_str()).ok()),
                 namespace_value: MetadataValue::try_from(namespace.as_str()).ok(),
                 namespace,
                 identity,
@@ -160,8 +165,16 @@ impl CallCore {
         mut request: tonic::Request<M>,
         kind: CallKind,
     ) -> Result<R, tonic::Status> {
-        if let Some(namespace) = &self.inner.call_namespace {
-            request.extensions_mut().insert(namespace.clone());
+        // Room for the headers the connection adds, so that the map is allocated once.
+        if request.metadata().capacity() == 0 {
+            *request.metadata_mut() = MetadataMap::with_capacity(HEADERS_PER_CALL);
+        }
+        if let Some(namespace) = &self.inner.namespace_header
+            && !request.metadata().contains_key(NAMESPACE_KEY)
+        {
+            request
+                .metadata_mut()
+                .insert(NAMESPACE_KEY, namespace.clone());
         }
         if kind == CallKind::LongPoll {
             request.extensions_mut().insert(LongPoll);
@@ -182,9 +195,9 @@ impl CallCore {
     }
 
     /// Runs the interceptors' `on_call`. They find the namespace in the metadata, as the
-    /// server will; the copy is removed afterwards (the metadata layer sends the call's
-    /// namespace from its extension) unless an interceptor replaced it.
-    fn intercept_call(&self, method: &str, metadata: &mut tonic::metadata::MetadataMap) {
+    /// server will; an interceptor may replace it, and one that removes it gets the call's
+    /// namespace sent all the same.
+    fn intercept_call(&self, method: &str, metadata: &mut MetadataMap) {
         let shown = match &self.inner.namespace_value {
             Some(value) if !metadata.contains_key(NAMESPACE_KEY) => {
                 metadata.insert(NAMESPACE_KEY, value.clone());
@@ -195,8 +208,15 @@ impl CallCore {
         for interceptor in &self.inner.interceptors {
             interceptor.on_call(method, metadata);
         }
-        if shown.is_some() && metadata.get(NAMESPACE_KEY) == shown {
-            metadata.remove(NAMESPACE_KEY);
+        if shown.is_some() && self.inner.namespace_header.is_none() {
+            // Shown to the interceptors only: it cannot be sent as a header.
+            if metadata.get(NAMESPACE_KEY) == shown {
+                metadata.remove(NAMESPACE_KEY);
+            }
+        } else if let Some(namespace) = &self.inner.namespace_header
+            && !metadata.contains_key(NAMESPACE_KEY)
+        {
+            metadata.insert(NAMESPACE_KEY, namespace.clone());
         }
     }
 
