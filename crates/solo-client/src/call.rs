@@ -23,7 +23,7 @@ use crate::call_options::CallOptions;
 use crate::converter::DataConverter;
 use crate::interceptor::ClientInterceptor;
 use crate::long_poll::long_poll;
-use crate::rpc::{Rpc, START_ACTIVITY_EXECUTION};
+use crate::rpc::{POLL_ACTIVITY_EXECUTION, Rpc, START_ACTIVITY_EXECUTION};
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
 use crate::status::{Target, async_completion_error, call_error, start_error, started_by};
@@ -177,7 +177,10 @@ impl CallCore {
                 .insert(NAMESPACE_KEY, namespace.clone());
         }
         if kind == CallKind::LongPoll {
-            request.extensions_mut().insert(LongPoll);
+            // The connection knows `PollActivityExecution` for a long poll by its path.
+            if rpc.name() != POLL_ACTIVITY_EXECUTION.name() {
+                request.extensions_mut().insert(LongPoll);
+            }
             if let Some(timeout) = self.inner.long_poll_timeout {
                 request.set_timeout(timeout);
             }
@@ -236,19 +239,16 @@ impl CallCore {
     /// Long-polls until `accept` takes an answer: an answer it refuses (the server's long-poll
     /// window ended without news) and an expired deadline both mean "ask again", each call
     /// with a fresh deadline.
-    pub(crate) async fn long_poll<M: Clone, R, T>(
+    /// `message` makes each poll's request (a fresh one per poll, as the call consumes it).
+    pub(crate) async fn long_poll<M, R, T>(
         &self,
         rpc: Rpc<M, R>,
-        message: &M,
+        message: impl Fn() -> M,
         target: Target<'_>,
         accept: fn(R) -> Option<T>,
     ) -> Result<T, CallError> {
         long_poll(|| {
-            let call = self.send(
-                rpc,
-                tonic::Request::new(message.clone()),
-                CallKind::LongPoll,
-            );
+            let call = self.send(rpc, tonic::Request::new(message()), CallKind::LongPoll);
             async move { call.await.map(accept) }
         })
         .await
@@ -275,12 +275,13 @@ impl CallCore {
     /// Starts an activity: the interceptors' `on_start_activity` first (they may change the
     /// request), then the call, retried within `retry` (the connection's settings when
     /// `None`). A start refused as already started by this very request (its first attempt
-    /// reached the server, its answer did not) is the run it started.
+    /// reached the server, its answer did not) is the run it started. Answers with the
+    /// activity id as the interceptors left it.
     pub(crate) async fn start(
         &self,
         message: StartActivityExecutionRequest,
         retry: Option<&RetryOptions>,
-    ) -> Result<StartActivityExecutionResponse, StartError> {
+    ) -> Result<(StartActivityExecutionResponse, String), StartError> {
         let (mut metadata, mut extensions, mut message) = tonic::Request::new(message).into_parts();
         if self.intercept {
             for interceptor in &self.inner.interceptors {
@@ -297,15 +298,16 @@ impl CallCore {
             .send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
             .await
         {
-            Ok(response) => Ok(response),
+            Ok(response) => Ok((response, activity_id)),
             Err(status) => match started_by(&status, &request_id) {
                 Some(run_id) => {
                     tracing::debug!(activity_id = %activity_id, run_id = %run_id, "a retried start found the run its first attempt started");
-                    Ok(StartActivityExecutionResponse {
+                    let response = StartActivityExecutionResponse {
                         run_id,
                         started: true,
                         ..Default::default()
-                    })
+                    };
+                    Ok((response, activity_id))
                 }
                 None => Err(start_error(status, self.namespace(), &activity_id)),
             },

@@ -108,8 +108,7 @@ async fn start_in_span(
         task_queue = options.get_task_queue(),
         "starting activity"
     );
-    let activity_id = message.activity_id.clone();
-    let response = core.start(message, options.get_start_retry()).await?;
+    let (response, activity_id) = core.start(message, options.get_start_retry()).await?;
     if !response.started {
         tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
     }

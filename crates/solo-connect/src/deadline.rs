@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use http::{HeaderMap, HeaderValue, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Response};
 use http_body_util::BodyExt;
 use prost::Message;
 use solo_proto::temporal::api::workflowservice::v1::DescribeActivityExecutionRequest;
@@ -112,8 +112,8 @@ fn format_grpc_timeout(timeout: Duration) -> String {
     format!("{}H", (timeout.as_secs() / 3600).min(99_999_999))
 }
 
-/// The `grpc-timeout` header.
-const GRPC_TIMEOUT: &str = "grpc-timeout";
+/// The `grpc-timeout` header (a name made once: building one from a string allocates).
+const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 
 /// A connection's default deadlines, with their `grpc-timeout` header values built once.
 #[derive(Debug, Clone)]
@@ -141,7 +141,7 @@ impl Deadlines {
         headers: &http::HeaderMap,
         long_poll: bool,
     ) -> (Duration, Option<&HeaderValue>) {
-        if let Some(timeout) = headers.get(GRPC_TIMEOUT).and_then(parse_grpc_timeout) {
+        if let Some(timeout) = headers.get(&GRPC_TIMEOUT).and_then(parse_grpc_timeout) {
             return (timeout, None);
         }
         let (timeout, header) = if long_poll {
@@ -225,10 +225,22 @@ where
     Ok((more.map(BytesMut::freeze).or(data), trailers))
 }
 
-/// A fully read body, handed on as one data frame and its trailers.
-struct Buffered {
+/// A fully read body, handed on as one data frame and its trailers. Its size is not given as
+/// exact, so that the HTTP/2 client adds no `content-length` to a request sent with it (gRPC
+/// does not use one; tonic's own bodies do not have one either).
+pub(crate) struct Buffered {
     data: Option<Bytes>,
     trailers: Option<HeaderMap>,
+}
+
+impl Buffered {
+    /// A request body of `data`.
+    pub(crate) fn request(data: Bytes) -> Self {
+        Buffered {
+            data: Some(data),
+            trailers: None,
+        }
+    }
 }
 
 impl http_body::Body for Buffered {
@@ -247,10 +259,6 @@ impl http_body::Body for Buffered {
 
     fn is_end_stream(&self) -> bool {
         self.data.is_none() && self.trailers.is_none()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(self.data.as_ref().map_or(0, |d| d.len() as u64))
     }
 }
 

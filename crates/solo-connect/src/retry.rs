@@ -33,7 +33,6 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Request, Response};
-use http_body_util::Full;
 use tonic::Code;
 use tonic::body::Body;
 use tower::{Layer, Service, ServiceExt};
@@ -41,7 +40,7 @@ use tower::{Layer, Service, ServiceExt};
 use crate::BoxError;
 use crate::backoff::{Backoff, random_sample};
 use crate::codes::is_retried;
-use crate::deadline::{self, Answer, Deadlines, LongPoll};
+use crate::deadline::{self, Answer, Buffered, Deadlines, LongPoll};
 use crate::observe::{CallObserver, Observed, Observers};
 use crate::reachability::Reachability;
 use crate::status::code_name;
@@ -445,7 +444,7 @@ fn copy(parts: &http::request::Parts, header: Option<&HeaderValue>, body: &Bytes
         headers.append(name.clone(), value.clone());
     }
     deadline::set_header(&mut headers, header);
-    let mut request = Request::new(Body::new(Full::new(body.clone())));
+    let mut request = Request::new(Body::new(Buffered::request(body.clone())));
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = parts.uri.clone();
     *request.version_mut() = parts.version;
