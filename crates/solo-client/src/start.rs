@@ -69,9 +69,11 @@ pub(crate) async fn start(
         options.get_id(),
         activity_type,
     );
-    let result = start_in_span(core, start_delay, activity_type, input, options)
-        .instrument(span.clone())
-        .await;
+    let call = start_in_span(core, start_delay, activity_type, input, options);
+    if span.is_disabled() {
+        return call.await;
+    }
+    let result = call.instrument(span.clone()).await;
     if let Ok(started) = &result {
         span.record("run_id", started.run_id.as_deref().unwrap_or(""));
     }
