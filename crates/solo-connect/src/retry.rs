@@ -280,7 +280,11 @@ impl<S> Clone for Retry<S> {
 
 impl<S> Service<Request<Body>> for Retry<S>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone + Send + Sync + 'static,
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response<Body>;
@@ -325,8 +329,7 @@ where
 
     // One attempt only, and nothing to learn from the body: the request goes as it is,
     // without buffering or copying it.
-    if options.max_attempts <= 1 && !waits_for_server && !deadline::is_describe(parts.uri.path())
-    {
+    if options.max_attempts <= 1 && !waits_for_server && !deadline::is_describe(parts.uri.path()) {
         let (timeout, header) = shared.deadlines.of(&parts.headers, long_poll);
         let header = header.cloned();
         deadline::set_header(&mut parts.headers, header.as_ref());
@@ -361,7 +364,11 @@ where
             return result.map(|(response, _)| response);
         };
         note_reachability(reachability, &result);
-        let delay = options.delay(attempt_number, code == Code::ResourceExhausted, random_sample());
+        let delay = options.delay(
+            attempt_number,
+            code == Code::ResourceExhausted,
+            random_sample(),
+        );
         // A call marked `WaitForServer` outlasts any outage; every other retry (and every
         // other call) keeps to the budget.
         let through_outage = waits_for_server && code == Code::Unavailable;
@@ -456,7 +463,7 @@ fn copy(parts: &http::request::Parts, header: Option<&HeaderValue>, body: &Bytes
 mod tests {
     use super::*;
     use crate::status::{self, CallStatus};
-    use http_body_util::BodyExt;
+    use http_body_util::{BodyExt, Full};
     use std::sync::Mutex;
 
     fn fast() -> RetryOptions {
