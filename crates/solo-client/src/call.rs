@@ -31,10 +31,6 @@ use crate::status::{Target, async_completion_error, call_error, start_error, sta
 /// The metadata key of the call's namespace (interceptors find it there too).
 const NAMESPACE_KEY: &str = "temporal-namespace";
 
-/// Headers a call carries at most without an API key or headers of the user's: tonic's
-/// `te`, `content-type` and `grpc-timeout`, the namespace, the client name and version.
-const HEADERS_PER_CALL: usize = 8;
-
 /// Whether a call is answered at once or held by the server until something happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum CallKind {
@@ -165,10 +161,6 @@ impl CallCore {
         mut request: tonic::Request<M>,
         kind: CallKind,
     ) -> Result<R, tonic::Status> {
-        // Room for the headers the connection adds, so that the map is allocated once.
-        if request.metadata().capacity() == 0 {
-            *request.metadata_mut() = MetadataMap::with_capacity(HEADERS_PER_CALL);
-        }
         if let Some(namespace) = &self.inner.namespace_header
             && !request.metadata().contains_key(NAMESPACE_KEY)
         {
