@@ -178,7 +178,10 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
         // solo's and raw's own processes count their allocations over the measured steps.
         if line["sdk"] == "solo" || line["sdk"] == "raw" {
             for key in ["client_allocs_per_act", "worker_allocs_per_act"] {
-                assert!(line[key].as_f64() > Some(0.0), "`{key}` not counted in {line}");
+                assert!(
+                    line[key].as_f64() > Some(0.0),
+                    "`{key}` not counted in {line}"
+                );
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The deadline layer: every attempt of every call gets a deadline.
+//! Deadlines: every attempt of every call gets one (applied by the call layer, [`crate::retry`]).
 //!
 //! The deadline of a request is, in order:
 //! 1. the one the caller set (`tonic::Request::set_timeout`, which becomes the `grpc-timeout`
@@ -9,8 +9,8 @@
 //! 3. the ordinary timeout (30 s by default).
 //!
 //! The deadline is sent to the server as `grpc-timeout` and enforced here, over the whole
-//! exchange: Temporal's calls are unary, so this layer reads the response body to its end
-//! (which also lets the retry layer see the status in the trailers). A call that runs out of
+//! exchange: Temporal's calls are unary, so each attempt reads the response body to its end
+//! (which also lets the retries see the status in the trailers). A call that runs out of
 //! time answers `DEADLINE_EXCEEDED`.
 
 use std::future::Future;
@@ -30,7 +30,8 @@ use crate::BoxError;
 use crate::status::{self, CallStatus};
 
 /// Marks a request as a long poll, so it gets the long-poll deadline instead of the ordinary
-/// one. Calls the layer recognises by themselves need no marker.
+/// one. Calls recognised by their method (or, for a describe, its long-poll token) need no
+/// marker.
 ///
 /// ```
 /// use solo_connect::LongPoll;

@@ -1,7 +1,7 @@
-//! The retry layer: failed calls are sent again, with exponential backoff and jitter, when the
+//! The call layer: failed calls are sent again, with exponential backoff and jitter, when the
 //! failure is one that may go away.
 //!
-//! (Over 500 lines because of its unit tests: the layer and its options are ~350 lines, the
+//! (Over 500 lines because of its unit tests: the layer and its options are ~490 lines, the
 //! rest drives it against scripted inner services.)
 //!
 //! Retried: the codes whose [`code_policy`](crate::code_policy) says `retried` (as the Rust
@@ -12,8 +12,10 @@
 //! that is too large. `RESOURCE_EXHAUSTED` (throttling) backs off longer.
 //!
 //! A retry resends the very same request bytes: the layer buffers the unary request body once,
-//! so an idempotency key inside (`request_id`) is the same on every attempt. Each attempt gets
-//! its own deadline from the deadline layer below.
+//! so an idempotency key inside (`request_id`) is the same on every attempt (a call that cannot
+//! be retried is sent as it is, unbuffered). Each attempt gets its own deadline
+//! ([`crate::deadline`]) and is told to the call observers ([`crate::observe`]); all of it runs
+//! in one future per call.
 //!
 //! The connection's [`RetryOptions`] apply to every call; a request can carry its own
 //! `RetryOptions` as an extension to override them:
