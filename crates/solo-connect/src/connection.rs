@@ -255,7 +255,8 @@ where
             RetryLayer::new(options.get_retry().clone())
                 .address(options.get_address())
                 .deadlines(options.get_rpc_timeout(), options.get_long_poll_timeout())
-                .observers(options.observers()),
+                .observers(options.observers())
+                .channel_enforces_deadline(),
         )
         .map_err(Into::<BoxError>::into)
         .service(channel);

@@ -163,15 +163,46 @@ pub(crate) fn set_header(headers: &mut http::HeaderMap, header: Option<&HeaderVa
 
 /// Sends one attempt and reads all of its response within `timeout`: the buffered response
 /// and its gRPC status. A call that runs out of time answers `DEADLINE_EXCEEDED`.
-pub(crate) async fn within<F>(timeout: Duration, response: F) -> Result<Answer, BoxError>
+///
+/// `channel_enforces`: the channel below (tonic's) already ends a call whose response does not
+/// begin within the request's `grpc-timeout`, with its own timer. Then no second timer is set
+/// for that part; the body is read within what is left of the deadline, with a timer only when
+/// it has not all arrived with the response's head (a unary response's data and trailers
+/// usually have).
+pub(crate) async fn within<F>(
+    timeout: Duration,
+    channel_enforces: bool,
+    response: F,
+) -> Result<Answer, BoxError>
 where
     F: Future<Output = Result<Response<Body>, BoxError>>,
 {
-    match tokio::time::timeout(timeout, exchange(response)).await {
-        Ok(Err(error)) if is_timeout(&*error) => Ok(expired(timeout)),
-        Ok(result) => result,
-        Err(_) => Ok(expired(timeout)),
+    if !channel_enforces {
+        return match tokio::time::timeout(timeout, exchange(response)).await {
+            Ok(Err(error)) if is_timeout(&*error) => Ok(expired(timeout)),
+            Ok(result) => result,
+            Err(_) => Ok(expired(timeout)),
+        };
     }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let response = match response.await {
+        Ok(response) => response,
+        Err(error) if is_timeout(&*error) => return Ok(expired(timeout)),
+        Err(error) => return Err(error),
+    };
+    let (parts, body) = response.into_parts();
+    let mut read = std::pin::pin!(read_all(body));
+    let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+    let (data, trailers) = match first {
+        Poll::Ready(result) => result?,
+        Poll::Pending => match tokio::time::timeout_at(deadline, read).await {
+            Ok(result) => result?,
+            Err(_) => return Ok(expired(timeout)),
+        },
+    };
+    let status = CallStatus::read(&parts.headers, trailers.as_ref());
+    let body = Body::new(Buffered { data, trailers });
+    Ok((Response::from_parts(parts, body), status))
 }
 
 /// A buffered response and the gRPC status read from it.
@@ -401,6 +432,42 @@ mod tests {
             .insert("grpc-timeout", HeaderValue::from_static("90S"));
         let (seen, _) = run(longer, Duration::ZERO).await;
         assert_eq!(seen.as_deref(), Some("90S"));
+    }
+
+    /// A body that never yields a frame.
+    struct Stalled;
+
+    impl http_body::Body for Stalled {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stalls_after_the_head_runs_out_of_time_too() {
+        // The channel ends a response that does not begin in time; a body that stalls after
+        // it began is ended here, within what is left of the deadline.
+        for channel_enforces in [true, false] {
+            let response = async { Ok::<_, BoxError>(Response::new(Body::new(Stalled))) };
+            let call = within(Duration::from_millis(50), channel_enforces, response);
+            let (response, status) = tokio::time::timeout(Duration::from_secs(5), call)
+                .await
+                .expect("the deadline ends the call")
+                .unwrap();
+            assert_eq!(status.code, Code::DeadlineExceeded, "{channel_enforces}");
+            assert_eq!(
+                tonic::Status::from_header_map(response.headers())
+                    .unwrap()
+                    .code(),
+                Code::DeadlineExceeded
+            );
+        }
     }
 
     #[tokio::test]

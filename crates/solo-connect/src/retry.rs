@@ -209,6 +209,7 @@ pub(crate) struct RetryLayer {
     reachability: Arc<Reachability>,
     deadlines: Deadlines,
     observers: Option<Arc<[Arc<dyn CallObserver>]>>,
+    channel_enforces_deadline: bool,
 }
 
 impl RetryLayer {
@@ -218,7 +219,15 @@ impl RetryLayer {
             reachability: Arc::new(Reachability::new("")),
             deadlines: Deadlines::new(Duration::from_secs(30), Duration::from_secs(70)),
             observers: None,
+            channel_enforces_deadline: false,
         }
+    }
+
+    /// The inner service is tonic's channel, which ends a call whose response does not begin
+    /// within its `grpc-timeout` by itself (see [`deadline::within`]).
+    pub(crate) fn channel_enforces_deadline(mut self) -> Self {
+        self.channel_enforces_deadline = true;
+        self
     }
 
     /// Names the server in the outage log lines.
@@ -251,6 +260,7 @@ impl<S> Layer<S> for RetryLayer {
                 reachability: self.reachability.clone(),
                 deadlines: self.deadlines.clone(),
                 observers: self.observers.clone(),
+                channel_enforces_deadline: self.channel_enforces_deadline,
             }),
         }
     }
@@ -262,6 +272,7 @@ struct Shared {
     reachability: Arc<Reachability>,
     deadlines: Deadlines,
     observers: Option<Arc<[Arc<dyn CallObserver>]>>,
+    channel_enforces_deadline: bool,
 }
 
 /// The service of [`RetryLayer`]. Cloning it costs two reference counts: the inner service
@@ -339,6 +350,7 @@ where
             &mut inner,
             Request::from_parts(parts, body),
             timeout,
+            shared.channel_enforces_deadline,
             observed.as_ref(),
         )
         .await;
@@ -358,6 +370,7 @@ where
             &mut inner,
             copy(&parts, header, &bytes),
             timeout,
+            shared.channel_enforces_deadline,
             observed.as_ref(),
         )
         .await;
@@ -407,6 +420,7 @@ async fn attempt<S>(
     inner: &mut S,
     request: Request<Body>,
     timeout: Duration,
+    channel_enforces: bool,
     observed: Option<&Observed>,
 ) -> Result<Answer, BoxError>
 where
@@ -417,7 +431,7 @@ where
     }
     let started = Instant::now();
     let result = match inner.ready().await {
-        Ok(ready) => deadline::within(timeout, ready.call(request)).await,
+        Ok(ready) => deadline::within(timeout, channel_enforces, ready.call(request)).await,
         Err(e) => Err(e),
     };
     if let Some(observed) = observed {
