@@ -260,6 +260,7 @@ pub(crate) async fn echo_worker(mut args: Args) -> Result<Value> {
     args.finish()?;
     let handles = connect(&common).await?;
     let driver = start_worker(handles.client, &queue, pollers)?;
+    harness::mark_on_signal(|| driver.completed.load(Ordering::Relaxed));
     harness::announce_ready("ffi-worker");
     harness::stop_signal().await;
     stop_worker(driver, pollers).await?;

@@ -11,6 +11,7 @@ use anyhow::Result;
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use crate::alloc::Allocs;
 use crate::args::Args;
 use crate::measure::{self, PidCpu, percentile_ms, round};
 
@@ -150,6 +151,7 @@ where
 struct Measured {
     result: LoopResult,
     client_cpu_s: f64,
+    client_allocs: Allocs,
     worker_cpu_s: Option<f64>,
     server_cpu_s: Option<f64>,
 }
@@ -163,6 +165,7 @@ impl Measured {
         }
         self.result.wall += part.result.wall;
         self.client_cpu_s += part.client_cpu_s;
+        self.client_allocs.add(part.client_allocs);
         let sum = |a: Option<f64>, b: Option<f64>| Some(a.unwrap_or(0.0) + b?);
         self.worker_cpu_s = sum(self.worker_cpu_s, part.worker_cpu_s);
         self.server_cpu_s = sum(self.server_cpu_s, part.server_cpu_s);
@@ -177,12 +180,14 @@ where
     Fut: Future<Output = Result<()>> + Send + 'static,
 {
     let client_cpu = measure::self_cpu_s();
+    let client_allocs = Allocs::now();
     let worker_cpu = PidCpu::start(options.worker_pid);
     let server_cpu = PidCpu::start(options.server_pid);
     let result = run_loop(range, options.concurrency, op).await;
     Measured {
         result,
         client_cpu_s: measure::self_cpu_s() - client_cpu,
+        client_allocs: Allocs::now().since(client_allocs),
         worker_cpu_s: worker_cpu.and_then(|c| c.elapsed()),
         server_cpu_s: server_cpu.and_then(|c| c.elapsed()),
     }
@@ -247,6 +252,7 @@ where
     let Measured {
         mut result,
         client_cpu_s,
+        client_allocs,
         worker_cpu_s,
         server_cpu_s,
     } = total;
@@ -276,6 +282,8 @@ where
         "client_cpu_ms_per_act": per_act_ms(Some(client_cpu_s)),
         "worker_cpu_ms_per_act": per_act_ms(worker_cpu_s),
         "server_cpu_ms_per_act": per_act_ms(server_cpu_s),
+        "client_allocs_per_act": round(client_allocs.count as f64 / done.max(1) as f64, 1),
+        "client_alloc_bytes_per_act": round(client_allocs.bytes as f64 / done.max(1) as f64, 0),
         "client_peak_rss_mb": round(measure::self_memory().peak_mb, 1),
         "worker_peak_rss_mb": worker_mem.map(|m| round(m.peak_mb, 1)),
     });
@@ -325,11 +333,49 @@ pub(crate) async fn stop_signal() {
     }
 }
 
-/// A worker's report at exit: how many tasks it completed, its CPU over its whole life and
-/// its peak memory.
+/// The signal that makes a worker note its allocations and completed tasks (see
+/// [`mark_on_signal`]).
+pub(crate) const MARK_SIGNAL: libc::c_int = libc::SIGUSR1;
+
+/// The marks a worker took: its allocations and its completed tasks at each [`MARK_SIGNAL`].
+static MARKS: std::sync::Mutex<Vec<(Allocs, usize)>> = std::sync::Mutex::new(Vec::new());
+
+/// Notes this worker's allocations and `completed()` each time [`MARK_SIGNAL`] arrives, so that
+/// its report can give the allocations per task between the first and the last mark (the
+/// suite marks just before and just after the measured steps).
+pub(crate) fn mark_on_signal(completed: impl Fn() -> usize + Send + 'static) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut marks) = signal(SignalKind::from_raw(MARK_SIGNAL)) else {
+        return;
+    };
+    tokio::spawn(async move {
+        while marks.recv().await.is_some() {
+            let mark = (Allocs::now(), completed());
+            MARKS.lock().unwrap_or_else(|p| p.into_inner()).push(mark);
+        }
+    });
+}
+
+/// Allocations per completed task between the first and the last mark, when there were two
+/// marks with tasks in between.
+fn marked_allocs_per_task() -> Option<(f64, f64, usize)> {
+    let marks = MARKS.lock().unwrap_or_else(|p| p.into_inner());
+    let (first, last) = (marks.first()?, marks.last()?);
+    let tasks = last.1.checked_sub(first.1).filter(|&t| t > 0)?;
+    let allocs = last.0.since(first.0);
+    Some((
+        allocs.count as f64 / tasks as f64,
+        allocs.bytes as f64 / tasks as f64,
+        tasks,
+    ))
+}
+
+/// A worker's report at exit: how many tasks it completed, its CPU over its whole life, its
+/// peak memory, and its allocations per task between its marks (see [`mark_on_signal`]).
 pub(crate) fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Value {
     let mem = measure::self_memory();
     let cpu = measure::self_cpu_s();
+    let allocs = marked_allocs_per_task();
     json!({
         "scenario": scenario,
         "sdk": sdk,
@@ -338,6 +384,9 @@ pub(crate) fn worker_report(scenario: &str, sdk: &str, completed: usize) -> Valu
         "worker_cpu_ms_per_act": (completed > 0).then(|| round(cpu * 1e3 / completed as f64, 4)),
         "worker_peak_rss_mb": round(mem.peak_mb, 1),
         "worker_rss_mb": round(mem.rss_mb, 1),
+        "worker_allocs_per_act": allocs.map(|a| round(a.0, 1)),
+        "worker_alloc_bytes_per_act": allocs.map(|a| round(a.1, 0)),
+        "worker_marked_tasks": allocs.map(|a| a.2),
     })
 }
 

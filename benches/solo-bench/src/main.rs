@@ -23,6 +23,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod alloc;
 mod args;
 mod chart;
 mod faults;
@@ -42,6 +43,10 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 
 use args::Args;
+
+/// Every process counts its allocations (see [`alloc`]).
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// The SDKs the suite compares by default.
 const DEFAULT_SDKS: &[&str] = &["raw", "solo"];

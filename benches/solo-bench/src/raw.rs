@@ -318,6 +318,8 @@ pub(crate) async fn worker(mut args: Args) -> Result<Value> {
             }
         });
     }
+    let marked = Arc::clone(&completed);
+    harness::mark_on_signal(move || marked.load(Ordering::Relaxed));
     harness::announce_ready("raw-worker");
     tokio::select! {
         _ = harness::stop_signal() => {}

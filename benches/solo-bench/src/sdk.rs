@@ -132,6 +132,7 @@ pub(crate) async fn echo_worker(mut args: Args) -> Result<Value> {
     if let Some(pollers) = pollers {
         builder = builder.pollers(PollerBehavior::Fixed(pollers));
     }
+    harness::mark_on_signal(|| COMPLETED.load(Ordering::Relaxed));
     run_until_signal(builder.build()?, "worker").await?;
     let line = harness::worker_report("echo-worker", "solo", COMPLETED.load(Ordering::Relaxed));
     harness::emit(&line);

@@ -284,6 +284,11 @@ async fn echo_compare(
         }
         let mut client = peers::spawn_echo(sdk, "client", peer, &client_args, true)?;
         client.wait_ready(Duration::from_secs(120)).await?;
+        // The client has warmed up: this worker's allocations count from here (its own
+        // workers only; a peer's program would die of the signal).
+        if !peers::is_peer(sdk) {
+            worker.signal(harness::MARK_SIGNAL);
+        }
         sides.push(EchoSide {
             sdk: sdk.clone(),
             worker,
@@ -314,6 +319,12 @@ async fn echo_compare(
         round += 1;
     }
 
+    // The last step's responses have arrived; let the workers finish theirs, then close
+    // their allocation counts.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for side in sides.iter().filter(|s| !peers::is_peer(&s.sdk)) {
+        side.worker.signal(harness::MARK_SIGNAL);
+    }
     let mut lines = Vec::new();
     for side in &mut sides {
         side.client.close_stdin();
@@ -333,6 +344,8 @@ async fn echo_compare(
         if let Ok(w) = worker_line {
             line["worker_completed"] = w["completed"].clone();
             line["worker_total_cpu_s"] = w["worker_cpu_s"].clone();
+            line["worker_allocs_per_act"] = w["worker_allocs_per_act"].clone();
+            line["worker_alloc_bytes_per_act"] = w["worker_alloc_bytes_per_act"].clone();
         }
         line["steps"] = json!(round);
         lines.push(line);

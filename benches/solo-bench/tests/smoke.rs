@@ -175,6 +175,15 @@ fn the_suite_runs_every_scenario_at_smoke_size() {
             assert!(!line[key].is_null(), "`{key}` missing in {line}");
         }
         assert_eq!(line["errors"], 0, "{line}");
+        // solo's and raw's own processes count their allocations over the measured steps.
+        if line["sdk"] == "solo" || line["sdk"] == "raw" {
+            for key in ["client_allocs_per_act", "worker_allocs_per_act"] {
+                assert!(
+                    line[key].as_f64() > Some(0.0),
+                    "`{key}` not counted in {line}"
+                );
+            }
+        }
     }
     assert!(stdout.contains("### Targets"), "no table:\n{stdout}");
 

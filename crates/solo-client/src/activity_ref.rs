@@ -75,7 +75,7 @@ impl ActivityRef {
             .core
             .long_poll(
                 DESCRIBE_ACTIVITY_EXECUTION,
-                &message,
+                || message.clone(),
                 self.target(),
                 |response| response.info.is_some().then_some(response),
             )

@@ -3,8 +3,7 @@
 //! interceptors and the data converter — and the one path each call takes.
 //!
 //! A call is built here and nowhere else: the namespace rides in a prebuilt
-//! [`CallNamespace`] extension (the connection's metadata layer sends it as
-//! `temporal-namespace`), a long poll is marked with [`LongPoll`] and gets the client's
+//! `temporal-namespace` header (checked as a [`CallNamespace`] once), a long poll is marked with [`LongPoll`] and gets the client's
 //! long-poll deadline, the interceptors run, and a failed status becomes the error of the
 //! operation in one place ([`crate::status`]).
 
@@ -16,7 +15,7 @@ use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions, WaitForSer
 use solo_proto::temporal::api::workflowservice::v1::{
     StartActivityExecutionRequest, StartActivityExecutionResponse,
 };
-use tonic::metadata::{Ascii, MetadataValue};
+use tonic::metadata::{Ascii, MetadataMap, MetadataValue};
 
 use crate::async_completion_error::AsyncCompletionError;
 use crate::call_error::CallError;
@@ -24,12 +23,12 @@ use crate::call_options::CallOptions;
 use crate::converter::DataConverter;
 use crate::interceptor::ClientInterceptor;
 use crate::long_poll::long_poll;
-use crate::rpc::{Rpc, START_ACTIVITY_EXECUTION};
+use crate::rpc::{POLL_ACTIVITY_EXECUTION, Rpc, START_ACTIVITY_EXECUTION};
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
 use crate::status::{Target, async_completion_error, call_error, start_error, started_by};
 
-/// The metadata key interceptors find the call's namespace under.
+/// The metadata key of the call's namespace (interceptors find it there too).
 const NAMESPACE_KEY: &str = "temporal-namespace";
 
 /// Whether a call is answered at once or held by the server until something happens.
@@ -48,9 +47,9 @@ pub(crate) enum CallKind {
 struct Core {
     connection: Connection,
     namespace: String,
-    /// The namespace extension every call carries (`None` when the namespace cannot be sent
-    /// as a header; the connection's namespace header then applies).
-    call_namespace: Option<CallNamespace>,
+    /// The `temporal-namespace` header every call carries, built once (`None` when the
+    /// namespace cannot be sent as a header; the connection's namespace header then applies).
+    namespace_header: Option<MetadataValue<Ascii>>,
     /// The namespace as interceptors see it in the call's metadata.
     namespace_value: Option<MetadataValue<Ascii>>,
     identity: String,
@@ -94,7 +93,9 @@ impl CallCore {
         CallCore {
             inner: Arc::new(Core {
                 connection,
-                call_namespace: CallNamespace::new(&namespace).ok(),
+                namespace_header: CallNamespace::new(&namespace)
+                    .ok()
+                    .and_then(|_| MetadataValue::try_from(namespace.as_str()).ok()),
                 namespace_value: MetadataValue::try_from(namespace.as_str()).ok(),
                 namespace,
                 identity,
@@ -160,11 +161,18 @@ impl CallCore {
         mut request: tonic::Request<M>,
         kind: CallKind,
     ) -> Result<R, tonic::Status> {
-        if let Some(namespace) = &self.inner.call_namespace {
-            request.extensions_mut().insert(namespace.clone());
+        if let Some(namespace) = &self.inner.namespace_header
+            && !request.metadata().contains_key(NAMESPACE_KEY)
+        {
+            request
+                .metadata_mut()
+                .insert(NAMESPACE_KEY, namespace.clone());
         }
         if kind == CallKind::LongPoll {
-            request.extensions_mut().insert(LongPoll);
+            // The connection knows `PollActivityExecution` for a long poll by its path.
+            if rpc.name() != POLL_ACTIVITY_EXECUTION.name() {
+                request.extensions_mut().insert(LongPoll);
+            }
             if let Some(timeout) = self.inner.long_poll_timeout {
                 request.set_timeout(timeout);
             }
@@ -182,9 +190,9 @@ impl CallCore {
     }
 
     /// Runs the interceptors' `on_call`. They find the namespace in the metadata, as the
-    /// server will; the copy is removed afterwards (the metadata layer sends the call's
-    /// namespace from its extension) unless an interceptor replaced it.
-    fn intercept_call(&self, method: &str, metadata: &mut tonic::metadata::MetadataMap) {
+    /// server will; an interceptor may replace it, and one that removes it gets the call's
+    /// namespace sent all the same.
+    fn intercept_call(&self, method: &str, metadata: &mut MetadataMap) {
         let shown = match &self.inner.namespace_value {
             Some(value) if !metadata.contains_key(NAMESPACE_KEY) => {
                 metadata.insert(NAMESPACE_KEY, value.clone());
@@ -195,8 +203,15 @@ impl CallCore {
         for interceptor in &self.inner.interceptors {
             interceptor.on_call(method, metadata);
         }
-        if shown.is_some() && metadata.get(NAMESPACE_KEY) == shown {
-            metadata.remove(NAMESPACE_KEY);
+        if shown.is_some() && self.inner.namespace_header.is_none() {
+            // Shown to the interceptors only: it cannot be sent as a header.
+            if metadata.get(NAMESPACE_KEY) == shown {
+                metadata.remove(NAMESPACE_KEY);
+            }
+        } else if let Some(namespace) = &self.inner.namespace_header
+            && !metadata.contains_key(NAMESPACE_KEY)
+        {
+            metadata.insert(NAMESPACE_KEY, namespace.clone());
         }
     }
 
@@ -216,19 +231,16 @@ impl CallCore {
     /// Long-polls until `accept` takes an answer: an answer it refuses (the server's long-poll
     /// window ended without news) and an expired deadline both mean "ask again", each call
     /// with a fresh deadline.
-    pub(crate) async fn long_poll<M: Clone, R, T>(
+    /// `message` makes each poll's request (a fresh one per poll, as the call consumes it).
+    pub(crate) async fn long_poll<M, R, T>(
         &self,
         rpc: Rpc<M, R>,
-        message: &M,
+        message: impl Fn() -> M,
         target: Target<'_>,
         accept: fn(R) -> Option<T>,
     ) -> Result<T, CallError> {
         long_poll(|| {
-            let call = self.send(
-                rpc,
-                tonic::Request::new(message.clone()),
-                CallKind::LongPoll,
-            );
+            let call = self.send(rpc, tonic::Request::new(message()), CallKind::LongPoll);
             async move { call.await.map(accept) }
         })
         .await
@@ -255,12 +267,13 @@ impl CallCore {
     /// Starts an activity: the interceptors' `on_start_activity` first (they may change the
     /// request), then the call, retried within `retry` (the connection's settings when
     /// `None`). A start refused as already started by this very request (its first attempt
-    /// reached the server, its answer did not) is the run it started.
+    /// reached the server, its answer did not) is the run it started. Answers with the
+    /// activity id as the interceptors left it.
     pub(crate) async fn start(
         &self,
         message: StartActivityExecutionRequest,
         retry: Option<&RetryOptions>,
-    ) -> Result<StartActivityExecutionResponse, StartError> {
+    ) -> Result<(StartActivityExecutionResponse, String), StartError> {
         let (mut metadata, mut extensions, mut message) = tonic::Request::new(message).into_parts();
         if self.intercept {
             for interceptor in &self.inner.interceptors {
@@ -277,15 +290,16 @@ impl CallCore {
             .send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
             .await
         {
-            Ok(response) => Ok(response),
+            Ok(response) => Ok((response, activity_id)),
             Err(status) => match started_by(&status, &request_id) {
                 Some(run_id) => {
                     tracing::debug!(activity_id = %activity_id, run_id = %run_id, "a retried start found the run its first attempt started");
-                    Ok(StartActivityExecutionResponse {
+                    let response = StartActivityExecutionResponse {
                         run_id,
                         started: true,
                         ..Default::default()
-                    })
+                    };
+                    Ok((response, activity_id))
                 }
                 None => Err(start_error(status, self.namespace(), &activity_id)),
             },

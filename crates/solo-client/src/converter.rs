@@ -178,6 +178,21 @@ impl DataConverter {
         })
     }
 
+    /// As [`decode_value`](Self::decode_value), from borrowed payloads: copied only when a
+    /// codec must transform them.
+    pub(crate) async fn decode_value_ref<T: DecodePayload>(
+        &self,
+        payloads: &Payloads,
+    ) -> Result<T, DataError> {
+        if self.codec.is_some() {
+            return self.decode_value(Some(payloads.clone())).await;
+        }
+        match payloads.payloads.first() {
+            Some(p) => T::decode_payload(p, self.payload_converter()),
+            None => T::decode_missing(),
+        }
+    }
+
     /// Decodes the first payload of `payloads` (after the codec) as `T` with the payload
     /// converter. An absent or empty `Payloads` decodes as "no value", which `()` and
     /// `Option<_>` accept.

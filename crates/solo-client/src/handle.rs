@@ -183,7 +183,7 @@ impl<O> ActivityHandle<O> {
     {
         let activity = &self.activity;
         if let Some(outcome) = self.outcome.get() {
-            return outcome_to_result(outcome.clone(), activity.core.converter()).await;
+            return outcome_to_result(outcome, activity.core.converter()).await;
         }
         // One span for the wait and the decoding, so that its outcome is the activity's
         // (`failed`, `cancelled`, ...), not only the call's.
@@ -218,33 +218,30 @@ impl<O> ActivityHandle<O> {
         if let Some(outcome) = self.outcome.get() {
             return Ok(outcome.clone());
         }
-        telemetry::traced(
-            self.activity.span(POLL_ACTIVITY_EXECUTION.name()),
-            self.wait_outcome(),
-        )
+        telemetry::traced(self.activity.span(POLL_ACTIVITY_EXECUTION.name()), async {
+            self.wait_outcome().await.cloned()
+        })
         .await
     }
 
     /// Long-polls until the activity closes (no span of its own) and caches the outcome.
-    async fn wait_outcome(&self) -> Result<ActivityExecutionOutcome, CallError> {
+    async fn wait_outcome(&self) -> Result<&ActivityExecutionOutcome, CallError> {
         let activity = &self.activity;
         if let Some(outcome) = self.outcome.get() {
-            return Ok(outcome.clone());
+            return Ok(outcome);
         }
-        {
-            let message = PollActivityExecutionRequest {
-                namespace: activity.core.namespace().to_owned(),
-                activity_id: activity.activity_id.clone(),
-                run_id: activity.run_id.clone().unwrap_or_default(),
-            };
-            let outcome = activity
-                .core
-                .long_poll(POLL_ACTIVITY_EXECUTION, &message, activity.target(), |r| {
-                    r.outcome
-                })
-                .await?;
-            Ok(self.outcome.get_or_init(|| outcome).clone())
-        }
+        let message = || PollActivityExecutionRequest {
+            namespace: activity.core.namespace().to_owned(),
+            activity_id: activity.activity_id.clone(),
+            run_id: activity.run_id.clone().unwrap_or_default(),
+        };
+        let outcome = activity
+            .core
+            .long_poll(POLL_ACTIVITY_EXECUTION, message, activity.target(), |r| {
+                r.outcome
+            })
+            .await?;
+        Ok(self.outcome.get_or_init(|| outcome))
     }
 
     /// Describes the activity: status, run state, attempt, timestamps, timeouts, retry

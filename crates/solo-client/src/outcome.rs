@@ -15,16 +15,16 @@ use crate::value::DecodePayload;
 
 /// Turns a closed activity's outcome into its result or the matching outcome error.
 pub(crate) async fn outcome_to_result<O: DecodePayload>(
-    outcome: ActivityExecutionOutcome,
+    outcome: &ActivityExecutionOutcome,
     converter: &DataConverter,
 ) -> Result<O, OutcomeError> {
     let retry_state = RetryState::try_from(outcome.retry_state).unwrap_or_default();
-    match outcome.value {
+    match &outcome.value {
         Some(OutcomeValue::Result(payloads)) => {
-            Ok(converter.decode_value::<O>(Some(payloads)).await?)
+            Ok(converter.decode_value_ref::<O>(payloads).await?)
         }
         Some(OutcomeValue::Failure(failure)) => {
-            Err(failure_to_error(failure, retry_state, converter).await)
+            Err(failure_to_error(failure.clone(), retry_state, converter).await)
         }
         None => Err(OutcomeError::Call(CallError::Rejected(RpcError::new(
             tonic::Code::Internal,
@@ -88,7 +88,7 @@ mod tests {
                 ..Default::default()
             })),
         };
-        block_on(outcome_to_result::<O>(outcome, &DataConverter::default())).unwrap_err()
+        block_on(outcome_to_result::<O>(&outcome, &DataConverter::default())).unwrap_err()
     }
 
     #[test]
@@ -99,14 +99,14 @@ mod tests {
             value: Some(OutcomeValue::Result(Payloads { payloads })),
         };
         let s: String =
-            block_on(outcome_to_result(ok(vec![to_payload("hi").unwrap()]), &dc)).unwrap();
+            block_on(outcome_to_result(&ok(vec![to_payload("hi").unwrap()]), &dc)).unwrap();
         assert_eq!(s, "hi");
-        block_on(outcome_to_result::<()>(ok(vec![]), &dc)).unwrap();
+        block_on(outcome_to_result::<()>(&ok(vec![]), &dc)).unwrap();
         let none: Option<u8> =
-            block_on(outcome_to_result(ok(vec![to_payload(&()).unwrap()]), &dc)).unwrap();
+            block_on(outcome_to_result(&ok(vec![to_payload(&()).unwrap()]), &dc)).unwrap();
         assert_eq!(none, None);
         let err = block_on(outcome_to_result::<u8>(
-            ok(vec![to_payload("x").unwrap()]),
+            &ok(vec![to_payload("x").unwrap()]),
             &dc,
         ))
         .unwrap_err();

@@ -69,9 +69,11 @@ pub(crate) async fn start(
         options.get_id(),
         activity_type,
     );
-    let result = start_in_span(core, start_delay, activity_type, input, options)
-        .instrument(span.clone())
-        .await;
+    let call = start_in_span(core, start_delay, activity_type, input, options);
+    if span.is_disabled() {
+        return call.await;
+    }
+    let result = call.instrument(span.clone()).await;
     if let Ok(started) = &result {
         span.record("run_id", started.run_id.as_deref().unwrap_or(""));
     }
@@ -108,8 +110,7 @@ async fn start_in_span(
         task_queue = options.get_task_queue(),
         "starting activity"
     );
-    let activity_id = message.activity_id.clone();
-    let response = core.start(message, options.get_start_retry()).await?;
+    let (response, activity_id) = core.start(message, options.get_start_retry()).await?;
     if !response.started {
         tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
     }

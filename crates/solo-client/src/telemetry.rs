@@ -132,11 +132,15 @@ pub(crate) fn record_result<T, E: OutcomeKind>(span: &tracing::Span, result: &Re
     }
 }
 
-/// Runs `call` in `span` and records its outcome there.
+/// Runs `call` in `span` and records its outcome there. A span no subscriber wants is not
+/// entered at every poll of the call.
 pub(crate) async fn traced<T, E: OutcomeKind>(
     span: tracing::Span,
     call: impl Future<Output = Result<T, E>>,
 ) -> Result<T, E> {
+    if span.is_disabled() {
+        return call.await;
+    }
     let result = call.instrument(span.clone()).await;
     record_result(&span, &result);
     result

@@ -13,11 +13,9 @@ use tower::util::BoxCloneSyncService;
 
 use crate::grpc::GrpcService;
 
-use crate::deadline::DeadlineLayer;
 use crate::envconfig::ClientConfig;
 use crate::error::ConnectError;
 use crate::metadata::{CLIENT_NAME, CLIENT_VERSION, Headers, MetadataLayer};
-use crate::observe::ObserveLayer;
 use crate::options::ConnectionOptions;
 use crate::retry::RetryLayer;
 use crate::status::{code_name, root_cause};
@@ -31,8 +29,8 @@ use crate::{BoxError, tls};
 ///
 /// Every call made through [`workflow_service`](Self::workflow_service) passes through, in
 /// order: the metadata layer (namespace, client name and version, API key, configured
-/// headers), the retry layer (backoff on retryable failures, same request bytes each time),
-/// and the deadline layer (a fresh deadline per attempt), then the channel.
+/// headers), then one call future that retries (backoff on retryable failures, same request
+/// bytes each time) and gives each attempt a fresh deadline, then the channel.
 ///
 /// ```no_run
 /// use solo_connect::{ClientConfig, Connection};
@@ -236,10 +234,10 @@ fn transport_hint(reason: &str, tls: bool, opened: bool) -> &'static str {
 }
 
 /// Builds the tower stack. Outermost first:
-/// status (errors become `tonic::Status`) → metadata (headers on every call) → retry (the same
-/// bytes again, backoff) → observers, when any (each attempt, with the status the deadline
-/// layer read) → deadline (a fresh deadline per attempt, whole response buffered) → the tonic
-/// channel.
+/// status (errors become `tonic::Status`) → metadata (headers on every call) → the call
+/// layer, one future per call: retries (the same bytes again, backoff), and for each attempt
+/// the observers, when any, and a fresh deadline over the whole exchange (response buffered)
+/// → the tonic channel.
 pub(crate) fn stack<S>(channel: S, options: &ConnectionOptions, headers: Headers) -> GrpcService
 where
     S: tower::Service<http::Request<Body>, Response = http::Response<Body>>
@@ -253,12 +251,13 @@ where
     let service = ServiceBuilder::new()
         .map_err(tonic::Status::from_error)
         .layer(MetadataLayer::new(headers))
-        .layer(RetryLayer::new(options.get_retry().clone()).address(options.get_address()))
-        .option_layer(ObserveLayer::new(options.observers()))
-        .layer(DeadlineLayer::new(
-            options.get_rpc_timeout(),
-            options.get_long_poll_timeout(),
-        ))
+        .layer(
+            RetryLayer::new(options.get_retry().clone())
+                .address(options.get_address())
+                .deadlines(options.get_rpc_timeout(), options.get_long_poll_timeout())
+                .observers(options.observers())
+                .channel_enforces_deadline(),
+        )
         .map_err(Into::<BoxError>::into)
         .service(channel);
     options.apply_layers(BoxCloneSyncService::new(service))

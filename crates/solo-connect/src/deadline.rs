@@ -1,4 +1,4 @@
-//! The deadline layer: every attempt of every call gets a deadline.
+//! Deadlines: every attempt of every call gets one (applied by the call layer, [`crate::retry`]).
 //!
 //! The deadline of a request is, in order:
 //! 1. the one the caller set (`tonic::Request::set_timeout`, which becomes the `grpc-timeout`
@@ -9,8 +9,8 @@
 //! 3. the ordinary timeout (30 s by default).
 //!
 //! The deadline is sent to the server as `grpc-timeout` and enforced here, over the whole
-//! exchange: Temporal's calls are unary, so this layer reads the response body to its end
-//! (which also lets the retry layer see the status in the trailers). A call that runs out of
+//! exchange: Temporal's calls are unary, so each attempt reads the response body to its end
+//! (which also lets the retries see the status in the trailers). A call that runs out of
 //! time answers `DEADLINE_EXCEEDED`.
 
 use std::future::Future;
@@ -18,19 +18,20 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use http::{HeaderValue, Request, Response};
+use bytes::{Bytes, BytesMut};
+use http::{HeaderMap, HeaderName, HeaderValue, Response};
 use http_body_util::BodyExt;
 use prost::Message;
 use solo_proto::temporal::api::workflowservice::v1::DescribeActivityExecutionRequest;
 use tonic::Code;
 use tonic::body::Body;
-use tower::{Layer, Service};
 
 use crate::BoxError;
 use crate::status::{self, CallStatus};
 
 /// Marks a request as a long poll, so it gets the long-poll deadline instead of the ordinary
-/// one. Calls the layer recognises by themselves need no marker.
+/// one. Calls recognised by their method (or, for a describe, its long-poll token) need no
+/// marker.
 ///
 /// ```
 /// use solo_connect::LongPoll;
@@ -46,9 +47,14 @@ const LONG_POLL_METHODS: &[&str] = &["PollActivityTaskQueue", "PollActivityExecu
 const DESCRIBE: &str = "DescribeActivityExecution";
 
 /// Whether the method (by its path) is always a long poll.
-fn is_long_poll_path(path: &str) -> bool {
+pub(crate) fn is_long_poll_path(path: &str) -> bool {
     path.strip_prefix(SERVICE)
         .is_some_and(|method| LONG_POLL_METHODS.contains(&method))
+}
+
+/// Whether the method (by its path) may be a long poll that only the request's body reveals.
+pub(crate) fn is_describe(path: &str) -> bool {
+    path.strip_prefix(SERVICE) == Some(DESCRIBE)
 }
 
 /// Whether a buffered unary request body is a long poll that only its contents reveal:
@@ -107,109 +113,199 @@ fn format_grpc_timeout(timeout: Duration) -> String {
     format!("{}H", (timeout.as_secs() / 3600).min(99_999_999))
 }
 
-/// Applies deadlines (see the module docs).
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct DeadlineLayer {
-    rpc_timeout: Duration,
-    long_poll_timeout: Duration,
-}
+/// The `grpc-timeout` header (a name made once: building one from a string allocates).
+const GRPC_TIMEOUT: HeaderName = HeaderName::from_static("grpc-timeout");
 
-impl DeadlineLayer {
-    pub(crate) fn new(rpc_timeout: Duration, long_poll_timeout: Duration) -> Self {
-        Self {
-            rpc_timeout,
-            long_poll_timeout,
-        }
-    }
-}
-
-impl<S> Layer<S> for DeadlineLayer {
-    type Service = Deadline<S>;
-
-    fn layer(&self, inner: S) -> Self::Service {
-        Deadline {
-            inner,
-            layer: *self,
-        }
-    }
-}
-
-/// The service of [`DeadlineLayer`].
+/// A connection's default deadlines, with their `grpc-timeout` header values built once.
 #[derive(Debug, Clone)]
-pub(crate) struct Deadline<S> {
-    inner: S,
-    layer: DeadlineLayer,
+pub(crate) struct Deadlines {
+    rpc: (Duration, HeaderValue),
+    long_poll: (Duration, HeaderValue),
 }
 
-impl<S> Deadline<S> {
-    /// The deadline for `request`, writing it into `grpc-timeout` when the caller set none.
-    fn deadline_for<B>(&self, request: &mut Request<B>) -> Duration {
-        if let Some(timeout) = request
-            .headers()
-            .get("grpc-timeout")
-            .and_then(parse_grpc_timeout)
-        {
-            return timeout;
-        }
-        let timeout = if request.extensions().get::<LongPoll>().is_some()
-            || is_long_poll_path(request.uri().path())
-        {
-            self.layer.long_poll_timeout
-        } else {
-            self.layer.rpc_timeout
+impl Deadlines {
+    pub(crate) fn new(rpc_timeout: Duration, long_poll_timeout: Duration) -> Self {
+        let header = |timeout: Duration| {
+            HeaderValue::from_str(&format_grpc_timeout(timeout))
+                .unwrap_or_else(|_| HeaderValue::from_static("99999999H"))
         };
-        if let Ok(value) = HeaderValue::from_str(&format_grpc_timeout(timeout)) {
-            request.headers_mut().insert("grpc-timeout", value);
+        Self {
+            rpc: (rpc_timeout, header(rpc_timeout)),
+            long_poll: (long_poll_timeout, header(long_poll_timeout)),
         }
-        timeout
+    }
+
+    /// The deadline of a request with `headers`: the caller's `grpc-timeout` (then no header
+    /// to add), else the long-poll or the ordinary default with its header value.
+    pub(crate) fn of(
+        &self,
+        headers: &http::HeaderMap,
+        long_poll: bool,
+    ) -> (Duration, Option<&HeaderValue>) {
+        if let Some(timeout) = headers.get(&GRPC_TIMEOUT).and_then(parse_grpc_timeout) {
+            return (timeout, None);
+        }
+        let (timeout, header) = if long_poll {
+            &self.long_poll
+        } else {
+            &self.rpc
+        };
+        (*timeout, Some(header))
     }
 }
 
-impl<S> Service<Request<Body>> for Deadline<S>
+/// Adds the `grpc-timeout` header of [`Deadlines::of`], when there is one to add.
+pub(crate) fn set_header(headers: &mut http::HeaderMap, header: Option<&HeaderValue>) {
+    if let Some(value) = header {
+        headers.insert(GRPC_TIMEOUT, value.clone());
+    }
+}
+
+/// Sends one attempt and reads all of its response within `timeout`: the buffered response
+/// and its gRPC status. A call that runs out of time answers `DEADLINE_EXCEEDED`.
+///
+/// `channel_enforces`: the channel below (tonic's) already ends a call whose response does not
+/// begin within the request's `grpc-timeout`, with its own timer. Then no second timer is set
+/// for that part; the body is read within what is left of the deadline, with a timer only when
+/// it has not all arrived with the response's head (a unary response's data and trailers
+/// usually have).
+pub(crate) async fn within<F>(
+    timeout: Duration,
+    channel_enforces: bool,
+    response: F,
+) -> Result<Answer, BoxError>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone + Send + 'static,
-    S::Future: Send + 'static,
+    F: Future<Output = Result<Response<Body>, BoxError>>,
 {
-    type Response = Response<Body>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    if !channel_enforces {
+        return match tokio::time::timeout(timeout, exchange(response)).await {
+            Ok(Err(error)) if is_timeout(&*error) => Ok(expired(timeout)),
+            Ok(result) => result,
+            Err(_) => Ok(expired(timeout)),
+        };
     }
-
-    fn call(&mut self, mut request: Request<Body>) -> Self::Future {
-        let timeout = self.deadline_for(&mut request);
-        // The inner service was polled ready through `poll_ready`: call it now, without the
-        // clone an owned copy would cost (a tonic channel clone allocates).
-        let response = self.inner.call(request);
-        Box::pin(async move {
-            match tokio::time::timeout(timeout, exchange(response)).await {
-                Ok(Err(error)) if is_timeout(&*error) => Ok(expired(timeout)),
-                Ok(result) => result,
-                Err(_) => Ok(expired(timeout)),
-            }
-        })
-    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let response = match response.await {
+        Ok(response) => response,
+        Err(error) if is_timeout(&*error) => return Ok(expired(timeout)),
+        Err(error) => return Err(error),
+    };
+    let (parts, body) = response.into_parts();
+    let mut read = std::pin::pin!(read_all(body));
+    let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx))).await;
+    let (data, trailers) = match first {
+        Poll::Ready(result) => result?,
+        Poll::Pending => match tokio::time::timeout_at(deadline, read).await {
+            Ok(result) => result?,
+            Err(_) => return Ok(expired(timeout)),
+        },
+    };
+    let status = CallStatus::read(&parts.headers, trailers.as_ref());
+    let body = Body::new(Buffered { data, trailers });
+    Ok((Response::from_parts(parts, body), status))
 }
+
+/// A buffered response and the gRPC status read from it.
+pub(crate) type Answer = (Response<Body>, CallStatus);
 
 /// Waits for the response and reads all of it, noting its gRPC status.
-async fn exchange<F>(response: F) -> Result<Response<Body>, BoxError>
+async fn exchange<F>(response: F) -> Result<Answer, BoxError>
 where
     F: Future<Output = Result<Response<Body>, BoxError>>,
 {
     let response = response.await?;
-    let (mut parts, body) = response.into_parts();
-    let collected = body.collect().await.map_err(BoxError::from)?;
-    let status = CallStatus::read(&parts.headers, collected.trailers());
-    parts.extensions.insert(status);
-    Ok(Response::from_parts(parts, Body::new(collected)))
+    let (parts, body) = response.into_parts();
+    let (data, trailers) = read_all(body).await?;
+    let status = CallStatus::read(&parts.headers, trailers.as_ref());
+    let body = Body::new(Buffered { data, trailers });
+    Ok((Response::from_parts(parts, body), status))
 }
 
-fn expired(timeout: Duration) -> Response<Body> {
-    status::response(
-        Code::DeadlineExceeded,
-        format!("no response within the {timeout:?} deadline"),
+/// Reads a body to its end: its data (one buffer, copied only when it came in several
+/// frames) and its trailers.
+pub(crate) async fn read_all<B>(mut body: B) -> Result<(Option<Bytes>, Option<HeaderMap>), BoxError>
+where
+    B: http_body::Body<Data = Bytes> + Unpin,
+    B::Error: Into<BoxError>,
+{
+    let mut data: Option<Bytes> = None;
+    let mut more: Option<BytesMut> = None;
+    let mut trailers: Option<HeaderMap> = None;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(Into::into)?;
+        match frame.into_data() {
+            Ok(chunk) => match (&mut more, &data) {
+                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+                (None, Some(first)) => {
+                    let mut buffer = BytesMut::with_capacity(first.len() + chunk.len());
+                    buffer.extend_from_slice(first);
+                    buffer.extend_from_slice(&chunk);
+                    more = Some(buffer);
+                }
+                (None, None) => data = Some(chunk),
+            },
+            Err(frame) => {
+                if let Ok(map) = frame.into_trailers() {
+                    match &mut trailers {
+                        Some(all) => all.extend(map),
+                        None => trailers = Some(map),
+                    }
+                }
+            }
+        }
+    }
+    Ok((more.map(BytesMut::freeze).or(data), trailers))
+}
+
+/// A fully read body, handed on as one data frame and its trailers. Its size is not given as
+/// exact, so that the HTTP/2 client adds no `content-length` to a request sent with it (gRPC
+/// does not use one; tonic's own bodies do not have one either).
+pub(crate) struct Buffered {
+    data: Option<Bytes>,
+    trailers: Option<HeaderMap>,
+}
+
+impl Buffered {
+    /// A request body of `data`.
+    pub(crate) fn request(data: Bytes) -> Self {
+        Buffered {
+            data: Some(data),
+            trailers: None,
+        }
+    }
+}
+
+impl http_body::Body for Buffered {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if let Some(data) = self.data.take() {
+            return Poll::Ready(Some(Ok(http_body::Frame::data(data))));
+        }
+        Poll::Ready(
+            self.trailers
+                .take()
+                .map(|t| Ok(http_body::Frame::trailers(t))),
+        )
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.data.is_none() && self.trailers.is_none()
+    }
+}
+
+fn expired(timeout: Duration) -> Answer {
+    let message = format!("no response within the {timeout:?} deadline");
+    (
+        status::response(Code::DeadlineExceeded, message.clone()),
+        CallStatus {
+            code: Code::DeadlineExceeded,
+            message,
+        },
     )
 }
 
@@ -228,8 +324,10 @@ fn is_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retry::{RetryLayer, RetryOptions};
+    use http::Request;
     use std::sync::{Arc, Mutex};
-    use tower::ServiceExt;
+    use tower::{Layer, ServiceExt};
 
     fn path(method: &str) -> String {
         format!("{SERVICE}{method}")
@@ -298,8 +396,9 @@ mod tests {
                 Ok::<_, BoxError>(status::response(Code::Ok, ""))
             }
         });
-        let service =
-            DeadlineLayer::new(Duration::from_secs(30), Duration::from_secs(70)).layer(inner);
+        let service = RetryLayer::new(RetryOptions::disabled())
+            .deadlines(Duration::from_secs(30), Duration::from_secs(70))
+            .layer(inner);
         let response = service.oneshot(request).await.unwrap();
         let seen = seen.lock().unwrap().clone();
         (seen, response)
@@ -333,6 +432,42 @@ mod tests {
             .insert("grpc-timeout", HeaderValue::from_static("90S"));
         let (seen, _) = run(longer, Duration::ZERO).await;
         assert_eq!(seen.as_deref(), Some("90S"));
+    }
+
+    /// A body that never yields a frame.
+    struct Stalled;
+
+    impl http_body::Body for Stalled {
+        type Data = Bytes;
+        type Error = std::convert::Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+            Poll::Pending
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_stalls_after_the_head_runs_out_of_time_too() {
+        // The channel ends a response that does not begin in time; a body that stalls after
+        // it began is ended here, within what is left of the deadline.
+        for channel_enforces in [true, false] {
+            let response = async { Ok::<_, BoxError>(Response::new(Body::new(Stalled))) };
+            let call = within(Duration::from_millis(50), channel_enforces, response);
+            let (response, status) = tokio::time::timeout(Duration::from_secs(5), call)
+                .await
+                .expect("the deadline ends the call")
+                .unwrap();
+            assert_eq!(status.code, Code::DeadlineExceeded, "{channel_enforces}");
+            assert_eq!(
+                tonic::Status::from_header_map(response.headers())
+                    .unwrap()
+                    .code(),
+                Code::DeadlineExceeded
+            );
+        }
     }
 
     #[tokio::test]

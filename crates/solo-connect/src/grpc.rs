@@ -4,7 +4,8 @@ use tonic::body::Body;
 use tower::util::BoxCloneSyncService;
 
 /// The type-erased gRPC service behind a [`Connection`](crate::Connection): the tonic channel wrapped in the
-/// metadata, retry and deadline layers. `Clone`, `Send` and `Sync`; cloning it is cheap.
+/// metadata layer and the call layer (retries, deadlines, observers). `Clone`, `Send` and
+/// `Sync`; cloning it is cheap.
 ///
 /// Its error is a `tonic::Status` (transport failures converted as tonic converts them), not a
 /// boxed error: with a boxed `dyn Error` as the service error, rustc cannot prove the futures

@@ -1,30 +1,21 @@
 //! Call observers: a hook that sees every attempt of every call a [`Connection`] makes, with
 //! its method, namespace, gRPC status and duration — what request metrics are made of.
 //!
-//! Register one with [`ConnectionOptions::observer`]. The observer layer sits between the
-//! retry and the deadline layers, so it sees each attempt (a retried call is seen once per
-//! attempt, as the Temporal SDKs count requests) and the status the deadline layer read from
-//! the response. Without an observer the layer is not in the stack at all.
+//! Register one with [`ConnectionOptions::observer`]. Observers are told of each attempt
+//! (a retried call is seen once per attempt, as the Temporal SDKs count requests), with the
+//! status read from the whole response. Without an observer nothing is done for them.
 //!
 //! [`Connection`]: crate::Connection
 //! [`ConnectionOptions::observer`]: crate::ConnectionOptions::observer
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use http::{Request, Response};
+use http::{HeaderValue, Uri};
 use tonic::Code;
-use tonic::body::Body;
-use tower::{Layer, Service};
 
 use crate::namespace::NAMESPACE_HEADER;
-
-use crate::BoxError;
-use crate::status::CallStatus;
 
 /// The gRPC service prefix of every Temporal `WorkflowService` method.
 const SERVICE_PREFIX: &str = "/temporal.api.workflowservice.v1.WorkflowService/";
@@ -105,97 +96,81 @@ impl fmt::Debug for Observers {
     }
 }
 
-/// Adds the [`Observe`] service.
-#[derive(Clone)]
-pub(crate) struct ObserveLayer {
-    observers: Arc<[Arc<dyn CallObserver>]>,
-}
-
-impl ObserveLayer {
-    /// A layer calling `observers`, or `None` when there are none.
-    pub(crate) fn new(observers: &Observers) -> Option<Self> {
-        (!observers.0.is_empty()).then(|| ObserveLayer {
-            observers: observers.0.clone().into(),
-        })
+impl Observers {
+    /// The observers, shared, or `None` when there are none.
+    pub(crate) fn shared(&self) -> Option<Arc<[Arc<dyn CallObserver>]>> {
+        (!self.0.is_empty()).then(|| self.0.clone().into())
     }
 }
 
-impl<S> Layer<S> for ObserveLayer {
-    type Service = Observe<S>;
+/// What the observers are told about one call: taken from its request before it is sent, and
+/// told at the start and at the end of each attempt.
+pub(crate) struct Observed {
+    observers: Arc<[Arc<dyn CallObserver>]>,
+    uri: Uri,
+    namespace: Option<HeaderValue>,
+    task_queue: Option<CallTaskQueue>,
+}
 
-    fn layer(&self, inner: S) -> Self::Service {
-        Observe {
-            inner,
-            observers: self.observers.clone(),
+impl Observed {
+    /// The call of `parts`, for `observers`.
+    pub(crate) fn new(
+        observers: &Arc<[Arc<dyn CallObserver>]>,
+        parts: &http::request::Parts,
+    ) -> Self {
+        Observed {
+            observers: observers.clone(),
+            uri: parts.uri.clone(),
+            namespace: parts.headers.get(NAMESPACE_HEADER).cloned(),
+            task_queue: parts.extensions.get::<CallTaskQueue>().cloned(),
         }
     }
-}
 
-/// Reports each attempt to the observers.
-#[derive(Clone)]
-pub(crate) struct Observe<S> {
-    inner: S,
-    observers: Arc<[Arc<dyn CallObserver>]>,
-}
-
-impl<S> Service<Request<Body>> for Observe<S>
-where
-    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response<Body>;
-    type Error = BoxError;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    fn method(&self) -> &str {
+        let path = self.uri.path();
+        path.strip_prefix(SERVICE_PREFIX).unwrap_or(path)
     }
 
-    fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let path = request.uri().path();
-        let method: Arc<str> = Arc::from(path.strip_prefix(SERVICE_PREFIX).unwrap_or(path));
-        let namespace: Arc<str> = request
-            .headers()
-            .get(NAMESPACE_HEADER)
+    fn namespace(&self) -> &str {
+        self.namespace
+            .as_ref()
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
-            .into();
-        let task_queue = request.extensions().get::<CallTaskQueue>().cloned();
+    }
+
+    /// An attempt is about to be sent.
+    pub(crate) fn start(&self) {
+        let task_queue = self.task_queue.as_ref().map(CallTaskQueue::as_str);
         for observer in self.observers.iter() {
-            observer.on_call_start(&method, &namespace, task_queue.as_ref().map(|t| t.as_str()));
+            observer.on_call_start(self.method(), self.namespace(), task_queue);
         }
-        let observers = self.observers.clone();
-        let started = Instant::now();
-        let call = self.inner.call(request);
-        Box::pin(async move {
-            let result = call.await;
-            let code = match &result {
-                Ok(response) => response
-                    .extensions()
-                    .get::<CallStatus>()
-                    .map_or(Code::Unknown, |s| s.code),
-                Err(_) => Code::Unavailable,
-            };
-            let record = CallRecord {
-                method: &method,
-                namespace: &namespace,
-                task_queue: task_queue.as_ref().map(|t| t.as_str()),
-                code,
-                elapsed: started.elapsed(),
-            };
-            for observer in observers.iter() {
-                observer.on_call_end(&record);
-            }
-            result
-        })
+    }
+
+    /// An attempt ended with `code` after `elapsed`.
+    pub(crate) fn end(&self, code: Code, elapsed: Duration) {
+        let record = CallRecord {
+            method: self.method(),
+            namespace: self.namespace(),
+            task_queue: self.task_queue.as_ref().map(CallTaskQueue::as_str),
+            code,
+            elapsed,
+        };
+        for observer in self.observers.iter() {
+            observer.on_call_end(&record);
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::BoxError;
+    use crate::retry::{RetryLayer, RetryOptions};
     use crate::status;
+    use http::Request;
     use std::sync::Mutex;
+    use tonic::body::Body;
+    use tower::{Layer, Service};
 
     /// Method, namespace, task queue and code of each attempt.
     type Attempt = (String, String, Option<String>, Code);
@@ -221,7 +196,9 @@ mod tests {
         let inner = tower::service_fn(|_req: Request<Body>| async {
             Ok::<_, BoxError>(status::response(Code::NotFound, "gone"))
         });
-        let mut service = ObserveLayer::new(&observers).unwrap().layer(inner);
+        let mut service = RetryLayer::new(RetryOptions::disabled())
+            .observers(&observers)
+            .layer(inner);
         let mut request = Request::builder()
             .uri(format!("http://h{SERVICE_PREFIX}PollActivityTaskQueue"))
             .header(NAMESPACE_HEADER, "ns")
@@ -242,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn no_observers_no_layer() {
-        assert!(ObserveLayer::new(&Observers::default()).is_none());
+    fn no_observers_none_shared() {
+        assert!(Observers::default().shared().is_none());
     }
 }

@@ -193,8 +193,7 @@ impl ConnectionOptions {
     /// Adds an observer that sees every attempt of every call (method, namespace, status,
     /// duration), for example `solo_otel::Metrics` for the Temporal SDKs' request metrics.
     /// Takes an owned observer or a shared one (`Arc<O>`, `Arc<dyn CallObserver>`).
-    /// Observers run in the order added. Default: none, and then the connection's stack has
-    /// no observer layer at all.
+    /// Observers run in the order added. Default: none, and then calls do no work for them.
     pub fn observer(mut self, observer: impl CallObserver) -> Self {
         self.observers.0.push(Arc::new(observer));
         self

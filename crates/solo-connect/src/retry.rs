@@ -1,7 +1,7 @@
-//! The retry layer: failed calls are sent again, with exponential backoff and jitter, when the
+//! The call layer: failed calls are sent again, with exponential backoff and jitter, when the
 //! failure is one that may go away.
 //!
-//! (Over 500 lines because of its unit tests: the layer and its options are ~350 lines, the
+//! (Over 500 lines because of its unit tests: the layer and its options are ~490 lines, the
 //! rest drives it against scripted inner services.)
 //!
 //! Retried: the codes whose [`code_policy`](crate::code_policy) says `retried` (as the Rust
@@ -12,8 +12,10 @@
 //! that is too large. `RESOURCE_EXHAUSTED` (throttling) backs off longer.
 //!
 //! A retry resends the very same request bytes: the layer buffers the unary request body once,
-//! so an idempotency key inside (`request_id`) is the same on every attempt. Each attempt gets
-//! its own deadline from the deadline layer below.
+//! so an idempotency key inside (`request_id`) is the same on every attempt (a call that cannot
+//! be retried is sent as it is, unbuffered). Each attempt gets its own deadline
+//! ([`crate::deadline`]) and is told to the call observers ([`crate::observe`]); all of it runs
+//! in one future per call.
 //!
 //! The connection's [`RetryOptions`] apply to every call; a request can carry its own
 //! `RetryOptions` as an extension to override them:
@@ -32,8 +34,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::{BodyExt, Full};
+use http::{HeaderMap, HeaderValue, Request, Response};
 use tonic::Code;
 use tonic::body::Body;
 use tower::{Layer, Service, ServiceExt};
@@ -41,9 +42,10 @@ use tower::{Layer, Service, ServiceExt};
 use crate::BoxError;
 use crate::backoff::{Backoff, random_sample};
 use crate::codes::is_retried;
-use crate::deadline::{self, LongPoll};
+use crate::deadline::{self, Answer, Buffered, Deadlines, LongPoll};
+use crate::observe::{CallObserver, Observed, Observers};
 use crate::reachability::Reachability;
-use crate::status::{CallStatus, code_name};
+use crate::status::code_name;
 
 /// How failed calls are retried: exponential backoff with jitter, bounded in attempts and in
 /// total time.
@@ -175,18 +177,12 @@ impl RetryOptions {
 }
 
 /// What to do with an attempt's result: `None` to return it, `Some(code)` to retry it.
-fn retryable(result: &Result<Response<Body>, BoxError>) -> Option<Code> {
+fn retryable(result: &Result<Answer, BoxError>) -> Option<Code> {
     match result {
         // Transport failures: the request may not have reached the server, and every
         // Temporal call is safe to resend (mutations carry a request id).
         Err(_) => Some(Code::Unavailable),
-        Ok(response) => {
-            let status = match response.extensions().get::<CallStatus>() {
-                Some(status) => status.clone(),
-                None => CallStatus::read(response.headers(), None),
-            };
-            is_retried(status.code, &status.message).then_some(status.code)
-        }
+        Ok((_, status)) => is_retried(status.code, &status.message).then_some(status.code),
     }
 }
 
@@ -205,11 +201,15 @@ fn retryable(result: &Result<Response<Body>, BoxError>) -> Option<Code> {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WaitForServer;
 
-/// Retries calls (see the module docs).
-#[derive(Debug, Clone)]
+/// Sends each call: retries, call observers and deadlines, in one future per call (see the
+/// module docs, [`crate::deadline`] and [`crate::observe`]).
+#[derive(Clone)]
 pub(crate) struct RetryLayer {
     options: Arc<RetryOptions>,
     reachability: Arc<Reachability>,
+    deadlines: Deadlines,
+    observers: Option<Arc<[Arc<dyn CallObserver>]>>,
+    channel_enforces_deadline: bool,
 }
 
 impl RetryLayer {
@@ -217,12 +217,34 @@ impl RetryLayer {
         Self {
             options: Arc::new(options),
             reachability: Arc::new(Reachability::new("")),
+            deadlines: Deadlines::new(Duration::from_secs(30), Duration::from_secs(70)),
+            observers: None,
+            channel_enforces_deadline: false,
         }
+    }
+
+    /// The inner service is tonic's channel, which ends a call whose response does not begin
+    /// within its `grpc-timeout` by itself (see [`deadline::within`]).
+    pub(crate) fn channel_enforces_deadline(mut self) -> Self {
+        self.channel_enforces_deadline = true;
+        self
     }
 
     /// Names the server in the outage log lines.
     pub(crate) fn address(mut self, address: &str) -> Self {
         self.reachability = Arc::new(Reachability::new(address));
+        self
+    }
+
+    /// The default deadlines of an ordinary call and of a long poll.
+    pub(crate) fn deadlines(mut self, rpc_timeout: Duration, long_poll_timeout: Duration) -> Self {
+        self.deadlines = Deadlines::new(rpc_timeout, long_poll_timeout);
+        self
+    }
+
+    /// The observers told of each attempt.
+    pub(crate) fn observers(mut self, observers: &Observers) -> Self {
+        self.observers = observers.shared();
         self
     }
 }
@@ -232,24 +254,50 @@ impl<S> Layer<S> for RetryLayer {
 
     fn layer(&self, inner: S) -> Self::Service {
         Retry {
-            inner,
-            options: self.options.clone(),
-            reachability: self.reachability.clone(),
+            inner: Arc::new(inner),
+            shared: Arc::new(Shared {
+                options: self.options.clone(),
+                reachability: self.reachability.clone(),
+                deadlines: self.deadlines.clone(),
+                observers: self.observers.clone(),
+                channel_enforces_deadline: self.channel_enforces_deadline,
+            }),
         }
     }
 }
 
-/// The service of [`RetryLayer`].
-#[derive(Debug, Clone)]
-pub(crate) struct Retry<S> {
-    inner: S,
+/// What every call of a [`Retry`] shares.
+struct Shared {
     options: Arc<RetryOptions>,
     reachability: Arc<Reachability>,
+    deadlines: Deadlines,
+    observers: Option<Arc<[Arc<dyn CallObserver>]>>,
+    channel_enforces_deadline: bool,
+}
+
+/// The service of [`RetryLayer`]. Cloning it costs two reference counts: the inner service
+/// (the channel) is cloned once per call, for that call's own use.
+pub(crate) struct Retry<S> {
+    inner: Arc<S>,
+    shared: Arc<Shared>,
+}
+
+impl<S> Clone for Retry<S> {
+    fn clone(&self) -> Self {
+        Retry {
+            inner: self.inner.clone(),
+            shared: self.shared.clone(),
+        }
+    }
 }
 
 impl<S> Service<Request<Body>> for Retry<S>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone + Send + 'static,
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response<Body>;
@@ -257,110 +305,181 @@ where
     type Future = Pin<Box<dyn Future<Output = Result<Response<Body>, BoxError>> + Send>>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        // Each attempt waits for readiness of its own clone of the inner service.
+        // Each call waits for readiness of its own clone of the inner service.
         Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, request: Request<Body>) -> Self::Future {
-        let inner = self.inner.clone();
-        let options = request
-            .extensions()
-            .get::<RetryOptions>()
-            .cloned()
-            .map_or_else(|| self.options.clone(), Arc::new);
-        Box::pin(attempts(inner, options, self.reachability.clone(), request))
+        let inner = S::clone(&self.inner);
+        let options = request.extensions().get::<RetryOptions>().cloned();
+        Box::pin(attempts(inner, self.shared.clone(), options, request))
     }
 }
 
-/// Sends `request` until it succeeds, fails for good, or the budget is spent.
+/// Sends `request` until it succeeds, fails for good, or the budget is spent. Each attempt
+/// gets its own deadline and is told to the observers.
 async fn attempts<S>(
-    inner: S,
-    options: Arc<RetryOptions>,
-    reachability: Arc<Reachability>,
+    mut inner: S,
+    shared: Arc<Shared>,
+    own_options: Option<RetryOptions>,
     request: Request<Body>,
 ) -> Result<Response<Body>, BoxError>
 where
-    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError> + Clone,
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
 {
+    let options = own_options.as_ref().unwrap_or(&shared.options);
+    let reachability = &shared.reachability;
     let (mut parts, body) = request.into_parts();
     let waits_for_server = parts.extensions.get::<WaitForServer>().is_some();
-    let bytes = body.collect().await?.to_bytes();
-    if deadline::is_long_poll_body(parts.uri.path(), &bytes) {
-        parts.extensions.insert(LongPoll);
+    let mut long_poll = parts.extensions.get::<LongPoll>().is_some()
+        || deadline::is_long_poll_path(parts.uri.path());
+    let observed = shared
+        .observers
+        .as_ref()
+        .map(|observers| Observed::new(observers, &parts));
+    // Nothing below reads the extensions: attempts are sent without them.
+    parts.extensions = http::Extensions::new();
+
+    // One attempt only, and nothing to learn from the body: the request goes as it is,
+    // without buffering or copying it.
+    if options.max_attempts <= 1 && !waits_for_server && !deadline::is_describe(parts.uri.path()) {
+        let (timeout, header) = shared.deadlines.of(&parts.headers, long_poll);
+        let header = header.cloned();
+        deadline::set_header(&mut parts.headers, header.as_ref());
+        let result = attempt(
+            &mut inner,
+            Request::from_parts(parts, body),
+            timeout,
+            shared.channel_enforces_deadline,
+            observed.as_ref(),
+        )
+        .await;
+        note_reachability(reachability, &result);
+        return result.map(|(response, _)| response);
     }
+
+    let bytes = deadline::read_all(body).await?.0.unwrap_or_default();
+    if !long_poll && deadline::is_long_poll_body(parts.uri.path(), &bytes) {
+        long_poll = true;
+    }
+    let (timeout, header) = shared.deadlines.of(&parts.headers, long_poll);
     let started = Instant::now();
-    let mut attempt: u32 = 1;
-    let mut inner = inner;
+    let mut attempt_number: u32 = 1;
     loop {
-        // The same service for every attempt (each waits for its readiness): a clone per
-        // attempt would cost an allocation in tonic's channel.
-        let result = match inner.ready().await {
-            Ok(ready) => ready.call(copy(&parts, &bytes)).await,
-            Err(e) => Err(e),
-        };
+        let result = attempt(
+            &mut inner,
+            copy(&parts, header, &bytes),
+            timeout,
+            shared.channel_enforces_deadline,
+            observed.as_ref(),
+        )
+        .await;
         let Some(code) = retryable(&result) else {
             reachability.answered();
-            return result;
+            return result.map(|(response, _)| response);
         };
-        if code == Code::Unavailable {
-            match &result {
-                Err(error) => reachability.unreachable(error),
-                Ok(response) => {
-                    let message = response
-                        .extensions()
-                        .get::<CallStatus>()
-                        .map_or("", |s| s.message.as_str());
-                    reachability.unreachable(&format_args!("UNAVAILABLE: {message}"))
-                }
-            };
-        } else {
-            reachability.answered();
-        }
-        let delay = options.delay(attempt, code == Code::ResourceExhausted, random_sample());
+        note_reachability(reachability, &result);
+        let delay = options.delay(
+            attempt_number,
+            code == Code::ResourceExhausted,
+            random_sample(),
+        );
         // A call marked `WaitForServer` outlasts any outage; every other retry (and every
         // other call) keeps to the budget.
         let through_outage = waits_for_server && code == Code::Unavailable;
         if !through_outage
-            && (attempt >= options.max_attempts || started.elapsed() + delay > options.max_elapsed)
+            && (attempt_number >= options.max_attempts
+                || started.elapsed() + delay > options.max_elapsed)
         {
-            return result;
+            return result.map(|(response, _)| response);
         }
         match &result {
             Err(error) => tracing::debug!(
                 method = parts.uri.path(),
-                attempt,
+                attempt = attempt_number,
                 ?delay,
                 error = %error,
                 "transport failure; retrying"
             ),
             Ok(_) => tracing::debug!(
                 method = parts.uri.path(),
-                attempt,
+                attempt = attempt_number,
                 ?delay,
                 code = code_name(code),
                 "retryable status; retrying"
             ),
         }
         tokio::time::sleep(delay).await;
-        attempt += 1;
+        attempt_number += 1;
     }
 }
 
-/// A fresh request with the same method, URI, headers, extensions and body bytes.
-fn copy(parts: &http::request::Parts, body: &Bytes) -> Request<Body> {
-    let mut request = Request::new(Body::new(Full::new(body.clone())));
+/// One attempt: readiness of the channel, then the exchange within `timeout`, told to the
+/// observers.
+async fn attempt<S>(
+    inner: &mut S,
+    request: Request<Body>,
+    timeout: Duration,
+    channel_enforces: bool,
+    observed: Option<&Observed>,
+) -> Result<Answer, BoxError>
+where
+    S: Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
+{
+    if let Some(observed) = observed {
+        observed.start();
+    }
+    let started = Instant::now();
+    let result = match inner.ready().await {
+        Ok(ready) => deadline::within(timeout, channel_enforces, ready.call(request)).await,
+        Err(e) => Err(e),
+    };
+    if let Some(observed) = observed {
+        let code = match &result {
+            Ok((_, status)) => status.code,
+            Err(_) => Code::Unavailable,
+        };
+        observed.end(code, started.elapsed());
+    }
+    result
+}
+
+/// Records what an attempt says about the server: unreachable (a transport failure or
+/// `UNAVAILABLE`), or answering.
+fn note_reachability(reachability: &Reachability, result: &Result<Answer, BoxError>) {
+    match result {
+        Err(error) => {
+            reachability.unreachable(error);
+        }
+        Ok((_, status)) if status.code == Code::Unavailable => {
+            reachability.unreachable(&format_args!("UNAVAILABLE: {}", status.message));
+        }
+        Ok(_) => reachability.answered(),
+    }
+}
+
+/// A fresh request with the same method, URI and headers (room left for the deadline and
+/// the channel's `user-agent`, so that they do not grow the map), the deadline's header when
+/// the caller set none, and the same body bytes. No extensions: nothing below reads them.
+fn copy(parts: &http::request::Parts, header: Option<&HeaderValue>, body: &Bytes) -> Request<Body> {
+    let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
+    for (name, value) in &parts.headers {
+        headers.append(name.clone(), value.clone());
+    }
+    deadline::set_header(&mut headers, header);
+    let mut request = Request::new(Body::new(Buffered::request(body.clone())));
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = parts.uri.clone();
     *request.version_mut() = parts.version;
-    *request.headers_mut() = parts.headers.clone();
-    *request.extensions_mut() = parts.extensions.clone();
+    *request.headers_mut() = headers;
     request
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status;
+    use crate::status::{self, CallStatus};
+    use http_body_util::{BodyExt, Full};
     use std::sync::Mutex;
 
     fn fast() -> RetryOptions {
