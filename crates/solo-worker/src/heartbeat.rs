@@ -322,33 +322,34 @@ async fn send(outbox: Arc<Outbox>, details: Vec<Payload>) {
         .sender
         .send(outbox.task_token.clone(), details)
         .await;
-    let mut stop = false;
-    match reply {
+    // What the reply leaves to do: stop heartbeating (NOT_FOUND), or send the latest details
+    // again after the interval (a failure).
+    let (stop, again) = match reply {
         HeartbeatReply::Recorded { cancel } => {
             if let Some(reason) = cancel {
                 tracing::debug!(%reason, "the server asked the attempt to stop");
                 outbox.cancel.cancel(reason);
             }
+            (false, false)
         }
         HeartbeatReply::NotFound => {
             tracing::info!(
                 "the server no longer knows this attempt (timed out, terminated or superseded); cancelling it"
             );
             outbox.cancel.cancel(CancellationReason::NotFound);
-            stop = true;
+            (true, false)
         }
         HeartbeatReply::Failed(message) => {
             tracing::debug!(error = %message, "heartbeat failed; sending the latest details again after the throttle interval");
-            // The latest details (these, or newer ones) go out again after the interval.
-            outbox.state().unsent = true;
+            (false, true)
         }
-    }
+    };
     let next = {
         let mut state = outbox.state();
         state.sending = false;
-        if stop {
-            state.finished = true;
-        }
+        state.finished |= stop;
+        // The latest details (these, or newer ones) go out again after the interval.
+        state.unsent |= again;
         Outbox::next(&mut state, outbox.throttle)
     };
     Outbox::act(&outbox, next);
