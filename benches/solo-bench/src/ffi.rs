@@ -104,6 +104,8 @@ async fn connect(common: &Common) -> Result<Handles> {
 struct Driver {
     worker: *mut SoloWorker,
     completed: AtomicUsize,
+    /// Completions sent whose callback has not run yet.
+    reporting: AtomicUsize,
     ended: AtomicUsize,
     errors: AtomicUsize,
 }
@@ -175,6 +177,7 @@ unsafe extern "C" fn on_polled(ud: *mut c_void, value: *mut c_void, error: *mut 
             driver.report_failed(error);
             return;
         }
+        driver.reporting.fetch_add(1, Ordering::SeqCst);
         let refused = solo_worker_complete(
             driver.worker,
             (*token).data,
@@ -189,6 +192,7 @@ unsafe extern "C" fn on_polled(ud: *mut c_void, value: *mut c_void, error: *mut 
         solo_buffer_free(input);
         solo_buffer_free(task);
         if !refused.is_null() {
+            driver.reporting.fetch_sub(1, Ordering::SeqCst);
             driver.report_failed(refused);
         }
     }
@@ -202,6 +206,7 @@ unsafe extern "C" fn on_completed(ud: *mut c_void, _value: *mut c_void, error: *
     } else {
         driver.report_failed(error);
     }
+    driver.reporting.fetch_sub(1, Ordering::SeqCst);
 }
 
 /// Makes a worker and starts `pollers` chains on it.
@@ -216,6 +221,7 @@ fn start_worker(client: *mut SoloClient, queue: &str, pollers: usize) -> Result<
     let driver: &'static Driver = Box::leak(Box::new(Driver {
         worker,
         completed: AtomicUsize::new(0),
+        reporting: AtomicUsize::new(0),
         ended: AtomicUsize::new(0),
         errors: AtomicUsize::new(0),
     }));
@@ -230,9 +236,13 @@ async fn stop_worker(driver: &'static Driver, pollers: usize) -> Result<()> {
     // SAFETY: a live worker.
     call(|cb, ud| unsafe { solo_worker_shutdown(driver.worker, cb, ud) }).await?;
     let started = Instant::now();
-    while driver.ended.load(Ordering::SeqCst) < pollers.max(1) {
+    // The chains end with their last poll; a task's completion runs beside it, so wait for
+    // those too before the counts are read.
+    while driver.ended.load(Ordering::SeqCst) < pollers.max(1)
+        || driver.reporting.load(Ordering::SeqCst) > 0
+    {
         if started.elapsed() > Duration::from_secs(10) {
-            bail!("the worker's poll chains did not end within 10 s of shutdown");
+            bail!("the worker's poll chains and completions did not end within 10 s of shutdown");
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
