@@ -156,7 +156,7 @@ pub use options::ActivityOptions;
 pub use outcome_error::OutcomeError;
 pub use payload::{
     ENCODING_BINARY, ENCODING_JSON, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON,
-    METADATA_ENCODING, encoding_of, from_payload, to_payload,
+    METADATA_ENCODING, encoding_of, from_payload, to_payload, to_payload_into,
 };
 pub use payload_converter::{
     DecodeTarget, PayloadConverter, ProtoTarget, ProtoValue, SerdeTarget, SerdeValue,

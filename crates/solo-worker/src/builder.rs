@@ -232,8 +232,8 @@ impl WorkerBuilder {
         self
     }
 
-    /// Sets how many pollers the worker runs (default [`PollerBehavior::default`]: autoscaling
-    /// from 5 between 1 and 100, never more than the concurrent activities).
+    /// Sets how many pollers the worker runs (default [`PollerBehavior::default`]: 5, never
+    /// more than the concurrent activities).
     pub fn pollers(mut self, pollers: PollerBehavior) -> Self {
         self.options.pollers = pollers;
         self

@@ -172,12 +172,26 @@ impl ActivityContext {
             return;
         }
         let converter = self.inner.converter.payload_converter();
-        match converter.to_payload(ValueRef::serde(&details)) {
-            Ok(p) => self.heartbeat_payloads(vec![p]),
-            Err(e) => tracing::warn!(
+        let value = ValueRef::serde(&details);
+        let recorded = match &self.inner.heartbeat {
+            // The details recorded last are rewritten in place: recording a heartbeat every
+            // second allocates nothing between the throttled sends.
+            HeartbeatTarget::Worker(h) => h.record_with(|latest| match latest.as_mut_slice() {
+                [only] => converter.to_payload_into(value, only),
+                _ => {
+                    *latest = vec![converter.to_payload(value)?];
+                    Ok(())
+                }
+            }),
+            HeartbeatTarget::Callback(f) => converter
+                .to_payload(value)
+                .map(|p| f(Details::new(vec![p]))),
+        };
+        if let Err(e) = recorded {
+            tracing::warn!(
                 error = %e,
                 "heartbeat details could not be encoded; the heartbeat was not recorded"
-            ),
+            );
         }
     }
 

@@ -397,6 +397,33 @@ impl Heartbeater {
         Outbox::act(&self.outbox, next);
     }
 
+    /// Records the latest details by letting `write` rewrite the ones recorded before (empty
+    /// at first), so their buffers are reused; like [`record`](Self::record) otherwise.
+    /// `write` leaves the details as they were when it fails, and then nothing is recorded.
+    pub(crate) fn record_with<E>(
+        &self,
+        write: impl FnOnce(&mut Vec<Payload>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let next = {
+            let mut state = self.outbox.state();
+            if state.finished {
+                return Ok(());
+            }
+            let had_details = state.latest.is_some();
+            let written = write(state.latest.get_or_insert_with(Vec::new));
+            if let Err(e) = written {
+                if !had_details {
+                    state.latest = None;
+                }
+                return Err(e);
+            }
+            state.unsent = true;
+            Outbox::next(&mut state, self.outbox.throttle)
+        };
+        Outbox::act(&self.outbox, next);
+        Ok(())
+    }
+
     /// Stops heartbeating and returns the latest details recorded (sent or not), for the
     /// failure report.
     pub(crate) fn finish(&self) -> Option<Vec<Payload>> {
@@ -486,6 +513,36 @@ mod tests {
         hb.record(vec![to_payload(&6).unwrap()]);
         tokio::time::sleep(Duration::from_secs(60)).await;
         assert_eq!(values(&recorder), vec![1, 5], "no heartbeats after finish");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn details_written_in_place_are_sent_and_a_failed_write_records_nothing() {
+        let recorder = Arc::new(Recorder::default());
+        let cancel = Arc::new(CancelState::default());
+        let hb = heartbeater(&recorder, &cancel);
+        let refused: Result<(), &str> = hb.record_with(|_| Err("cannot encode"));
+        assert!(refused.is_err());
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        assert!(recorder.sent.lock().unwrap().is_empty(), "nothing recorded");
+        let write = |n: i32| {
+            move |latest: &mut Vec<Payload>| -> Result<(), solo_client::DataError> {
+                match latest.as_mut_slice() {
+                    [only] => solo_client::to_payload_into(&n, only),
+                    _ => {
+                        *latest = vec![to_payload(&n)?];
+                        Ok(())
+                    }
+                }
+            }
+        };
+        hb.record_with(write(1)).unwrap();
+        recorder.notify.notified().await;
+        for n in 2..=4 {
+            hb.record_with(write(n)).unwrap();
+        }
+        recorder.notify.notified().await; // after the throttle
+        assert_eq!(values(&recorder), vec![1, 4]);
+        assert_eq!(from_payload::<i32>(&hb.finish().unwrap()[0]).unwrap(), 4);
     }
 
     #[tokio::test(start_paused = true)]

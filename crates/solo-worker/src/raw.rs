@@ -219,6 +219,7 @@ impl TaskPoller {
             .take()
             .map(|p| p.payloads)
             .unwrap_or_default();
+        own_retained(&mut response);
         let poller_delta_suggestion = response
             .poller_scaling_decision
             .map(|d| d.poll_request_delta_suggestion)
@@ -272,6 +273,37 @@ impl TaskPoller {
             Err(e) => return Err(e),
         };
         Ok((!response.task_token.is_empty()).then_some(response))
+    }
+}
+
+/// Gives the parts of a polled task that live as long as its attempt (the task token, and
+/// headers and previous heartbeat details when present) allocations of their own.
+///
+/// The decoder hands out byte fields as slices of the buffer the whole response arrived in
+/// (8 KiB at least), so one task token kept for an hour-long attempt would keep that whole
+/// buffer alive with it: about 8 KB per running activity. Copying the few hundred bytes that
+/// are kept frees the buffer once the input is decoded (the input itself is not copied: it is
+/// decoded and dropped when the attempt starts).
+fn own_retained(response: &mut PollActivityTaskQueueResponse) {
+    own(&mut response.task_token);
+    let headers = response
+        .header
+        .iter_mut()
+        .flat_map(|h| h.fields.values_mut());
+    let details = response
+        .heartbeat_details
+        .iter_mut()
+        .flat_map(|d| d.payloads.iter_mut());
+    for payload in headers.chain(details) {
+        own(&mut payload.data);
+        payload.metadata.values_mut().for_each(own);
+    }
+}
+
+/// Replaces `bytes` (a slice of a larger buffer) by a copy of its own.
+fn own(bytes: &mut Bytes) {
+    if !bytes.is_empty() {
+        *bytes = Bytes::copy_from_slice(bytes);
     }
 }
 
@@ -484,5 +516,47 @@ mod tests {
             Some(FailureInfo::ApplicationFailureInfo(_))
         ));
         assert_eq!(wrapped.cause.as_deref(), Some(&cancelled));
+    }
+
+    #[test]
+    fn kept_parts_of_a_task_do_not_share_its_buffer() {
+        use prost::Message;
+        use solo_proto::temporal::api::common::v1::Header;
+        let payload = Payload {
+            metadata: [("encoding".to_owned(), Bytes::from_static(b"json/plain"))].into(),
+            data: Bytes::from_static(b"42"),
+            ..Default::default()
+        };
+        let task = PollActivityTaskQueueResponse {
+            task_token: Bytes::from(vec![7u8; 64]),
+            header: Some(Header {
+                fields: [("trace".to_owned(), payload.clone())].into(),
+            }),
+            heartbeat_details: Some(Payloads {
+                payloads: vec![payload.clone()],
+            }),
+            ..Default::default()
+        };
+        let wire = Bytes::from(task.encode_to_vec());
+        let inside = |b: &Bytes| wire.as_ptr_range().contains(&b.as_ptr());
+        let mut decoded = PollActivityTaskQueueResponse::decode(wire.clone()).unwrap();
+        // What this guards against: decoding hands out slices of the whole buffer.
+        assert!(inside(&decoded.task_token));
+        own_retained(&mut decoded);
+        assert_eq!(decoded, task);
+        let header = &decoded.header.as_ref().unwrap().fields["trace"];
+        let details = &decoded.heartbeat_details.as_ref().unwrap().payloads[0];
+        for kept in [
+            &decoded.task_token,
+            &header.data,
+            &header.metadata["encoding"],
+            &details.data,
+            &details.metadata["encoding"],
+        ] {
+            assert!(
+                !inside(kept),
+                "{kept:?} still points into the response buffer"
+            );
+        }
     }
 }
