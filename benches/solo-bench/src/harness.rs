@@ -409,10 +409,12 @@ pub(crate) struct InflightCounters {
 }
 
 /// Watches an in-flight worker: once `n` activities run, measures CPU per heartbeat and memory
-/// over `window`, prints that JSON line, then waits until all `n` have finished.
+/// (RSS, and the live heap each activity added since the monitor started) over `window`,
+/// prints that JSON line, then waits until all `n` have finished.
 pub(crate) async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> Value {
     let counters = &INFLIGHT;
     let started = Instant::now();
+    let heap0 = crate::alloc::live_bytes();
     while counters.running.load(Ordering::Relaxed) < n {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -423,6 +425,7 @@ pub(crate) async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> V
     let cpu = measure::self_cpu_s() - cpu0;
     let beats = counters.heartbeats.load(Ordering::Relaxed) - beats0;
     let mem = measure::self_memory();
+    let heap = crate::alloc::live_bytes();
     let line = json!({
         "scenario": "inflight",
         "sdk": sdk,
@@ -435,6 +438,11 @@ pub(crate) async fn inflight_monitor(sdk: &str, n: usize, window: Duration) -> V
         "worker_cpu_us_per_heartbeat": round(cpu * 1e6 / beats.max(1) as f64, 3),
         "worker_rss_mb": round(mem.rss_mb, 1),
         "worker_peak_rss_mb": round(mem.peak_mb, 1),
+        "worker_heap_mb": round(heap as f64 / (1 << 20) as f64, 1),
+        "worker_heap_kb_per_activity": round(
+            heap.saturating_sub(heap0) as f64 / 1024.0 / n.max(1) as f64,
+            2
+        ),
     });
     emit(&line);
     while counters.finished.load(Ordering::Relaxed) < n {

@@ -274,19 +274,21 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         );
         let _ = writeln!(
             out,
-            "| SDK | held | start s | worker RSS MB | worker peak RSS MB | worker CPU µs/heartbeat | heartbeats in {:?} | cancel→drained s |",
+            "| SDK | held | start s | ramp to all running s | worker RSS MB | worker peak RSS MB | heap KB/activity | worker CPU µs/heartbeat | heartbeats in {:?} | cancel→drained s |",
             options.inflight_window
         );
-        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for l in &inflight {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                 l["sdk"].as_str().unwrap_or("?"),
                 l["running"],
                 fmt(num(&l["start_s"]), 1),
+                fmt(num(&l["ramp_s"]), 1),
                 fmt(num(&l["worker_rss_mb"]), 1),
                 fmt(num(&l["worker_peak_rss_mb"]), 1),
+                fmt(num(&l["worker_heap_kb_per_activity"]), 2),
                 fmt(num(&l["worker_cpu_us_per_heartbeat"]), 2),
                 l["heartbeats"],
                 fmt(num(&l["cancel_to_drained_s"]), 1),
@@ -294,6 +296,29 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         }
     }
     let solo_inflight = find(lines, "inflight", Some("solo"));
+    let raw_inflight = find(lines, "inflight", Some("raw"));
+    let full_size = options.inflight_n >= 10_000;
+    for (what, field, limit) in [
+        ("worker peak RSS", "worker_peak_rss_mb", 1.25),
+        (
+            "worker CPU per heartbeat",
+            "worker_cpu_us_per_heartbeat",
+            1.5,
+        ),
+        ("ramp to all running", "ramp_s", 1.2),
+    ] {
+        let ratio = solo_inflight
+            .and_then(|l| num(&l[field]))
+            .zip(raw_inflight.and_then(|l| num(&l[field])))
+            .filter(|(_, r)| *r > 0.0)
+            .map(|(s, r)| s / r);
+        targets.push(Target {
+            what: format!("{what} holding {} activities vs raw", options.inflight_n),
+            measured: ratio.map_or("–".into(), |r| format!("{r:.2}×")),
+            limit: format!("≤ {limit:.2}× at 10,000"),
+            met: ratio.filter(|_| full_size).map(|r| r <= limit),
+        });
+    }
     targets.push(Target {
         what: format!("worker RSS holding {} activities", options.inflight_n),
         measured: fmt(solo_inflight.and_then(|l| num(&l["worker_peak_rss_mb"])), 1) + " MB",
