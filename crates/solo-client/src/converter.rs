@@ -47,17 +47,21 @@ pub type CodecFuture<'a> =
 ///     .with_payload_converter(StandardPayloadConverter)
 ///     .with_failure_converter(DefaultFailureConverter);
 /// assert!(!converter.has_codec());
+/// assert!(converter.has_standard_payload_converter());
 /// ```
 #[derive(Clone)]
 pub struct DataConverter {
     payloads: Arc<dyn PayloadConverter>,
     failures: Arc<dyn FailureConverter>,
     codec: Option<Arc<dyn PayloadCodec>>,
+    /// Whether `payloads` is the [`StandardPayloadConverter`].
+    standard_payloads: bool,
 }
 
 impl Default for DataConverter {
     fn default() -> Self {
         DataConverter {
+            standard_payloads: true,
             payloads: Arc::new(StandardPayloadConverter),
             failures: Arc::new(DefaultFailureConverter),
             codec: None,
@@ -86,9 +90,17 @@ impl DataConverter {
     }
 
     /// Sets the payload converter (default [`StandardPayloadConverter`]).
-    pub fn with_payload_converter(mut self, converter: impl PayloadConverter) -> Self {
+    pub fn with_payload_converter<C: PayloadConverter>(mut self, converter: C) -> Self {
+        self.standard_payloads =
+            std::any::TypeId::of::<C>() == std::any::TypeId::of::<StandardPayloadConverter>();
         self.payloads = Arc::new(converter);
         self
+    }
+
+    /// Whether the payload converter is the [`StandardPayloadConverter`] (the default), whose
+    /// encodings callers may then produce directly.
+    pub fn has_standard_payload_converter(&self) -> bool {
+        self.standard_payloads
     }
 
     /// Sets the failure converter (default [`DefaultFailureConverter`]).
@@ -218,6 +230,27 @@ mod tests {
     use super::*;
     use crate::payload::{METADATA_ENCODING, encoding_of};
     use bytes::Bytes;
+
+    #[test]
+    fn a_custom_payload_converter_is_not_the_standard_one() {
+        struct Custom;
+        impl PayloadConverter for Custom {
+            fn to_payload(&self, value: crate::ValueRef<'_>) -> Result<Payload, DataError> {
+                value.standard_payload()
+            }
+            fn from_payload(
+                &self,
+                payload: &Payload,
+                target: crate::DecodeTarget<'_>,
+            ) -> Result<(), DataError> {
+                target.decode_standard(payload)
+            }
+        }
+        let dc = DataConverter::default().with_payload_converter(Custom);
+        assert!(!dc.has_standard_payload_converter());
+        let dc = dc.with_payload_converter(StandardPayloadConverter);
+        assert!(dc.has_standard_payload_converter());
+    }
 
     #[test]
     fn missing_payloads_mean_no_value() {

@@ -156,7 +156,7 @@ pub use options::ActivityOptions;
 pub use outcome_error::OutcomeError;
 pub use payload::{
     ENCODING_BINARY, ENCODING_JSON, ENCODING_NULL, ENCODING_PROTO_BINARY, ENCODING_PROTO_JSON,
-    METADATA_ENCODING, encoding_of, from_payload, to_payload, to_payload_into,
+    METADATA_ENCODING, encoding_of, from_payload, to_payload,
 };
 pub use payload_converter::{
     DecodeTarget, PayloadConverter, ProtoTarget, ProtoValue, SerdeTarget, SerdeValue,
@@ -186,6 +186,24 @@ pub mod __private {
     pub use crate::client_options::default_identity;
     pub use crate::outcome_error::timeout_name;
     pub use crate::payload::from_missing;
+
+    /// The `json/plain` data the standard converter makes of `value`, into `out` (`false`:
+    /// the standard converter encodes it otherwise, `out` untouched); the worker keeps a
+    /// heartbeat's details this way until it sends them.
+    ///
+    /// # Errors
+    /// When serde fails.
+    pub fn standard_json_into<T: serde::Serialize + ?Sized>(
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, crate::DataError> {
+        crate::payload::standard_json_into(value, out)
+    }
+
+    /// A `json/plain` payload with `data`, as the standard converter makes it.
+    pub fn json_payload(data: bytes::Bytes) -> solo_proto::temporal::api::common::v1::Payload {
+        crate::payload::json_payload(data)
+    }
     pub use crate::rfc3339::{format_rfc3339, parse_rfc3339};
     pub use crate::rpc::{
         COUNT_ACTIVITY_EXECUTIONS, DESCRIBE_ACTIVITY_EXECUTION, LIST_ACTIVITY_EXECUTIONS,

@@ -86,56 +86,31 @@ pub fn to_payload<T: Serialize + ?Sized>(value: &T) -> Result<Payload, DataError
     Ok(payload(ENCODING_JSON, Bytes::from(data)))
 }
 
-/// Encodes a value as [`to_payload`] does, into `into`, reusing what `into` holds: when it is
-/// a `json/plain` payload whose data is not shared, its data buffer and metadata are kept and
-/// only the bytes change, so encoding the same kind of value again (a heartbeat recorded every
-/// second) allocates nothing. `into` is left as it was on error.
+/// Writes the `json/plain` data the standard converter makes of `value` into `out` (cleared
+/// first) and returns `true`; returns `false`, with `out` untouched, for a value the standard
+/// converter encodes otherwise (`binary/null`, `binary/plain`). With [`json_payload`], what
+/// [`to_payload`] makes, for a caller that keeps the data before making the payload.
 ///
 /// # Errors
-/// As [`to_payload`].
-pub fn to_payload_into<T: Serialize + ?Sized>(
+/// As [`to_payload`]; `out` holds no meaningful data then.
+pub(crate) fn standard_json_into<T: Serialize + ?Sized>(
     value: &T,
-    into: &mut Payload,
-) -> Result<(), DataError> {
+    out: &mut Vec<u8>,
+) -> Result<bool, DataError> {
     if value.serialize(Probe).is_ok() {
-        *into = to_payload(value)?;
-        return Ok(());
+        return Ok(false);
     }
-    thread_local! {
-        // Serialized here first, so that `into` is untouched when serialization fails.
-        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let encode_error = |e: serde_json::Error| DataError::Encode {
+    out.clear();
+    serde_json::to_writer(&mut *out, value).map_err(|e| DataError::Encode {
         type_name: std::any::type_name::<T>(),
         message: e.to_string(),
-    };
-    SCRATCH.with(|scratch| {
-        // A value whose serialization encodes another one on this thread finds the scratch
-        // buffer taken, and takes the allocating way.
-        let Ok(mut scratch) = scratch.try_borrow_mut() else {
-            *into = to_payload(value)?;
-            return Ok(());
-        };
-        scratch.clear();
-        serde_json::to_writer(&mut *scratch, value).map_err(encode_error)?;
-        let reusable = encoding_of(into) == ENCODING_JSON
-            && into.metadata.len() == 1
-            && into.external_payloads.is_empty();
-        if !reusable {
-            *into = payload(ENCODING_JSON, Bytes::copy_from_slice(&scratch));
-            return Ok(());
-        }
-        into.data = match std::mem::take(&mut into.data).try_into_mut() {
-            Ok(mut data) => {
-                data.clear();
-                data.extend_from_slice(&scratch);
-                data.freeze()
-            }
-            // Still shared (a send holds it): a new buffer.
-            Err(_) => Bytes::copy_from_slice(&scratch),
-        };
-        Ok(())
-    })
+    })?;
+    Ok(true)
+}
+
+/// A `json/plain` payload with `data`.
+pub(crate) fn json_payload(data: Bytes) -> Payload {
+    payload(ENCODING_JSON, data)
 }
 
 /// The encoding named in a payload's metadata (empty when absent).
@@ -359,31 +334,19 @@ mod tests {
     use serde::{Deserialize, Serialize};
 
     #[test]
-    fn encoding_into_a_payload_reuses_its_buffer_and_keeps_it_on_error() {
-        let mut slot = Payload::default();
-        to_payload_into(&1u64, &mut slot).unwrap();
-        assert_eq!(slot, to_payload(&1u64).unwrap());
-        let buffer = slot.data.as_ptr();
-        to_payload_into(&22u64, &mut slot).unwrap();
-        assert_eq!(slot, to_payload(&22u64).unwrap());
-        assert_eq!(slot.data.as_ptr(), buffer, "the data buffer was reused");
-
-        // Data still shared with a send in flight: a new buffer, the shared one untouched.
-        let in_flight = slot.clone();
-        to_payload_into(&333u64, &mut slot).unwrap();
-        assert_eq!(from_payload::<u64>(&slot).unwrap(), 333);
-        assert_eq!(from_payload::<u64>(&in_flight).unwrap(), 22);
-
-        // A value serde_json refuses (a map with non-string keys) leaves the payload as it was.
+    fn json_data_then_a_payload_is_what_to_payload_makes() {
+        let mut out = b"old".to_vec();
+        assert!(standard_json_into(&vec![1, 2], &mut out).unwrap());
+        assert_eq!(
+            json_payload(Bytes::copy_from_slice(&out)),
+            to_payload(&vec![1, 2]).unwrap()
+        );
+        let mut out = b"kept".to_vec();
+        assert!(!standard_json_into(&(), &mut out).unwrap());
+        assert!(!standard_json_into(&Some(()), &mut out).unwrap());
+        assert_eq!(out, b"kept");
         let refused: HashMap<(u8, u8), u8> = [((1, 2), 3)].into();
-        assert!(to_payload_into(&refused, &mut slot).is_err());
-        assert_eq!(from_payload::<u64>(&slot).unwrap(), 333);
-
-        // Other encodings are replaced whole, in both directions.
-        to_payload_into(&(), &mut slot).unwrap();
-        assert_eq!(slot, to_payload(&()).unwrap());
-        to_payload_into(&"text", &mut slot).unwrap();
-        assert_eq!(slot, to_payload(&"text").unwrap());
+        assert!(standard_json_into(&refused, &mut out).is_err());
     }
 
     #[derive(Debug, PartialEq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use solo_proto::temporal::api::common::v1::Payload;
 
 use crate::data_error::DataError;
-use crate::payload::{from_payload, to_payload, to_payload_into};
+use crate::payload::{from_payload, to_payload};
 
 /// Converts values to payloads and back. Set one on a
 /// [`DataConverter`](crate::DataConverter) with
@@ -52,18 +52,6 @@ pub trait PayloadConverter: Send + Sync + 'static {
     /// When the value cannot be converted.
     fn to_payload(&self, value: ValueRef<'_>) -> Result<Payload, DataError>;
 
-    /// Converts one value into `into`, which holds an earlier conversion (or an empty
-    /// payload), reusing its buffers where the converter can: workers record heartbeats this
-    /// way. The default replaces `into` with [`to_payload`](Self::to_payload)'s result.
-    /// Implementations leave `into` as it was when they fail.
-    ///
-    /// # Errors
-    /// When the value cannot be converted.
-    fn to_payload_into(&self, value: ValueRef<'_>, into: &mut Payload) -> Result<(), DataError> {
-        *into = self.to_payload(value)?;
-        Ok(())
-    }
-
     /// Converts one payload into the target.
     ///
     /// # Errors
@@ -83,10 +71,6 @@ pub struct StandardPayloadConverter;
 impl PayloadConverter for StandardPayloadConverter {
     fn to_payload(&self, value: ValueRef<'_>) -> Result<Payload, DataError> {
         value.standard_payload()
-    }
-
-    fn to_payload_into(&self, value: ValueRef<'_>, into: &mut Payload) -> Result<(), DataError> {
-        value.standard_payload_into(into)
     }
 
     fn from_payload(&self, payload: &Payload, target: DecodeTarget<'_>) -> Result<(), DataError> {
@@ -127,22 +111,6 @@ impl<'a> ValueRef<'a> {
             ValueRef::Proto(v) => v.standard_payload(),
         }
     }
-
-    /// The payload the standard converter makes of it, written into `into` with its buffers
-    /// reused where possible (see [`to_payload_into`](crate::to_payload_into)); `into` is
-    /// unchanged on error.
-    ///
-    /// # Errors
-    /// When serialization fails.
-    pub fn standard_payload_into(&self, into: &mut Payload) -> Result<(), DataError> {
-        match self {
-            ValueRef::Serde(v) => v.standard_payload_into(into),
-            ValueRef::Proto(v) => {
-                *into = v.standard_payload()?;
-                Ok(())
-            }
-        }
-    }
 }
 
 /// A serde value behind a [`ValueRef::Serde`] (every `Serialize` type is one).
@@ -157,16 +125,6 @@ pub trait SerdeValue {
     /// # Errors
     /// When serialization fails.
     fn standard_payload(&self) -> Result<Payload, DataError>;
-    /// The same, written into `into` (buffers reused where possible, `into` unchanged on
-    /// error). The default replaces `into` with [`standard_payload`](Self::standard_payload)'s
-    /// result.
-    ///
-    /// # Errors
-    /// When serialization fails.
-    fn standard_payload_into(&self, into: &mut Payload) -> Result<(), DataError> {
-        *into = self.standard_payload()?;
-        Ok(())
-    }
 }
 
 /// A protobuf message behind a [`ValueRef::Proto`].
@@ -273,10 +231,6 @@ impl<T: Serialize> SerdeValue for T {
 
     fn standard_payload(&self) -> Result<Payload, DataError> {
         to_payload(self)
-    }
-
-    fn standard_payload_into(&self, into: &mut Payload) -> Result<(), DataError> {
-        to_payload_into(self, into)
     }
 }
 

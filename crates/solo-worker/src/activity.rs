@@ -126,7 +126,7 @@ impl<A: ActivityImpl> Typed<A> {
 impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
     type Response = Payload;
     type Error = ActivityError;
-    type Future = Pin<Box<dyn Future<Output = Result<Payload, ActivityError>> + Send>>;
+    type Future = TypedFuture<A::Output>;
 
     fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         Poll::Ready(Ok(()))
@@ -140,22 +140,55 @@ impl<A: ActivityImpl> Service<ActivityRequest> for Typed<A> {
             converter.payload_converter(),
         ) {
             Ok(input) => input,
-            Err(e) => return Box::pin(std::future::ready(Err(e))),
+            Err(e) => return TypedFuture::Refused(Some(e)),
         };
-        let run = self.activity.execute(request.context, input);
-        Box::pin(async move {
-            let output = run.await?;
-            output
-                .encode_payload(converter.payload_converter())
-                .map_err(|e| {
-                    ApplicationError::new(format!(
-                        "the activity's result could not be encoded: {e}"
-                    ))
-                    .error_type(RESULT_ENCODE_ERROR_TYPE)
+        TypedFuture::Running {
+            run: self.activity.execute(request.context, input),
+            converter,
+        }
+    }
+}
+
+/// A typed activity's attempt: the activity's own future, then its output encoded. A named
+/// future rather than a boxed one: the service box already holds it, and every wake of a
+/// long-running activity passes through each box on the way.
+pub(crate) enum TypedFuture<O> {
+    /// The activity runs.
+    Running {
+        run: ActivityFuture<O>,
+        converter: solo_client::DataConverter,
+    },
+    /// The input did not decode (taken when polled).
+    Refused(Option<ActivityError>),
+}
+
+impl<O: EncodePayload> Future for TypedFuture<O> {
+    type Output = Result<Payload, ActivityError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Unpin: the activity's future is boxed.
+        match self.get_mut() {
+            TypedFuture::Running { run, converter } => {
+                let output = std::task::ready!(run.as_mut().poll(cx))?;
+                Poll::Ready(
+                    output
+                        .encode_payload(converter.payload_converter())
+                        .map_err(|e| {
+                            ApplicationError::new(format!(
+                                "the activity's result could not be encoded: {e}"
+                            ))
+                            .error_type(RESULT_ENCODE_ERROR_TYPE)
+                            .non_retryable()
+                            .into()
+                        }),
+                )
+            }
+            TypedFuture::Refused(error) => Poll::Ready(Err(error.take().unwrap_or_else(|| {
+                ApplicationError::new("the activity's attempt was polled after it ended")
                     .non_retryable()
                     .into()
-                })
-        })
+            }))),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`ActivityContext`]: what a running activity can ask of the worker — its info, heartbeats,
 //! cancellation, worker shutdown and the worker's client.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,6 +15,35 @@ use crate::cancellation::{CancelState, CancellationReason};
 use crate::error::ClientUnavailable;
 use crate::heartbeat::Heartbeater;
 use crate::info::ActivityInfo;
+
+thread_local! {
+    /// Where heartbeat details are serialized before the attempt's outbox copies them.
+    static JSON_SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The scratch buffer keeps at most this much capacity between heartbeats.
+const SCRATCH_KEPT: usize = 64 * 1024;
+
+/// Records `details` as the JSON data the standard converter makes of them, so that the
+/// outbox keeps bytes, not a payload (most heartbeats are replaced before they are sent).
+/// `Some(Ok(false))` for details the standard converter encodes otherwise; `None` when the
+/// scratch buffer is in use (a `Serialize` implementation that heartbeats).
+fn record_json<T: Serialize + ?Sized>(
+    heartbeater: &Heartbeater,
+    details: &T,
+) -> Option<Result<bool, DataError>> {
+    JSON_SCRATCH.with(|scratch| {
+        let mut scratch = scratch.try_borrow_mut().ok()?;
+        let json = solo_client::__private::standard_json_into(details, &mut scratch);
+        if let Ok(true) = json {
+            heartbeater.record_json(&scratch);
+        }
+        if scratch.capacity() > SCRATCH_KEPT {
+            *scratch = Vec::new();
+        }
+        Some(json)
+    })
+}
 
 /// Where heartbeats go.
 enum HeartbeatTarget {
@@ -171,27 +201,29 @@ impl ActivityContext {
             self.heartbeat_payloads(Vec::new());
             return;
         }
-        let converter = self.inner.converter.payload_converter();
-        let value = ValueRef::serde(&details);
-        let recorded = match &self.inner.heartbeat {
-            // The details recorded last are rewritten in place: recording a heartbeat every
-            // second allocates nothing between the throttled sends.
-            HeartbeatTarget::Worker(h) => h.record_with(|latest| match latest.as_mut_slice() {
-                [only] => converter.to_payload_into(value, only),
-                _ => {
-                    *latest = vec![converter.to_payload(value)?];
-                    Ok(())
+        if let HeartbeatTarget::Worker(heartbeater) = &self.inner.heartbeat
+            && self.inner.converter.has_standard_payload_converter()
+        {
+            match record_json(heartbeater, details) {
+                Some(Ok(true)) => return,
+                Some(Err(e)) => {
+                    tracing::warn!(
+                        error = %e,
+                        "heartbeat details could not be encoded; the heartbeat was not recorded"
+                    );
+                    return;
                 }
-            }),
-            HeartbeatTarget::Callback(f) => converter
-                .to_payload(value)
-                .map(|p| f(Details::new(vec![p]))),
-        };
-        if let Err(e) = recorded {
-            tracing::warn!(
+                // Not JSON (bytes or null), or the scratch buffer is in use: as payloads.
+                Some(Ok(false)) | None => {}
+            }
+        }
+        let converter = self.inner.converter.payload_converter();
+        match converter.to_payload(ValueRef::serde(&details)) {
+            Ok(p) => self.heartbeat_payloads(vec![p]),
+            Err(e) => tracing::warn!(
                 error = %e,
                 "heartbeat details could not be encoded; the heartbeat was not recorded"
-            );
+            ),
         }
     }
 

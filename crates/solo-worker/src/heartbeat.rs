@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 use bytes::Bytes;
+use smallvec::SmallVec;
+use solo_client::__private::json_payload;
 use solo_proto::temporal::api::common::v1::Payload;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -222,10 +224,41 @@ async fn sleep_until_some(at: Option<Instant>) {
     }
 }
 
+/// How many bytes of JSON details an attempt keeps without a heap allocation of their own.
+const INLINE_JSON: usize = 48;
+
+/// The latest details recorded.
+enum Latest {
+    /// Payloads, as recorded.
+    Payloads(Vec<Payload>),
+    /// The data of one `json/plain` payload (the standard converter's encoding of most
+    /// values), kept as bytes until it is sent: recording details again only overwrites
+    /// them, and nothing is built for details that a later heartbeat replaces.
+    Json(SmallVec<[u8; INLINE_JSON]>),
+}
+
+impl Latest {
+    /// The details as payloads, for a send.
+    fn payloads(&self) -> Vec<Payload> {
+        match self {
+            Latest::Payloads(payloads) => payloads.clone(),
+            Latest::Json(data) => vec![json_payload(Bytes::copy_from_slice(data))],
+        }
+    }
+
+    /// The details as payloads, for the report.
+    fn into_payloads(self) -> Vec<Payload> {
+        match self {
+            Latest::Payloads(payloads) => payloads,
+            Latest::Json(data) => vec![json_payload(Bytes::copy_from_slice(&data))],
+        }
+    }
+}
+
 #[derive(Default)]
 struct State {
     /// The latest details recorded (sent or not): what the failure report carries.
-    latest: Option<Vec<Payload>>,
+    latest: Option<Latest>,
     /// Whether `latest` still has to be sent.
     unsent: bool,
     /// A send is running now.
@@ -274,7 +307,7 @@ impl Outbox {
                 state.queued = true;
                 Next::Queue(at)
             }
-            _ => match state.latest.clone() {
+            _ => match state.latest.as_ref().map(Latest::payloads) {
                 Some(details) => {
                     state.unsent = false;
                     state.sending = true;
@@ -390,38 +423,32 @@ impl Heartbeater {
             if state.finished {
                 return;
             }
-            state.latest = Some(details);
+            state.latest = Some(Latest::Payloads(details));
             state.unsent = true;
             Outbox::next(&mut state, self.outbox.throttle)
         };
         Outbox::act(&self.outbox, next);
     }
 
-    /// Records the latest details by letting `write` rewrite the ones recorded before (empty
-    /// at first), so their buffers are reused; like [`record`](Self::record) otherwise.
-    /// `write` leaves the details as they were when it fails, and then nothing is recorded.
-    pub(crate) fn record_with<E>(
-        &self,
-        write: impl FnOnce(&mut Vec<Payload>) -> Result<(), E>,
-    ) -> Result<(), E> {
+    /// Records the latest details as the data of one `json/plain` payload; like
+    /// [`record`](Self::record) otherwise.
+    pub(crate) fn record_json(&self, data: &[u8]) {
         let next = {
             let mut state = self.outbox.state();
             if state.finished {
-                return Ok(());
+                return;
             }
-            let had_details = state.latest.is_some();
-            let written = write(state.latest.get_or_insert_with(Vec::new));
-            if let Err(e) = written {
-                if !had_details {
-                    state.latest = None;
+            match &mut state.latest {
+                Some(Latest::Json(kept)) => {
+                    kept.clear();
+                    kept.extend_from_slice(data);
                 }
-                return Err(e);
+                latest => *latest = Some(Latest::Json(SmallVec::from_slice(data))),
             }
             state.unsent = true;
             Outbox::next(&mut state, self.outbox.throttle)
         };
         Outbox::act(&self.outbox, next);
-        Ok(())
     }
 
     /// Stops heartbeating and returns the latest details recorded (sent or not), for the
@@ -429,7 +456,7 @@ impl Heartbeater {
     pub(crate) fn finish(&self) -> Option<Vec<Payload>> {
         let mut state = self.outbox.state();
         state.finished = true;
-        state.latest.take()
+        state.latest.take().map(Latest::into_payloads)
     }
 }
 
@@ -516,33 +543,23 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn details_written_in_place_are_sent_and_a_failed_write_records_nothing() {
+    async fn json_details_are_kept_as_bytes_and_sent_as_payloads() {
         let recorder = Arc::new(Recorder::default());
         let cancel = Arc::new(CancelState::default());
         let hb = heartbeater(&recorder, &cancel);
-        let refused: Result<(), &str> = hb.record_with(|_| Err("cannot encode"));
-        assert!(refused.is_err());
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        assert!(recorder.sent.lock().unwrap().is_empty(), "nothing recorded");
-        let write = |n: i32| {
-            move |latest: &mut Vec<Payload>| -> Result<(), solo_client::DataError> {
-                match latest.as_mut_slice() {
-                    [only] => solo_client::to_payload_into(&n, only),
-                    _ => {
-                        *latest = vec![to_payload(&n)?];
-                        Ok(())
-                    }
-                }
-            }
-        };
-        hb.record_with(write(1)).unwrap();
+        hb.record_json(b"1");
         recorder.notify.notified().await;
-        for n in 2..=4 {
-            hb.record_with(write(n)).unwrap();
-        }
+        hb.record_json(b"2");
+        hb.record(vec![to_payload(&3).unwrap()]);
+        let long = "9".repeat(100); // longer than the inline buffer
+        hb.record_json(long.as_bytes());
+        hb.record_json(b"4");
         recorder.notify.notified().await; // after the throttle
         assert_eq!(values(&recorder), vec![1, 4]);
-        assert_eq!(from_payload::<i32>(&hb.finish().unwrap()[0]).unwrap(), 4);
+        assert_eq!(recorder.sent.lock().unwrap()[1][0], to_payload(&4).unwrap());
+        hb.record_json(long.as_bytes());
+        let last = hb.finish().unwrap();
+        assert_eq!(last, vec![json_payload(Bytes::from(long))]);
     }
 
     #[tokio::test(start_paused = true)]
