@@ -181,4 +181,36 @@ mod tests {
         assert!(missing.contains("no such file"), "{missing}");
         assert!(is_peer("python") && is_peer("rust-sdk") && !is_peer("solo"));
     }
+
+    /// The Rust SDK peer compiles solo-bench's shared modules into itself, but only `--peers`
+    /// builds it: a shared module that starts using another one (`crate::name`) must be
+    /// compiled into the peer too, or `--peers` breaks unnoticed by the test command.
+    #[test]
+    fn the_rust_sdk_peer_includes_every_module_its_shared_modules_use() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let peer = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../peers/rust-sdk/src/main.rs"),
+        )
+        .unwrap();
+        let included: Vec<&str> = peer
+            .lines()
+            .filter_map(|l| l.strip_prefix("#[path = \"../../../solo-bench/src/"))
+            .filter_map(|l| l.strip_suffix(".rs\"]"))
+            .collect();
+        assert!(included.contains(&"harness"), "{included:?}");
+        for module in &included {
+            let text = std::fs::read_to_string(src.join(format!("{module}.rs"))).unwrap();
+            for used in text.split("crate::").skip(1) {
+                let name: String = used
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                assert!(
+                    included.contains(&name.as_str()),
+                    "{module}.rs uses crate::{name}, which benches/peers/rust-sdk/src/main.rs \
+                     does not include (add `#[path = \"../../../solo-bench/src/{name}.rs\"] mod {name};`)"
+                );
+            }
+        }
+    }
 }

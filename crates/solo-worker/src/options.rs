@@ -14,7 +14,8 @@ pub const DEFAULT_MAX_CONCURRENT_ACTIVITIES: usize = 100;
 /// Each poller holds one of the worker's slots while it waits, so pollers never fetch a task
 /// the worker has no room for, and there are never more pollers than slots. Too few pollers
 /// make the server hand tasks out late under load (tasks wait for a free poll, which shows up
-/// as a long tail of schedule-to-start latency); too many cost idle connections on the server.
+/// as a long tail of schedule-to-start latency); too many make a busy server do work that
+/// slows everything else it does (see [`PollerBehavior::default`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PollerBehavior {
     /// Exactly this many pollers (at least 1).

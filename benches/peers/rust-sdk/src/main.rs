@@ -12,10 +12,14 @@
 //!
 //! Every SDK call is the official SDK's: the worker, its pollers and task completion, the
 //! activity definition (`#[activities]`), the client's connection, its start and result calls
-//! and their payload conversion. The loop around the calls, the CPU and memory readings and the
-//! JSON lines are solo-bench's own (its `harness`, `measure` and `args` modules, compiled into
-//! this program from `benches/solo-bench/src` so every SDK is measured by the same code).
+//! and their payload conversion. The loop around the calls, the CPU, memory and allocation
+//! readings and the JSON lines are solo-bench's own (its `harness`, `measure`, `alloc` and
+//! `args` modules, compiled into this program from `benches/solo-bench/src` so every SDK is
+//! measured by the same code).
 
+#[allow(dead_code)]
+#[path = "../../../solo-bench/src/alloc.rs"]
+mod alloc;
 #[path = "../../../solo-bench/src/args.rs"]
 mod args;
 #[allow(dead_code)]
@@ -39,6 +43,10 @@ use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use args::Args;
 use harness::{Common, EchoClientOptions};
+
+/// Allocations are counted as in solo-bench's own processes (its `alloc` module).
+#[global_allocator]
+static ALLOCATOR: alloc::Counting = alloc::Counting;
 
 /// The name this SDK has in solo-bench's tables.
 const SDK: &str = "rust-sdk";
