@@ -71,7 +71,8 @@ fn run(command: &mut Command) -> String {
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(
         output.status.success(),
-        "{command:?} failed:\n{stdout}\n{}",
+        "{command:?} failed ({}):\n{stdout}\n{}",
+        output.status,
         String::from_utf8_lossy(&output.stderr)
     );
     stdout
