@@ -250,7 +250,7 @@ impl Latest {
     fn into_payloads(self) -> Vec<Payload> {
         match self {
             Latest::Payloads(payloads) => payloads,
-            Latest::Json(data) => vec![json_payload(Bytes::copy_from_slice(&data))],
+            json => json.payloads(),
         }
     }
 }
