@@ -21,7 +21,7 @@ use crate::rpc::{
     RECORD_ACTIVITY_TASK_HEARTBEAT, RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID,
     RESPOND_ACTIVITY_TASK_CANCELED, RESPOND_ACTIVITY_TASK_CANCELED_BY_ID,
     RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID,
-    RESPOND_ACTIVITY_TASK_FAILED, RESPOND_ACTIVITY_TASK_FAILED_BY_ID, Rpc,
+    RESPOND_ACTIVITY_TASK_FAILED, RESPOND_ACTIVITY_TASK_FAILED_BY_ID, Rpc, RpcMessage,
 };
 use crate::rpc_error::RpcError;
 use crate::telemetry;
@@ -450,7 +450,11 @@ impl AsyncActivityHandle {
         )))
     }
 
-    async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, AsyncCompletionError> {
+    async fn call<M: RpcMessage, R: RpcMessage>(
+        &self,
+        rpc: Rpc<M, R>,
+        message: M,
+    ) -> Result<R, AsyncCompletionError> {
         let by_token = matches!(self.id, AsyncActivityId::TaskToken(_));
         self.core
             .call_async_completion(rpc, message, &self.id.describe(), by_token)

@@ -23,13 +23,16 @@ use crate::call_options::CallOptions;
 use crate::converter::DataConverter;
 use crate::interceptor::ClientInterceptor;
 use crate::long_poll::long_poll;
-use crate::rpc::{POLL_ACTIVITY_EXECUTION, Rpc, START_ACTIVITY_EXECUTION};
+use crate::rpc::{POLL_ACTIVITY_EXECUTION, Rpc, RpcMessage, START_ACTIVITY_EXECUTION};
 use crate::rpc_error::RpcError;
 use crate::start_error::StartError;
 use crate::status::{Target, async_completion_error, call_error, start_error, started_by};
 
 /// The metadata key of the call's namespace (interceptors find it there too).
 const NAMESPACE_KEY: &str = "temporal-namespace";
+
+/// The headers a call adds to its caller's on the way down the stack (see [`CallCore::send`]).
+const CALL_HEADERS: usize = 8;
 
 /// Whether a call is answered at once or held by the server until something happens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,12 +158,22 @@ impl CallCore {
     /// Sends one call: the namespace extension, the long-poll marker and deadline, the call
     /// options (a deadline and headers, which the connection's deadline and metadata layers
     /// honour), the interceptors, then the RPC.
-    async fn send<M, R>(
+    async fn send<M: RpcMessage, R: RpcMessage>(
         &self,
         rpc: Rpc<M, R>,
         mut request: tonic::Request<M>,
         kind: CallKind,
     ) -> Result<R, tonic::Status> {
+        // Room for every header the call will carry (tonic's `te` and `content-type`, the
+        // namespace, the connection's `client-name` and `client-version`, the deadline, the
+        // channel's `user-agent`), so that the map is allocated once and never grows or is
+        // copied on its way to the wire.
+        let metadata = request.metadata_mut();
+        if metadata.len() + CALL_HEADERS > metadata.capacity() {
+            let mut headers = std::mem::take(metadata).into_headers();
+            headers.reserve(CALL_HEADERS);
+            *metadata = MetadataMap::from_headers(headers);
+        }
         if let Some(namespace) = &self.inner.namespace_header
             && !request.metadata().contains_key(NAMESPACE_KEY)
         {
@@ -216,7 +229,7 @@ impl CallCore {
     }
 
     /// Makes one call; a failed status becomes the most specific [`CallError`] for `target`.
-    pub(crate) async fn call<M, R>(
+    pub(crate) async fn call<M: RpcMessage, R: RpcMessage>(
         &self,
         rpc: Rpc<M, R>,
         message: M,
@@ -232,7 +245,7 @@ impl CallCore {
     /// window ended without news) and an expired deadline both mean "ask again", each call
     /// with a fresh deadline.
     /// `message` makes each poll's request (a fresh one per poll, as the call consumes it).
-    pub(crate) async fn long_poll<M, R, T>(
+    pub(crate) async fn long_poll<M: RpcMessage, R: RpcMessage, T>(
         &self,
         rpc: Rpc<M, R>,
         message: impl Fn() -> M,
@@ -250,7 +263,7 @@ impl CallCore {
     /// Makes one call of an async activity handle (`activity` names the activity for errors;
     /// `by_token` when the call carries a task token); a failed status becomes an
     /// [`AsyncCompletionError`].
-    pub(crate) async fn call_async_completion<M, R>(
+    pub(crate) async fn call_async_completion<M: RpcMessage, R: RpcMessage>(
         &self,
         rpc: Rpc<M, R>,
         message: M,
@@ -312,7 +325,7 @@ impl CallCore {
     ///
     /// # Errors
     /// The call's gRPC code and message, after the connection's retries.
-    pub async fn call_task<M, R>(
+    pub async fn call_task<M: RpcMessage, R: RpcMessage>(
         &self,
         rpc: Rpc<M, R>,
         request: tonic::Request<M>,

@@ -20,7 +20,7 @@ use crate::outcome::outcome_to_result;
 use crate::outcome_error::OutcomeError;
 use crate::rpc::{
     DELETE_ACTIVITY_EXECUTION, POLL_ACTIVITY_EXECUTION, REQUEST_CANCEL_ACTIVITY_EXECUTION, Rpc,
-    TERMINATE_ACTIVITY_EXECUTION,
+    RpcMessage, TERMINATE_ACTIVITY_EXECUTION,
 };
 use crate::telemetry;
 use crate::value::DecodePayload;
@@ -401,7 +401,11 @@ impl<O> ActivityHandle<O> {
     }
 
     /// Sends one unary call about this activity in its span.
-    pub(crate) async fn call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
+    pub(crate) async fn call<M: RpcMessage, R: RpcMessage>(
+        &self,
+        rpc: Rpc<M, R>,
+        message: M,
+    ) -> Result<R, CallError> {
         let activity = &self.activity;
         telemetry::traced(
             activity.span(rpc.name()),

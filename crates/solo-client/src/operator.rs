@@ -17,8 +17,8 @@ use crate::operator_options::{
     ActivityExecutionOptions, ActivityOptionsUpdate, ResetOptions, UnpauseOptions,
 };
 use crate::rpc::{
-    PAUSE_ACTIVITY_EXECUTION, RESET_ACTIVITY_EXECUTION, Rpc, UNPAUSE_ACTIVITY_EXECUTION,
-    UPDATE_ACTIVITY_EXECUTION_OPTIONS,
+    PAUSE_ACTIVITY_EXECUTION, RESET_ACTIVITY_EXECUTION, Rpc, RpcMessage,
+    UNPAUSE_ACTIVITY_EXECUTION, UPDATE_ACTIVITY_EXECUTION_OPTIONS,
 };
 use crate::rpc_error::RpcError;
 use crate::telemetry;
@@ -226,7 +226,11 @@ impl<O> ActivityHandle<O> {
 
     /// Makes an operator call in the activity's span; `UNIMPLEMENTED` means the server does
     /// not offer the commands.
-    async fn operator_call<M, R>(&self, rpc: Rpc<M, R>, message: M) -> Result<R, CallError> {
+    async fn operator_call<M: RpcMessage, R: RpcMessage>(
+        &self,
+        rpc: Rpc<M, R>,
+        message: M,
+    ) -> Result<R, CallError> {
         let activity = &self.activity;
         let call = async {
             activity

@@ -2,23 +2,21 @@
 //! interceptors see) and how to send one request on a connection.
 //!
 //! Every call goes through [`CallCore`](crate::call::CallCore), which takes a descriptor, so
-//! the generated client's large future types stay out of the client's own futures and every
-//! call site has the same shape.
+//! every call site has the same shape. A descriptor sends with tonic's `Grpc` directly (the
+//! method's path and the prost codec, as the generated client does), so a call's future is
+//! part of its caller's: no box per call.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
+use std::marker::PhantomData;
 
 use solo_connect::Connection;
 use solo_proto::temporal::api::workflowservice::v1 as ws;
 
-/// A boxed RPC call.
-type RpcFuture<R> = Pin<Box<dyn Future<Output = Result<R, tonic::Status>> + Send>>;
-
 /// One `WorkflowService` RPC taking `M` and answering `R`.
 pub struct Rpc<M, R> {
     name: &'static str,
-    send: fn(&Connection, tonic::Request<M>) -> RpcFuture<R>,
+    path: &'static str,
+    _types: PhantomData<fn(M) -> R>,
 }
 
 impl<M, R> Clone for Rpc<M, R> {
@@ -40,25 +38,44 @@ impl<M, R> Rpc<M, R> {
     pub fn name(&self) -> &'static str {
         self.name
     }
+}
 
-    /// Sends `request` on `connection`.
-    pub(crate) fn send(&self, connection: &Connection, request: tonic::Request<M>) -> RpcFuture<R> {
-        (self.send)(connection, request)
+/// What a request or response message of an [`Rpc`] is: a prost message that can cross
+/// threads. Every generated `WorkflowService` message is one.
+pub trait RpcMessage: prost::Message + Default + Send + 'static {}
+
+impl<T: prost::Message + Default + Send + 'static> RpcMessage for T {}
+
+impl<M: RpcMessage, R: RpcMessage> Rpc<M, R> {
+    /// Sends `request` on `connection`. The call is a plain `async fn` rather than the
+    /// generated client's method behind a box: its future becomes part of the caller's, so a
+    /// call costs no allocation of its own here.
+    pub(crate) async fn send(
+        self,
+        connection: &Connection,
+        request: tonic::Request<M>,
+    ) -> Result<R, tonic::Status> {
+        let mut grpc = tonic::client::Grpc::new(connection.grpc_service())
+            .max_decoding_message_size(connection.options().get_max_decoding_message_size());
+        // The connection's service is always ready (each call waits for its own channel).
+        grpc.ready()
+            .await
+            .map_err(|e| tonic::Status::unknown(format!("the connection is not ready: {e}")))?;
+        let path = tonic::codegen::http::uri::PathAndQuery::from_static(self.path);
+        grpc.unary(request, path, tonic_prost::ProstCodec::default())
+            .await
+            .map(tonic::Response::into_inner)
     }
 }
 
 macro_rules! rpcs {
-    ($($(#[$doc:meta])* $vis:vis $konst:ident = $method:ident: $request:ident => $response:ident, $name:literal;)*) => {
+    ($($(#[$doc:meta])* $vis:vis $konst:ident = $request:ident => $response:ident, $name:literal;)*) => {
         $(
             $(#[$doc])*
             $vis const $konst: Rpc<ws::$request, ws::$response> = Rpc {
                 name: $name,
-                send: |connection, request| {
-                    let mut service = connection.workflow_service();
-                    Box::pin(async move {
-                        service.$method(request).await.map(tonic::Response::into_inner)
-                    })
-                },
+                path: concat!("/temporal.api.workflowservice.v1.WorkflowService/", $name),
+                _types: PhantomData,
             };
         )*
     };
@@ -66,70 +83,70 @@ macro_rules! rpcs {
 
 rpcs! {
     /// `StartActivityExecution`.
-    pub(crate) START_ACTIVITY_EXECUTION = start_activity_execution:
+    pub(crate) START_ACTIVITY_EXECUTION =
         StartActivityExecutionRequest => StartActivityExecutionResponse, "StartActivityExecution";
     /// `PollActivityExecution`.
-    pub(crate) POLL_ACTIVITY_EXECUTION = poll_activity_execution:
+    pub(crate) POLL_ACTIVITY_EXECUTION =
         PollActivityExecutionRequest => PollActivityExecutionResponse, "PollActivityExecution";
     /// `DescribeActivityExecution`.
-    pub DESCRIBE_ACTIVITY_EXECUTION = describe_activity_execution:
+    pub DESCRIBE_ACTIVITY_EXECUTION =
         DescribeActivityExecutionRequest => DescribeActivityExecutionResponse, "DescribeActivityExecution";
     /// `RequestCancelActivityExecution`.
-    pub(crate) REQUEST_CANCEL_ACTIVITY_EXECUTION = request_cancel_activity_execution:
+    pub(crate) REQUEST_CANCEL_ACTIVITY_EXECUTION =
         RequestCancelActivityExecutionRequest => RequestCancelActivityExecutionResponse, "RequestCancelActivityExecution";
     /// `TerminateActivityExecution`.
-    pub(crate) TERMINATE_ACTIVITY_EXECUTION = terminate_activity_execution:
+    pub(crate) TERMINATE_ACTIVITY_EXECUTION =
         TerminateActivityExecutionRequest => TerminateActivityExecutionResponse, "TerminateActivityExecution";
     /// `DeleteActivityExecution`.
-    pub(crate) DELETE_ACTIVITY_EXECUTION = delete_activity_execution:
+    pub(crate) DELETE_ACTIVITY_EXECUTION =
         DeleteActivityExecutionRequest => DeleteActivityExecutionResponse, "DeleteActivityExecution";
     /// `ListActivityExecutions`.
-    pub LIST_ACTIVITY_EXECUTIONS = list_activity_executions:
+    pub LIST_ACTIVITY_EXECUTIONS =
         ListActivityExecutionsRequest => ListActivityExecutionsResponse, "ListActivityExecutions";
     /// `CountActivityExecutions`.
-    pub COUNT_ACTIVITY_EXECUTIONS = count_activity_executions:
+    pub COUNT_ACTIVITY_EXECUTIONS =
         CountActivityExecutionsRequest => CountActivityExecutionsResponse, "CountActivityExecutions";
     /// `PauseActivityExecution` (operator command, Server 1.32+).
-    pub(crate) PAUSE_ACTIVITY_EXECUTION = pause_activity_execution:
+    pub(crate) PAUSE_ACTIVITY_EXECUTION =
         PauseActivityExecutionRequest => PauseActivityExecutionResponse, "PauseActivityExecution";
     /// `UnpauseActivityExecution` (operator command, Server 1.32+).
-    pub(crate) UNPAUSE_ACTIVITY_EXECUTION = unpause_activity_execution:
+    pub(crate) UNPAUSE_ACTIVITY_EXECUTION =
         UnpauseActivityExecutionRequest => UnpauseActivityExecutionResponse, "UnpauseActivityExecution";
     /// `ResetActivityExecution` (operator command, Server 1.32+).
-    pub(crate) RESET_ACTIVITY_EXECUTION = reset_activity_execution:
+    pub(crate) RESET_ACTIVITY_EXECUTION =
         ResetActivityExecutionRequest => ResetActivityExecutionResponse, "ResetActivityExecution";
     /// `UpdateActivityExecutionOptions` (operator command, Server 1.32+).
-    pub(crate) UPDATE_ACTIVITY_EXECUTION_OPTIONS = update_activity_execution_options:
+    pub(crate) UPDATE_ACTIVITY_EXECUTION_OPTIONS =
         UpdateActivityExecutionOptionsRequest => UpdateActivityExecutionOptionsResponse, "UpdateActivityExecutionOptions";
     /// `RecordActivityTaskHeartbeatById` (async completion by id).
-    pub(crate) RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID = record_activity_task_heartbeat_by_id:
+    pub(crate) RECORD_ACTIVITY_TASK_HEARTBEAT_BY_ID =
         RecordActivityTaskHeartbeatByIdRequest => RecordActivityTaskHeartbeatByIdResponse, "RecordActivityTaskHeartbeatById";
     /// `RespondActivityTaskCompletedById` (async completion by id).
-    pub(crate) RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID = respond_activity_task_completed_by_id:
+    pub(crate) RESPOND_ACTIVITY_TASK_COMPLETED_BY_ID =
         RespondActivityTaskCompletedByIdRequest => RespondActivityTaskCompletedByIdResponse, "RespondActivityTaskCompletedById";
     /// `RespondActivityTaskFailedById` (async completion by id).
-    pub(crate) RESPOND_ACTIVITY_TASK_FAILED_BY_ID = respond_activity_task_failed_by_id:
+    pub(crate) RESPOND_ACTIVITY_TASK_FAILED_BY_ID =
         RespondActivityTaskFailedByIdRequest => RespondActivityTaskFailedByIdResponse, "RespondActivityTaskFailedById";
     /// `RespondActivityTaskCanceledById` (async completion by id).
-    pub(crate) RESPOND_ACTIVITY_TASK_CANCELED_BY_ID = respond_activity_task_canceled_by_id:
+    pub(crate) RESPOND_ACTIVITY_TASK_CANCELED_BY_ID =
         RespondActivityTaskCanceledByIdRequest => RespondActivityTaskCanceledByIdResponse, "RespondActivityTaskCanceledById";
     /// `DescribeNamespace`.
-    pub(crate) DESCRIBE_NAMESPACE = describe_namespace:
+    pub(crate) DESCRIBE_NAMESPACE =
         DescribeNamespaceRequest => DescribeNamespaceResponse, "DescribeNamespace";
     /// `PollActivityTaskQueue` (the worker's raw API).
-    pub POLL_ACTIVITY_TASK_QUEUE = poll_activity_task_queue:
+    pub POLL_ACTIVITY_TASK_QUEUE =
         PollActivityTaskQueueRequest => PollActivityTaskQueueResponse, "PollActivityTaskQueue";
     /// `RespondActivityTaskCompleted` (the worker's raw API).
-    pub RESPOND_ACTIVITY_TASK_COMPLETED = respond_activity_task_completed:
+    pub RESPOND_ACTIVITY_TASK_COMPLETED =
         RespondActivityTaskCompletedRequest => RespondActivityTaskCompletedResponse, "RespondActivityTaskCompleted";
     /// `RespondActivityTaskFailed` (the worker's raw API).
-    pub RESPOND_ACTIVITY_TASK_FAILED = respond_activity_task_failed:
+    pub RESPOND_ACTIVITY_TASK_FAILED =
         RespondActivityTaskFailedRequest => RespondActivityTaskFailedResponse, "RespondActivityTaskFailed";
     /// `RespondActivityTaskCanceled` (the worker's raw API).
-    pub RESPOND_ACTIVITY_TASK_CANCELED = respond_activity_task_canceled:
+    pub RESPOND_ACTIVITY_TASK_CANCELED =
         RespondActivityTaskCanceledRequest => RespondActivityTaskCanceledResponse, "RespondActivityTaskCanceled";
     /// `RecordActivityTaskHeartbeat` (the worker's raw API).
-    pub RECORD_ACTIVITY_TASK_HEARTBEAT = record_activity_task_heartbeat:
+    pub RECORD_ACTIVITY_TASK_HEARTBEAT =
         RecordActivityTaskHeartbeatRequest => RecordActivityTaskHeartbeatResponse, "RecordActivityTaskHeartbeat";
 }
 

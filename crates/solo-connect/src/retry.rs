@@ -34,7 +34,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Request, Response};
+use http::{HeaderMap, HeaderName, HeaderValue, Request, Response};
 use tonic::Code;
 use tonic::body::Body;
 use tower::{Layer, Service, ServiceExt};
@@ -363,12 +363,24 @@ where
         long_poll = true;
     }
     let (timeout, header) = shared.deadlines.of(&parts.headers, long_poll);
+    let header = header.cloned();
+    deadline::set_header(&mut parts.headers, header.as_ref());
+    // The first attempt takes the request's own header map; a retry rebuilds one from this
+    // list (a map sized for the request and the channel's `user-agent` costs a large
+    // allocation per call, and retries are rare).
+    let saved: Vec<(HeaderName, HeaderValue)> = parts
+        .headers
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let mut first = Some(std::mem::take(&mut parts.headers));
     let started = Instant::now();
     let mut attempt_number: u32 = 1;
     loop {
+        let headers = first.take().unwrap_or_else(|| rebuild(&saved));
         let result = attempt(
             &mut inner,
-            copy(&parts, header, &bytes),
+            copy(&parts, headers, &bytes),
             timeout,
             shared.channel_enforces_deadline,
             observed.as_ref(),
@@ -458,15 +470,18 @@ fn note_reachability(reachability: &Reachability, result: &Result<Answer, BoxErr
     }
 }
 
-/// A fresh request with the same method, URI and headers (room left for the deadline and
-/// the channel's `user-agent`, so that they do not grow the map), the deadline's header when
-/// the caller set none, and the same body bytes. No extensions: nothing below reads them.
-fn copy(parts: &http::request::Parts, header: Option<&HeaderValue>, body: &Bytes) -> Request<Body> {
-    let mut headers = HeaderMap::with_capacity(parts.headers.len() + 2);
-    for (name, value) in &parts.headers {
+/// A header map with `saved`'s headers, with room for the channel's `user-agent`.
+fn rebuild(saved: &[(HeaderName, HeaderValue)]) -> HeaderMap {
+    let mut headers = HeaderMap::with_capacity(saved.len() + 1);
+    for (name, value) in saved {
         headers.append(name.clone(), value.clone());
     }
-    deadline::set_header(&mut headers, header);
+    headers
+}
+
+/// A fresh request with the method, URI and version of `parts`, the given headers and the
+/// same body bytes. No extensions: nothing below reads them.
+fn copy(parts: &http::request::Parts, headers: HeaderMap, body: &Bytes) -> Request<Body> {
     let mut request = Request::new(Body::new(Buffered::request(body.clone())));
     *request.method_mut() = parts.method.clone();
     *request.uri_mut() = parts.uri.clone();
@@ -543,6 +558,52 @@ mod tests {
             let bodies = bodies.lock().unwrap();
             assert_eq!(bodies.len(), 3, "{code:?}");
             assert!(bodies.iter().all(|b| b.as_ref() == b"request-id-42"));
+        }
+    }
+
+    #[tokio::test]
+    async fn a_retry_sends_the_headers_of_the_first_attempt() {
+        let seen: Arc<Mutex<Vec<HeaderMap>>> = Arc::default();
+        let recorder = seen.clone();
+        let inner = tower::service_fn(move |req: Request<Body>| {
+            let recorder = recorder.clone();
+            async move {
+                let n = {
+                    let mut seen = recorder.lock().unwrap();
+                    seen.push(req.headers().clone());
+                    seen.len()
+                };
+                let code = if n < 3 { Code::Unavailable } else { Code::Ok };
+                Ok::<_, BoxError>(status::response(code, "scripted"))
+            }
+        });
+        let mut request = Request::new(Body::new(Full::new(Bytes::from_static(b"x"))));
+        request
+            .headers_mut()
+            .insert("temporal-namespace", HeaderValue::from_static("ns"));
+        request
+            .headers_mut()
+            .append("x-team", HeaderValue::from_static("a"));
+        request
+            .headers_mut()
+            .append("x-team", HeaderValue::from_static("b"));
+        let response = RetryLayer::new(fast())
+            .layer(inner)
+            .oneshot(request)
+            .await
+            .unwrap();
+        assert_eq!(
+            response.extensions().get::<CallStatus>().unwrap().code,
+            Code::Ok
+        );
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 3);
+        assert_eq!(seen[0]["temporal-namespace"], "ns");
+        let teams: Vec<_> = seen[0].get_all("x-team").iter().collect();
+        assert_eq!(teams, ["a", "b"]);
+        assert!(seen[0].contains_key("grpc-timeout"), "{:?}", seen[0]);
+        for retry in &seen[1..] {
+            assert_eq!(retry, &seen[0]);
         }
     }
 

@@ -36,7 +36,7 @@ use bytes::Bytes;
 use solo_client::__private::{
     CallCore, POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT,
     RESPOND_ACTIVITY_TASK_CANCELED, RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED,
-    Rpc, call_core,
+    Rpc, RpcMessage, call_core,
 };
 use solo_client::{Client, RpcError};
 use solo_connect::{CallNamespace, CallTaskQueue};
@@ -112,7 +112,7 @@ fn task_core(client: &Client) -> CallCore {
 }
 
 /// Makes one task call through the client's call core.
-async fn call<M, R>(
+async fn call<M: RpcMessage, R: RpcMessage>(
     core: &CallCore,
     rpc: Rpc<M, R>,
     request: tonic::Request<M>,
