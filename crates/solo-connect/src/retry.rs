@@ -534,10 +534,16 @@ mod tests {
         service: impl Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
         body: &'static [u8],
     ) -> Code {
-        let response = service
-            .oneshot(Request::new(Body::new(Full::new(Bytes::from_static(body)))))
-            .await
-            .unwrap();
+        let request = Request::new(Body::new(Full::new(Bytes::from_static(body))));
+        send(service, request).await
+    }
+
+    /// Sends `request` through `service` and returns the call's gRPC code.
+    async fn send(
+        service: impl Service<Request<Body>, Response = Response<Body>, Error = BoxError>,
+        request: Request<Body>,
+    ) -> Code {
+        let response = service.oneshot(request).await.unwrap();
         response.extensions().get::<CallStatus>().unwrap().code
     }
 
@@ -587,15 +593,8 @@ mod tests {
         request
             .headers_mut()
             .append("x-team", HeaderValue::from_static("b"));
-        let response = RetryLayer::new(fast())
-            .layer(inner)
-            .oneshot(request)
-            .await
-            .unwrap();
-        assert_eq!(
-            response.extensions().get::<CallStatus>().unwrap().code,
-            Code::Ok
-        );
+        let code = send(RetryLayer::new(fast()).layer(inner), request).await;
+        assert_eq!(code, Code::Ok);
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 3);
         assert_eq!(seen[0]["temporal-namespace"], "ns");
@@ -677,15 +676,12 @@ mod tests {
         let (inner, bodies) = scripted(codes);
         let mut request = Request::new(Body::empty());
         request.extensions_mut().insert(WaitForServer);
-        let response = RetryLayer::new(fast().max_attempts(3))
-            .layer(inner)
-            .oneshot(request)
-            .await
-            .unwrap();
-        assert_eq!(
-            response.extensions().get::<CallStatus>().unwrap().code,
-            Code::Ok
-        );
+        let code = send(
+            RetryLayer::new(fast().max_attempts(3)).layer(inner),
+            request,
+        )
+        .await;
+        assert_eq!(code, Code::Ok);
         assert_eq!(
             bodies.lock().unwrap().len(),
             41,
@@ -695,15 +691,12 @@ mod tests {
         let (inner, bodies) = scripted(vec![Code::Internal]);
         let mut request = Request::new(Body::empty());
         request.extensions_mut().insert(WaitForServer);
-        let response = RetryLayer::new(fast().max_attempts(3))
-            .layer(inner)
-            .oneshot(request)
-            .await
-            .unwrap();
-        assert_eq!(
-            response.extensions().get::<CallStatus>().unwrap().code,
-            Code::Internal
-        );
+        let code = send(
+            RetryLayer::new(fast().max_attempts(3)).layer(inner),
+            request,
+        )
+        .await;
+        assert_eq!(code, Code::Internal);
         assert_eq!(bodies.lock().unwrap().len(), 3, "INTERNAL keeps the budget");
     }
 
@@ -747,15 +740,8 @@ mod tests {
         let (inner, bodies) = scripted(vec![Code::Unavailable, Code::Ok]);
         let mut request = Request::new(Body::empty());
         request.extensions_mut().insert(RetryOptions::disabled());
-        let response = RetryLayer::new(fast())
-            .layer(inner)
-            .oneshot(request)
-            .await
-            .unwrap();
-        assert_eq!(
-            response.extensions().get::<CallStatus>().unwrap().code,
-            Code::Unavailable
-        );
+        let code = send(RetryLayer::new(fast()).layer(inner), request).await;
+        assert_eq!(code, Code::Unavailable);
         assert_eq!(bodies.lock().unwrap().len(), 1);
     }
 
