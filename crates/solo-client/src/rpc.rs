@@ -2,9 +2,9 @@
 //! interceptors see) and how to send one request on a connection.
 //!
 //! Every call goes through [`CallCore`](crate::call::CallCore), which takes a descriptor, so
-//! every call site has the same shape. A descriptor sends with tonic's `Grpc` directly (the
-//! method's path and the prost codec, as the generated client does), so a call's future is
-//! part of its caller's: no box per call.
+//! every call site has the same shape. A descriptor sends through [`Connection::unary`], which
+//! frames the request and decodes the answer itself, in a plain `async fn`: a call's future
+//! is part of its caller's, with no box per call.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -47,24 +47,15 @@ pub trait RpcMessage: prost::Message + Default + Send + 'static {}
 impl<T: prost::Message + Default + Send + 'static> RpcMessage for T {}
 
 impl<M: RpcMessage, R: RpcMessage> Rpc<M, R> {
-    /// Sends `request` on `connection`. The call is a plain `async fn` rather than the
-    /// generated client's method behind a box: its future becomes part of the caller's, so a
-    /// call costs no allocation of its own here.
+    /// Sends `request` on `connection` ([`Connection::unary`]).
     pub(crate) async fn send(
         self,
         connection: &Connection,
         request: tonic::Request<M>,
     ) -> Result<R, tonic::Status> {
-        let mut grpc = tonic::client::Grpc::new(connection.grpc_service())
-            .max_decoding_message_size(connection.options().get_max_decoding_message_size());
-        // The connection's service is always ready (each call waits for its own channel).
-        grpc.ready()
+        connection
+            .unary(http::uri::PathAndQuery::from_static(self.path), request)
             .await
-            .map_err(|e| tonic::Status::unknown(format!("the connection is not ready: {e}")))?;
-        let path = tonic::codegen::http::uri::PathAndQuery::from_static(self.path);
-        grpc.unary(request, path, tonic_prost::ProstCodec::default())
-            .await
-            .map(tonic::Response::into_inner)
     }
 }
 

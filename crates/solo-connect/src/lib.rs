@@ -67,6 +67,7 @@ mod retry;
 mod status;
 mod target;
 mod tls;
+mod unary;
 
 pub use backoff::Backoff;
 pub use codes::{CodePolicy, code_policy, is_incomplete};
