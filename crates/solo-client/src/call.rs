@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use http::{HeaderName, HeaderValue};
 use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions, WaitForServer};
 use solo_proto::temporal::api::workflowservice::v1::{
     StartActivityExecutionRequest, StartActivityExecutionResponse,
@@ -30,6 +31,9 @@ use crate::status::{Target, async_completion_error, call_error, start_error, sta
 
 /// The metadata key of the call's namespace (interceptors find it there too).
 const NAMESPACE_KEY: &str = "temporal-namespace";
+
+/// The namespace header's name, made once (a name from a string is parsed at every use).
+const NAMESPACE_NAME: HeaderName = HeaderName::from_static(NAMESPACE_KEY);
 
 /// The headers a call adds to its caller's on the way down the stack (see [`CallCore::send`]).
 const CALL_HEADERS: usize = 8;
@@ -52,7 +56,9 @@ struct Core {
     namespace: String,
     /// The `temporal-namespace` header every call carries, built once (`None` when the
     /// namespace cannot be sent as a header; the connection's namespace header then applies).
-    namespace_header: Option<MetadataValue<Ascii>>,
+    namespace_header: Option<HeaderValue>,
+    /// The same, as interceptors' metadata holds it.
+    namespace_metadata: Option<MetadataValue<Ascii>>,
     /// The namespace as interceptors see it in the call's metadata.
     namespace_value: Option<MetadataValue<Ascii>>,
     identity: String,
@@ -97,6 +103,9 @@ impl CallCore {
             inner: Arc::new(Core {
                 connection,
                 namespace_header: CallNamespace::new(&namespace)
+                    .ok()
+                    .and_then(|_| HeaderValue::try_from(namespace.as_str()).ok()),
+                namespace_metadata: CallNamespace::new(&namespace)
                     .ok()
                     .and_then(|_| MetadataValue::try_from(namespace.as_str()).ok()),
                 namespace_value: MetadataValue::try_from(namespace.as_str()).ok(),
@@ -169,18 +178,16 @@ impl CallCore {
         // channel's `user-agent`), so that the map is allocated once and never grows or is
         // copied on its way to the wire.
         let metadata = request.metadata_mut();
-        if metadata.len() + CALL_HEADERS > metadata.capacity() {
-            let mut headers = std::mem::take(metadata).into_headers();
+        let mut headers = std::mem::take(metadata).into_headers();
+        if headers.len() + CALL_HEADERS > headers.capacity() {
             headers.reserve(CALL_HEADERS);
-            *metadata = MetadataMap::from_headers(headers);
         }
-        if let Some(namespace) = &self.inner.namespace_header
-            && !request.metadata().contains_key(NAMESPACE_KEY)
-        {
-            request
-                .metadata_mut()
-                .insert(NAMESPACE_KEY, namespace.clone());
+        if let Some(namespace) = &self.inner.namespace_header {
+            headers
+                .entry(NAMESPACE_NAME)
+                .or_insert_with(|| namespace.clone());
         }
+        *metadata = MetadataMap::from_headers(headers);
         if kind == CallKind::LongPoll {
             // The connection knows `PollActivityExecution` for a long poll by its path.
             if rpc.name() != POLL_ACTIVITY_EXECUTION.name() {
@@ -216,12 +223,12 @@ impl CallCore {
         for interceptor in &self.inner.interceptors {
             interceptor.on_call(method, metadata);
         }
-        if shown.is_some() && self.inner.namespace_header.is_none() {
+        if shown.is_some() && self.inner.namespace_metadata.is_none() {
             // Shown to the interceptors only: it cannot be sent as a header.
             if metadata.get(NAMESPACE_KEY) == shown {
                 metadata.remove(NAMESPACE_KEY);
             }
-        } else if let Some(namespace) = &self.inner.namespace_header
+        } else if let Some(namespace) = &self.inner.namespace_metadata
             && !metadata.contains_key(NAMESPACE_KEY)
         {
             metadata.insert(NAMESPACE_KEY, namespace.clone());

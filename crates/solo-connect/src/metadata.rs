@@ -18,6 +18,9 @@ use http::{HeaderName, HeaderValue, Request};
 use tower::{Layer, Service};
 
 use crate::namespace::{self, CallNamespace, NAMESPACE_HEADER};
+
+/// The namespace header's name, made once (a name from a string is parsed at every use).
+const NAMESPACE: HeaderName = HeaderName::from_static(NAMESPACE_HEADER);
 use crate::options::ConnectionOptions;
 
 /// The `client-name` this SDK sends.
@@ -131,15 +134,12 @@ where
             .get::<CallNamespace>()
             .map(|ns| ns.header_value().clone());
         let headers = request.headers_mut();
-        if let Some(value) = call_namespace
-            && !headers.contains_key(NAMESPACE_HEADER)
-        {
-            headers.insert(NAMESPACE_HEADER, value);
+        if let Some(value) = call_namespace {
+            headers.entry(NAMESPACE).or_insert(value);
         }
+        // One lookup per header; the name and value are cloned only when they go in.
         for (name, value) in &self.headers.0 {
-            if !headers.contains_key(name) {
-                headers.insert(name.clone(), value.clone());
-            }
+            headers.entry(name).or_insert_with(|| value.clone());
         }
         self.inner.call(request)
     }

@@ -13,15 +13,15 @@ pub(crate) struct CallStatus {
     pub(crate) message: String,
 }
 
+/// The `grpc-status` header's name, made once (a name from a string is parsed at every use).
+const GRPC_STATUS: http::HeaderName = http::HeaderName::from_static("grpc-status");
+
 impl CallStatus {
     /// Reads the status from the headers (a trailers-only response) or the trailers.
     /// A response without any `grpc-status` has `Unknown` status, as gRPC clients treat it.
     pub(crate) fn read(headers: &HeaderMap, trailers: Option<&HeaderMap>) -> Self {
         // The common case, OK, is read from the code alone: building a `Status` allocates.
-        let code = |map: &HeaderMap| {
-            map.get("grpc-status")
-                .map(|v| Code::from_bytes(v.as_bytes()))
-        };
+        let code = |map: &HeaderMap| map.get(GRPC_STATUS).map(|v| Code::from_bytes(v.as_bytes()));
         if code(headers).or_else(|| trailers.and_then(code)) == Some(Code::Ok) {
             return Self {
                 code: Code::Ok,

@@ -85,9 +85,7 @@ impl Connection {
         *request.uri_mut() = http::Uri::from(path);
         let mut headers = metadata.into_headers();
         for name in RESERVED {
-            if headers.contains_key(&name) {
-                headers.remove(&name);
-            }
+            headers.remove(name);
         }
         headers.insert(TE, TRAILERS);
         headers.insert(CONTENT_TYPE, GRPC_CONTENT_TYPE);
