@@ -368,11 +368,13 @@ where
     // The first attempt takes the request's own header map; a retry rebuilds one from this
     // list (a map sized for the request and the channel's `user-agent` costs a large
     // allocation per call, and retries are rare).
-    let saved: Vec<(HeaderName, HeaderValue)> = parts
-        .headers
-        .iter()
-        .map(|(name, value)| (name.clone(), value.clone()))
-        .collect();
+    let mut saved: Vec<(HeaderName, HeaderValue)> = Vec::with_capacity(parts.headers.len());
+    saved.extend(
+        parts
+            .headers
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone())),
+    );
     let mut first = Some(std::mem::take(&mut parts.headers));
     let started = Instant::now();
     let mut attempt_number: u32 = 1;
