@@ -141,7 +141,9 @@ pub(crate) async fn start_retrying(
 }
 
 /// Retries a call the server refused because it is busy (`RESOURCE_EXHAUSTED`,
-/// `UNAVAILABLE`), with backoff — the bench's drivers push the dev server to its limits.
+/// `UNAVAILABLE`, or `DEADLINE_EXCEEDED` from a server too loaded to answer in time), with
+/// backoff — the bench's drivers push the dev server to its limits. Every call retried here
+/// reads only or carries a request id, so retrying one that did take effect changes nothing.
 /// Used by the suite's drivers only, never inside a measured raw loop.
 pub(crate) async fn retry_busy<T, F, Fut>(mut call: F) -> Result<T>
 where
@@ -157,7 +159,9 @@ where
                 if attempts < 20
                     && matches!(
                         status.code(),
-                        tonic::Code::ResourceExhausted | tonic::Code::Unavailable
+                        tonic::Code::ResourceExhausted
+                            | tonic::Code::Unavailable
+                            | tonic::Code::DeadlineExceeded
                     ) =>
             {
                 attempts += 1;
