@@ -5,6 +5,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 /// Why an activity's cancellation fired.
@@ -51,17 +52,26 @@ impl fmt::Display for CancellationReason {
     }
 }
 
-/// The cancellation state of one attempt: a token and the reason it fired for.
+/// The cancellation state of one attempt: the reason it fired for (set once: whether it
+/// fired is whether there is one), the activity's waiters, and a token for code that takes
+/// one.
+///
+/// An activity that waits for cancellation in a loop (`select!` on `cancelled()` and a timer)
+/// makes a new wait at every turn, so waiting costs one atomic read and one registration with
+/// `notify`; the token (a separate, locked node) is touched only by its own users.
 #[derive(Debug, Default)]
 pub(crate) struct CancelState {
-    token: CancellationToken,
     reason: OnceLock<CancellationReason>,
+    notify: Notify,
+    token: CancellationToken,
 }
 
 impl CancelState {
     /// Cancels with `reason`; the first reason given wins.
     pub(crate) fn cancel(&self, reason: CancellationReason) {
         let _ = self.reason.set(reason);
+        // Wakes every wait created before this point (see `cancelled`).
+        self.notify.notify_waiters();
         self.token.cancel();
     }
 
@@ -72,16 +82,73 @@ impl CancelState {
 
     /// Whether the attempt was cancelled.
     pub(crate) fn is_cancelled(&self) -> bool {
-        self.token.is_cancelled()
+        self.reason.get().is_some()
     }
 
     /// Completes when the attempt is cancelled.
     pub(crate) async fn cancelled(&self) {
-        self.token.cancelled().await
+        // The wait is created before the reason is read: a cancel after the read wakes it
+        // even before it is first polled (`notify_waiters` wakes every wait created before
+        // it), and a cancel before the read is seen by the read.
+        let notified = self.notify.notified();
+        if self.is_cancelled() {
+            return;
+        }
+        notified.await;
     }
 
     /// A token cancelled with the attempt; cancelling it does not cancel the attempt.
     pub(crate) fn child_token(&self) -> CancellationToken {
         self.token.child_token()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn every_wait_ends_when_the_attempt_is_cancelled() {
+        let state = Arc::new(CancelState::default());
+        let waits: Vec<_> = (0..3)
+            .map(|_| {
+                let state = state.clone();
+                tokio::spawn(async move { state.cancelled().await })
+            })
+            .collect();
+        let token = state.child_token();
+        tokio::task::yield_now().await;
+        assert!(!state.is_cancelled());
+        state.cancel(CancellationReason::Requested);
+        state.cancel(CancellationReason::TimedOut);
+        for wait in waits {
+            tokio::time::timeout(Duration::from_secs(5), wait)
+                .await
+                .expect("a wait outlived the cancel")
+                .unwrap();
+        }
+        assert!(state.is_cancelled());
+        assert_eq!(
+            state.reason(),
+            Some(CancellationReason::Requested),
+            "the first reason wins"
+        );
+        assert!(token.is_cancelled());
+        // A wait begun after the cancel ends at once.
+        tokio::time::timeout(Duration::from_secs(5), state.cancelled())
+            .await
+            .expect("a wait after the cancel did not end");
+    }
+
+    #[tokio::test]
+    async fn a_wait_made_before_the_cancel_but_polled_after_it_ends() {
+        let state = CancelState::default();
+        let wait = state.cancelled();
+        state.cancel(CancellationReason::WorkerShutdown);
+        tokio::time::timeout(Duration::from_secs(5), wait)
+            .await
+            .expect("the wait missed the cancel");
     }
 }

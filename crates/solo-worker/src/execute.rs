@@ -41,20 +41,15 @@ where
 {
     let call = AssertUnwindSafe(call).catch_unwind();
     tokio::pin!(call);
-    // Every attempt of the worker waits on the same abort token: polled at each wake of the
-    // attempt, it would lock the token's shared state every time (a heartbeating attempt
-    // wakes every second), so it is polled only when it wakes the attempt itself.
+    // The end of the grace period (one token for every attempt of the worker: polling it
+    // locks its shared state) and the local deadline are polled only when one of them woke
+    // the attempt, not at every wake of the activity (a heartbeating attempt wakes every
+    // second).
     let abort_wait = abort.cancelled();
     tokio::pin!(abort_wait);
-    let mut aborted = WhenWoken::new(abort_wait.as_mut());
-    let timer = async {
-        match deadline {
-            Some(at) => tokio::time::sleep_until(at).await,
-            None => std::future::pending().await,
-        }
-    };
+    let timer = deadline.map(tokio::time::sleep_until);
     tokio::pin!(timer);
-    let mut timed_out = false;
+    let mut watch = Watch::new(abort_wait.as_mut(), timer.as_mut().as_pin_mut());
     loop {
         tokio::select! {
             biased;
@@ -64,36 +59,95 @@ where
                     Err(panic) => Outcome::Panicked(panic),
                 };
             }
-            _ = &mut aborted => {
-                cancel.cancel(CancellationReason::WorkerShutdown);
-                // One more poll: an activity that stops as soon as it is cancelled gets to
-                // say so; one that does not is abandoned.
-                return tokio::select! {
-                    biased;
-                    result = &mut call => match result {
-                        Ok(r) => Outcome::Returned(r),
-                        Err(panic) => Outcome::Panicked(panic),
-                    },
-                    _ = std::future::ready(()) => Outcome::Abandoned,
-                };
-            }
-            _ = &mut timer, if !timed_out => {
-                timed_out = true;
-                tracing::info!("the attempt's timeout passed; cancelling it");
-                cancel.cancel(CancellationReason::TimedOut);
+            event = &mut watch => match event {
+                Event::Aborted => {
+                    cancel.cancel(CancellationReason::WorkerShutdown);
+                    // One more poll: an activity that stops as soon as it is cancelled gets
+                    // to say so; one that does not is abandoned.
+                    return tokio::select! {
+                        biased;
+                        result = &mut call => match result {
+                            Ok(r) => Outcome::Returned(r),
+                            Err(panic) => Outcome::Panicked(panic),
+                        },
+                        _ = std::future::ready(()) => Outcome::Abandoned,
+                    };
+                }
+                Event::TimedOut => {
+                    tracing::info!("the attempt's timeout passed; cancelling it");
+                    cancel.cancel(CancellationReason::TimedOut);
+                }
             }
         }
     }
 }
 
-/// Polls its future only on the first poll and after the future's own waker fired, so a task
-/// woken for another reason does not touch the future's state.
-struct WhenWoken<F> {
-    future: F,
+/// What [`Watch`] saw.
+#[derive(Debug, PartialEq, Eq)]
+enum Event {
+    /// The shutdown grace period ended.
+    Aborted,
+    /// The attempt's local deadline passed (told once).
+    TimedOut,
+}
+
+/// Watches the end of the shutdown grace period and the attempt's local deadline. Both are
+/// polled on the first poll and after one of them woke the task, never because the task woke
+/// for something else.
+struct Watch<A, T> {
+    abort: A,
+    /// The deadline, until it has passed.
+    timer: Option<T>,
     flag: Arc<WakeFlag>,
 }
 
-/// Whether the wrapped future asked to be polled, and the task to wake for it.
+impl<A, T> Watch<A, T>
+where
+    A: Future<Output = ()> + Unpin,
+    T: Future<Output = ()> + Unpin,
+{
+    fn new(abort: A, timer: Option<T>) -> Self {
+        Watch {
+            abort,
+            timer,
+            flag: Arc::new(WakeFlag {
+                woken: AtomicBool::new(true),
+                task: AtomicWaker::new(),
+            }),
+        }
+    }
+}
+
+impl<A, T> Future for Watch<A, T>
+where
+    A: Future<Output = ()> + Unpin,
+    T: Future<Output = ()> + Unpin,
+{
+    type Output = Event;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event> {
+        // Registered before the flag is read, so a wake between the two is not lost.
+        self.flag.task.register(cx.waker());
+        if !self.flag.woken.swap(false, Ordering::AcqRel) {
+            return Poll::Pending;
+        }
+        let waker = Waker::from(self.flag.clone());
+        let mut own = Context::from_waker(&waker);
+        let this = &mut *self;
+        if Pin::new(&mut this.abort).poll(&mut own).is_ready() {
+            return Poll::Ready(Event::Aborted);
+        }
+        if let Some(timer) = &mut this.timer
+            && Pin::new(timer).poll(&mut own).is_ready()
+        {
+            this.timer = None;
+            return Poll::Ready(Event::TimedOut);
+        }
+        Poll::Pending
+    }
+}
+
+/// Whether a watched future asked to be polled, and the task to wake for it.
 struct WakeFlag {
     woken: AtomicBool,
     task: AtomicWaker,
@@ -107,32 +161,6 @@ impl Wake for WakeFlag {
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::Release);
         self.task.wake();
-    }
-}
-
-impl<F: Future + Unpin> WhenWoken<F> {
-    fn new(future: F) -> Self {
-        WhenWoken {
-            future,
-            flag: Arc::new(WakeFlag {
-                woken: AtomicBool::new(true),
-                task: AtomicWaker::new(),
-            }),
-        }
-    }
-}
-
-impl<F: Future + Unpin> Future for WhenWoken<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        // Registered before the flag is read, so a wake between the two is not lost.
-        self.flag.task.register(cx.waker());
-        if !self.flag.woken.swap(false, Ordering::AcqRel) {
-            return Poll::Pending;
-        }
-        let waker = Waker::from(self.flag.clone());
-        Pin::new(&mut self.future).poll(&mut Context::from_waker(&waker))
     }
 }
 
@@ -160,33 +188,74 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_inner_future_is_polled_only_when_it_woke_the_task() {
+    /// A scripted future, its poll count, its readiness switch and the waker it was given.
+    type Scripted = (
+        Counted,
+        Arc<AtomicUsize>,
+        Arc<AtomicBool>,
+        Arc<std::sync::Mutex<Option<Waker>>>,
+    );
+
+    fn counted() -> Scripted {
         let polls = Arc::new(AtomicUsize::new(0));
         let ready = Arc::new(AtomicBool::new(false));
-        let inner_waker = Arc::new(std::sync::Mutex::new(None));
-        let mut wrapped = Box::pin(WhenWoken::new(Box::pin(Counted {
+        let waker = Arc::new(std::sync::Mutex::new(None));
+        let counted = Counted {
             polls: polls.clone(),
             ready: ready.clone(),
-            waker: inner_waker.clone(),
-        })));
+            waker: waker.clone(),
+        };
+        (counted, polls, ready, waker)
+    }
+
+    #[test]
+    fn watched_futures_are_polled_only_when_they_woke_the_task() {
+        let (abort, abort_polls, abort_ready, abort_waker) = counted();
+        let (timer, timer_polls, _, _) = counted();
+        let mut watch = Box::pin(Watch::new(Box::pin(abort), Some(Box::pin(timer))));
         let task_wakes = Arc::new(TaskWakes::default());
         let task = Waker::from(task_wakes.clone());
         let mut cx = Context::from_waker(&task);
-        assert!(wrapped.as_mut().poll(&mut cx).is_pending());
+        assert!(watch.as_mut().poll(&mut cx).is_pending());
         for _ in 0..10 {
-            assert!(wrapped.as_mut().poll(&mut cx).is_pending()); // woken for something else
+            assert!(watch.as_mut().poll(&mut cx).is_pending()); // woken for something else
         }
-        assert_eq!(polls.load(Ordering::SeqCst), 1, "polled once, to register");
-        ready.store(true, Ordering::SeqCst);
-        inner_waker.lock().unwrap().take().unwrap().wake();
+        assert_eq!(
+            abort_polls.load(Ordering::SeqCst),
+            1,
+            "polled once, to register"
+        );
+        assert_eq!(
+            timer_polls.load(Ordering::SeqCst),
+            1,
+            "polled once, to register"
+        );
+        abort_ready.store(true, Ordering::SeqCst);
+        abort_waker.lock().unwrap().take().unwrap().wake();
         assert_eq!(
             task_wakes.0.load(Ordering::SeqCst),
             1,
             "its wake reaches the task"
         );
-        assert!(wrapped.as_mut().poll(&mut cx).is_ready());
-        assert_eq!(polls.load(Ordering::SeqCst), 2);
+        assert_eq!(watch.as_mut().poll(&mut cx), Poll::Ready(Event::Aborted));
+        assert_eq!(abort_polls.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn the_deadline_is_told_once() {
+        let (abort, _, _, _) = counted();
+        let (timer, timer_polls, timer_ready, timer_waker) = counted();
+        let mut watch = Box::pin(Watch::new(Box::pin(abort), Some(Box::pin(timer))));
+        let task = Waker::from(Arc::new(TaskWakes::default()));
+        let mut cx = Context::from_waker(&task);
+        assert!(watch.as_mut().poll(&mut cx).is_pending());
+        timer_ready.store(true, Ordering::SeqCst);
+        timer_waker.lock().unwrap().take().unwrap().wake();
+        assert_eq!(watch.as_mut().poll(&mut cx), Poll::Ready(Event::TimedOut));
+        // Woken again (by the abort token, say): the passed deadline is not polled again.
+        Wake::wake_by_ref(&watch.flag);
+        assert!(watch.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(timer_polls.load(Ordering::SeqCst), 2);
     }
 
     #[derive(Default)]
