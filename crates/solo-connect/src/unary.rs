@@ -11,7 +11,6 @@ use bytes::{BufMut, Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, TE};
 use http::uri::PathAndQuery;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use http_body_util::BodyExt;
 use prost::Message;
 use tonic::body::Body;
 use tonic::{Code, Status};
@@ -118,7 +117,7 @@ async fn decode<R: Message + Default>(
     response: http::Response<Body>,
     max_size: usize,
 ) -> Result<R, Status> {
-    let (parts, mut body) = response.into_parts();
+    let (parts, body) = response.into_parts();
     // A trailers-only answer: the status is in the headers and there is no message.
     if parts.headers.contains_key(GRPC_STATUS) {
         return Err(match Status::from_header_map(&parts.headers) {
@@ -126,34 +125,11 @@ async fn decode<R: Message + Default>(
             _ => Status::internal("the answer holds no message (an OK status without one)"),
         });
     }
-    let mut data: Option<Bytes> = None;
-    let mut more: Option<BytesMut> = None;
-    let mut trailers: Option<HeaderMap> = None;
-    while let Some(frame) = body.frame().await {
-        match frame?.into_data() {
-            Ok(chunk) => match (&mut more, &data) {
-                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
-                (None, Some(first)) => {
-                    let mut buffer = BytesMut::with_capacity(first.len() + chunk.len());
-                    buffer.extend_from_slice(first);
-                    buffer.extend_from_slice(&chunk);
-                    more = Some(buffer);
-                }
-                (None, None) => data = Some(chunk),
-            },
-            Err(frame) => {
-                if let Ok(map) = frame.into_trailers() {
-                    match &mut trailers {
-                        Some(all) => all.extend(map),
-                        None => trailers = Some(map),
-                    }
-                }
-            }
-        }
-    }
+    let (data, trailers) = crate::deadline::read_all(body)
+        .await
+        .map_err(Status::from_error)?;
     check_status(trailers.as_ref(), parts.status)?;
-    let data = more.map(BytesMut::freeze).or(data).unwrap_or_default();
-    message(data, max_size)
+    message(data.unwrap_or_default(), max_size)
 }
 
 /// Ok when the trailers say OK; otherwise their status, or, without one, the status the HTTP
