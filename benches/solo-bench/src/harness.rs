@@ -243,7 +243,14 @@ where
             let op = Arc::clone(&op);
             let part = measured(next..next + count, options, move |i| op(i)).await;
             next += count;
-            emit(&json!({"scenario": "step", "sdk": sdk, "done": part.result.latencies.len()}));
+            emit(&json!({
+                "scenario": "step",
+                "sdk": sdk,
+                "done": part.result.latencies.len(),
+                "client_cpu_s": round(part.client_cpu_s, 4),
+                "worker_cpu_s": part.worker_cpu_s.map(|v| round(v, 3)),
+                "server_cpu_s": part.server_cpu_s.map(|v| round(v, 3)),
+            }));
             total.add(part);
         }
     } else {

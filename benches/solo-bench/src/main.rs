@@ -78,6 +78,8 @@ modes (the raw-* modes are the baseline on the bare gRPC stubs):
                           temporalio) and the official Rust SDK (`rust-sdk`, the binary of
                           benches/peers/rust-sdk given as --rust-sdk-peer, which `cargo xtask
                           bench --peers` builds) to the echo scenario; --sdks may name them too
+                          SOLO_BENCH_STEPS=1 prints each echo step's line (its SDK, activities,
+                          and the client's, worker's and server's CPU seconds) to stderr
 common: --namespace NS (default `default`), --address (default 127.0.0.1:7233)
 ";
 

@@ -313,7 +313,10 @@ async fn echo_compare(
             let side = &mut sides[i];
             side.client.send_line(&format!("go {count}")).await?;
             let limit = Duration::from_secs(60) + Duration::from_millis(200 * count as u64);
-            side.client.json_line("step", limit).await?;
+            let step = side.client.json_line("step", limit).await?;
+            if std::env::var_os("SOLO_BENCH_STEPS").is_some() {
+                eprintln!("solo-bench: c={concurrency} round {round}: {step}");
+            }
         }
         remaining -= count;
         round += 1;
