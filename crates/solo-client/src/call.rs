@@ -11,6 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::FutureExt;
 use http::{HeaderName, HeaderValue};
 use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions, WaitForServer};
 use solo_proto::temporal::api::workflowservice::v1::{
@@ -167,12 +168,12 @@ impl CallCore {
     /// Sends one call: the namespace extension, the long-poll marker and deadline, the call
     /// options (a deadline and headers, which the connection's deadline and metadata layers
     /// honour), the interceptors, then the RPC.
-    async fn send<M: RpcMessage, R: RpcMessage>(
+    fn send<M: RpcMessage, R: RpcMessage>(
         &self,
         rpc: Rpc<M, R>,
         mut request: tonic::Request<M>,
         kind: CallKind,
-    ) -> Result<R, tonic::Status> {
+    ) -> impl Future<Output = Result<R, tonic::Status>> + Send + use<M, R> {
         // Room for every header the call will carry (tonic's `te` and `content-type`, the
         // namespace, the connection's `client-name` and `client-version`, the deadline, the
         // channel's `user-agent`), so that the map is allocated once and never grows or is
@@ -206,7 +207,7 @@ impl CallCore {
         if self.intercept && !self.inner.interceptors.is_empty() {
             self.intercept_call(rpc.name(), request.metadata_mut());
         }
-        rpc.send(&self.inner.connection, request).await
+        rpc.send(&self.inner.connection, request)
     }
 
     /// Runs the interceptors' `on_call`. They find the namespace in the metadata, as the
@@ -236,16 +237,17 @@ impl CallCore {
     }
 
     /// Makes one call; a failed status becomes the most specific [`CallError`] for `target`.
-    pub(crate) async fn call<M: RpcMessage, R: RpcMessage>(
-        &self,
+    pub(crate) fn call<'a, M: RpcMessage, R: RpcMessage>(
+        &'a self,
         rpc: Rpc<M, R>,
         message: M,
-        target: Target<'_>,
+        target: Target<'a>,
         kind: CallKind,
-    ) -> Result<R, CallError> {
+    ) -> impl Future<Output = Result<R, CallError>> + Send + 'a {
         self.send(rpc, tonic::Request::new(message), kind)
-            .await
-            .map_err(|status| call_error(status, self.namespace(), target))
+            .map(move |result| {
+                result.map_err(|status| call_error(status, self.namespace(), target))
+            })
     }
 
     /// Long-polls until `accept` takes an answer: an answer it refuses (the server's long-poll
@@ -260,8 +262,8 @@ impl CallCore {
         accept: fn(R) -> Option<T>,
     ) -> Result<T, CallError> {
         long_poll(|| {
-            let call = self.send(rpc, tonic::Request::new(message()), CallKind::LongPoll);
-            async move { call.await.map(accept) }
+            self.send(rpc, tonic::Request::new(message()), CallKind::LongPoll)
+                .map(move |result| result.map(accept))
         })
         .await
         .map_err(|status| call_error(status, self.namespace(), target))
@@ -270,17 +272,18 @@ impl CallCore {
     /// Makes one call of an async activity handle (`activity` names the activity for errors;
     /// `by_token` when the call carries a task token); a failed status becomes an
     /// [`AsyncCompletionError`].
-    pub(crate) async fn call_async_completion<M: RpcMessage, R: RpcMessage>(
-        &self,
+    pub(crate) fn call_async_completion<'a, M: RpcMessage, R: RpcMessage>(
+        &'a self,
         rpc: Rpc<M, R>,
         message: M,
-        activity: &str,
+        activity: &'a str,
         by_token: bool,
-    ) -> Result<R, AsyncCompletionError> {
+    ) -> impl Future<Output = Result<R, AsyncCompletionError>> + Send + 'a {
         self.send(rpc, tonic::Request::new(message), CallKind::Unary)
-            .await
-            .map_err(|status| {
-                async_completion_error(status, self.namespace(), activity, rpc.name(), by_token)
+            .map(move |result| {
+                result.map_err(|status| {
+                    async_completion_error(status, self.namespace(), activity, rpc.name(), by_token)
+                })
             })
     }
 
@@ -289,11 +292,12 @@ impl CallCore {
     /// `None`). A start refused as already started by this very request (its first attempt
     /// reached the server, its answer did not) is the run it started. Answers with the
     /// activity id as the interceptors left it.
-    pub(crate) async fn start(
+    pub(crate) fn start(
         &self,
         message: StartActivityExecutionRequest,
         retry: Option<&RetryOptions>,
-    ) -> Result<(StartActivityExecutionResponse, String), StartError> {
+    ) -> impl Future<Output = Result<(StartActivityExecutionResponse, String), StartError>> + Send + '_
+    {
         let (mut metadata, mut extensions, mut message) = tonic::Request::new(message).into_parts();
         if self.intercept {
             for interceptor in &self.inner.interceptors {
@@ -306,24 +310,22 @@ impl CallCore {
         let activity_id = message.activity_id.clone();
         let request_id = message.request_id.clone();
         let request = tonic::Request::from_parts(metadata, extensions, message);
-        match self
-            .send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
-            .await
-        {
-            Ok(response) => Ok((response, activity_id)),
-            Err(status) => match started_by(&status, &request_id) {
-                Some(run_id) => {
-                    tracing::debug!(activity_id = %activity_id, run_id = %run_id, "a retried start found the run its first attempt started");
-                    let response = StartActivityExecutionResponse {
-                        run_id,
-                        started: true,
-                        ..Default::default()
-                    };
-                    Ok((response, activity_id))
-                }
-                None => Err(start_error(status, self.namespace(), &activity_id)),
-            },
-        }
+        self.send(START_ACTIVITY_EXECUTION, request, CallKind::Unary)
+            .map(move |result| match result {
+                Ok(response) => Ok((response, activity_id)),
+                Err(status) => match started_by(&status, &request_id) {
+                    Some(run_id) => {
+                        tracing::debug!(activity_id = %activity_id, run_id = %run_id, "a retried start found the run its first attempt started");
+                        let response = StartActivityExecutionResponse {
+                            run_id,
+                            started: true,
+                            ..Default::default()
+                        };
+                        Ok((response, activity_id))
+                    }
+                    None => Err(start_error(status, self.namespace(), &activity_id)),
+                },
+            })
     }
 
     /// Makes one call of the worker's raw task API: `request` may carry extensions of its own
@@ -332,13 +334,12 @@ impl CallCore {
     ///
     /// # Errors
     /// The call's gRPC code and message, after the connection's retries.
-    pub async fn call_task<M: RpcMessage, R: RpcMessage>(
+    pub fn call_task<M: RpcMessage, R: RpcMessage>(
         &self,
         rpc: Rpc<M, R>,
         request: tonic::Request<M>,
-    ) -> Result<R, RpcError> {
+    ) -> impl Future<Output = Result<R, RpcError>> + Send + use<M, R> {
         self.send(rpc, request, CallKind::Unary)
-            .await
-            .map_err(|status| RpcError::new(status.code(), status.message()))
+            .map(|result| result.map_err(|status| RpcError::new(status.code(), status.message())))
     }
 }

@@ -3,8 +3,10 @@
 //!
 //! Every call goes through [`CallCore`](crate::call::CallCore), which takes a descriptor, so
 //! every call site has the same shape. A descriptor sends through [`Connection::unary`], which
-//! frames the request and decodes the answer itself, in a plain `async fn`: a call's future
-//! is part of its caller's, with no box per call.
+//! frames the request and decodes the answer itself. A call's future is part of its caller's,
+//! with no box per call, and holds the framed request, never the message: the functions on
+//! the way take the message by value and return a future without it (an `async fn` would keep
+//! its argument in its state for the whole call, at every level).
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -48,14 +50,12 @@ impl<T: prost::Message + Default + Send + 'static> RpcMessage for T {}
 
 impl<M: RpcMessage, R: RpcMessage> Rpc<M, R> {
     /// Sends `request` on `connection` ([`Connection::unary`]).
-    pub(crate) async fn send(
+    pub(crate) fn send(
         self,
         connection: &Connection,
         request: tonic::Request<M>,
-    ) -> Result<R, tonic::Status> {
-        connection
-            .unary(http::uri::PathAndQuery::from_static(self.path), request)
-            .await
+    ) -> impl Future<Output = Result<R, tonic::Status>> + Send + use<M, R> {
+        connection.unary(http::uri::PathAndQuery::from_static(self.path), request)
     }
 }
 

@@ -4,7 +4,9 @@
 use std::sync::Arc;
 
 use solo_proto::temporal::api::common::v1::Payload;
-use solo_proto::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
+use solo_proto::temporal::api::workflowservice::v1::{
+    DescribeNamespaceRequest, StartActivityExecutionRequest, StartActivityExecutionResponse,
+};
 use tokio::sync::OnceCell;
 use tracing::Instrument;
 
@@ -81,6 +83,24 @@ pub(crate) async fn start(
     result
 }
 
+/// The start call of `message`, logged. A plain function, so that the message (moved into
+/// the call, which frames it) is no part of the caller's future.
+fn send_start<'a>(
+    core: &'a CallCore,
+    message: StartActivityExecutionRequest,
+    activity_type: &str,
+    options: &'a ActivityOptions,
+) -> impl Future<Output = Result<(StartActivityExecutionResponse, String), StartError>> + Send + 'a
+{
+    tracing::debug!(
+        activity_id = %message.activity_id,
+        activity_type,
+        task_queue = options.get_task_queue(),
+        "starting activity"
+    );
+    core.start(message, options.get_start_retry())
+}
+
 /// Starts the activity; runs inside the start span, so that interceptors can read it.
 async fn start_in_span(
     core: &CallCore,
@@ -104,13 +124,8 @@ async fn start_in_span(
             core.converter(),
         )
         .await?;
-    tracing::debug!(
-        activity_id = %message.activity_id,
-        activity_type,
-        task_queue = options.get_task_queue(),
-        "starting activity"
-    );
-    let (response, activity_id) = core.start(message, options.get_start_retry()).await?;
+    let call = send_start(core, message, activity_type, options);
+    let (response, activity_id) = call.await?;
     if !response.started {
         tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
     }

@@ -12,8 +12,8 @@
 
 use std::fmt;
 use std::future::Future;
-
-use tracing::Instrument;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::async_completion_error::AsyncCompletionError;
 use crate::call_error::CallError;
@@ -133,15 +133,41 @@ pub(crate) fn record_result<T, E: OutcomeKind>(span: &tracing::Span, result: &Re
 }
 
 /// Runs `call` in `span` and records its outcome there. A span no subscriber wants is not
-/// entered at every poll of the call.
-pub(crate) async fn traced<T, E: OutcomeKind>(
+/// entered at every poll of the call. The future is `call`'s own state and the span, no
+/// more (an `async fn` would hold `call` twice: as its argument and as what it awaits).
+pub(crate) fn traced<T, E: OutcomeKind, F: Future<Output = Result<T, E>>>(
     span: tracing::Span,
-    call: impl Future<Output = Result<T, E>>,
-) -> Result<T, E> {
-    if span.is_disabled() {
-        return call.await;
+    call: F,
+) -> Traced<F> {
+    Traced {
+        call,
+        span: (!span.is_disabled()).then_some(span),
     }
-    let result = call.instrument(span.clone()).await;
-    record_result(&span, &result);
-    result
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`traced`].
+    pub(crate) struct Traced<F> {
+        #[pin]
+        call: F,
+        // `None` when no subscriber wants the span.
+        span: Option<tracing::Span>,
+    }
+}
+
+impl<T, E: OutcomeKind, F: Future<Output = Result<T, E>>> Future for Traced<F> {
+    type Output = Result<T, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let Some(span) = this.span.as_ref() else {
+            return this.call.poll(cx);
+        };
+        let result = {
+            let _entered = span.enter();
+            std::task::ready!(this.call.poll(cx))
+        };
+        record_result(span, &result);
+        Poll::Ready(result)
+    }
 }

@@ -43,7 +43,8 @@ impl Connection {
     /// [`RetryOptions`](crate::RetryOptions), [`LongPoll`](crate::LongPoll) or
     /// [`WaitForServer`](crate::WaitForServer)). Answers larger than
     /// [`max_decoding_message_size`](crate::ConnectionOptions::max_decoding_message_size) are
-    /// refused.
+    /// refused. The request is encoded when this is called and sent when the future is
+    /// awaited; the future borrows nothing from the connection.
     ///
     /// ```no_run
     /// use solo_connect::{Connection, ConnectionOptions};
@@ -68,31 +69,47 @@ impl Connection {
     /// one well-formed message, `OUT_OF_RANGE` for one over the size limit, and, when the
     /// answer carries no `grpc-status`, the code its HTTP status maps to (`UNKNOWN` when it
     /// is 200).
-    pub async fn unary<M, R>(
+    pub fn unary<M, R>(
         &self,
         path: PathAndQuery,
         request: tonic::Request<M>,
-    ) -> Result<R, Status>
+    ) -> impl Future<Output = Result<R, Status>> + Send + use<M, R>
     where
         M: Message,
         R: Message + Default,
     {
-        let (metadata, extensions, message) = request.into_parts();
-        let mut request = http::Request::new(Body::new(Buffered::request(frame(&message)?)));
-        *request.method_mut() = http::Method::POST;
-        *request.version_mut() = http::Version::HTTP_2;
-        *request.uri_mut() = http::Uri::from(path);
-        let mut headers = metadata.into_headers();
-        for name in RESERVED {
-            headers.remove(name);
+        // The request is framed here, before the future exists: the future holds the frame,
+        // not the message (a large start request would otherwise sit in every call's state).
+        let request = http_request(path, request);
+        let service = self.grpc_service();
+        let max_size = self.options().get_max_decoding_message_size();
+        async move {
+            let response = service.oneshot(request?).await?;
+            decode(response, max_size).await
         }
-        headers.insert(TE, TRAILERS);
-        headers.insert(CONTENT_TYPE, GRPC_CONTENT_TYPE);
-        *request.headers_mut() = headers;
-        *request.extensions_mut() = extensions;
-        let response = self.grpc_service().oneshot(request).await?;
-        decode(response, self.options().get_max_decoding_message_size()).await
     }
+}
+
+/// The HTTP/2 request of a unary call: `request`'s message framed, its metadata as the
+/// headers (without the ones gRPC reserves), its extensions carried over.
+fn http_request<M: Message>(
+    path: PathAndQuery,
+    request: tonic::Request<M>,
+) -> Result<http::Request<Body>, Status> {
+    let (metadata, extensions, message) = request.into_parts();
+    let mut request = http::Request::new(Body::new(Buffered::request(frame(&message)?)));
+    *request.method_mut() = http::Method::POST;
+    *request.version_mut() = http::Version::HTTP_2;
+    *request.uri_mut() = http::Uri::from(path);
+    let mut headers = metadata.into_headers();
+    for name in RESERVED {
+        headers.remove(name);
+    }
+    headers.insert(TE, TRAILERS);
+    headers.insert(CONTENT_TYPE, GRPC_CONTENT_TYPE);
+    *request.headers_mut() = headers;
+    *request.extensions_mut() = extensions;
+    Ok(request)
 }
 
 /// `message` as one uncompressed gRPC frame.

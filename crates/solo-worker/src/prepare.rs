@@ -64,7 +64,11 @@ pub(crate) async fn prepare(
         ))
         .error_type(NOT_REGISTERED_ERROR_TYPE);
         tracing::warn!(%error, "failing the task");
-        fail_unstarted(runtime, span, &info, token, error, started, deadline).await;
+        // Boxed, as below: the rare failure paths are no part of every task's future.
+        Box::pin(fail_unstarted(
+            runtime, span, &info, token, error, started, deadline,
+        ))
+        .await;
         return None;
     };
 
@@ -78,7 +82,10 @@ pub(crate) async fn prepare(
                     info.activity_type
                 ))
                 .error_type(INPUT_DECODE_ERROR_TYPE);
-                fail_unstarted(runtime, span, &info, token, error, started, deadline).await;
+                Box::pin(fail_unstarted(
+                    runtime, span, &info, token, error, started, deadline,
+                ))
+                .await;
                 return None;
             }
         }

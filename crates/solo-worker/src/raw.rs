@@ -33,6 +33,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use solo_client::__private::{
     CallCore, POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT,
     RESPOND_ACTIVITY_TASK_CANCELED, RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED,
@@ -111,15 +112,15 @@ fn task_core(client: &Client) -> CallCore {
     call_core(client).without_interceptors()
 }
 
-/// Makes one task call through the client's call core.
-async fn call<M: RpcMessage, R: RpcMessage>(
+/// Makes one task call through the client's call core. A plain function: its future holds
+/// the framed request, not the request message (an `async fn` keeps its arguments).
+fn call<M: RpcMessage, R: RpcMessage>(
     core: &CallCore,
     rpc: Rpc<M, R>,
     request: tonic::Request<M>,
-) -> Result<R, TaskError> {
+) -> impl Future<Output = Result<R, TaskError>> + Send + use<M, R> {
     core.call_task(rpc, request)
-        .await
-        .map_err(|error| TaskError::new(rpc.name(), error))
+        .map(move |result| result.map_err(|error| TaskError::new(rpc.name(), error)))
 }
 
 /// One activity task, as polled: its info (including the task token and the previous

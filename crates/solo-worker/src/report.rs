@@ -280,7 +280,10 @@ async fn respond(
         }
         Report::Fail(failure) => {
             let send = || completer.fail(token.clone(), failure.clone(), last_details.clone());
-            ("failure", deliver("failure", deadline, abort, send).await)
+            // Boxed, as the refused report below: failures are rarer than results, and
+            // every task's future would otherwise have room for their larger calls.
+            let delivered = Box::pin(deliver("failure", deadline, abort, send)).await;
+            ("failure", delivered)
         }
         Report::Cancel(details) => {
             let send = || completer.cancel(token.clone(), details.clone());
@@ -318,7 +321,7 @@ async fn respond(
                 ..Default::default()
             };
             let send = || completer.fail(token.clone(), failure.clone(), Vec::new());
-            if let Err(e) = deliver("failure", deadline, abort, send).await {
+            if let Err(e) = Box::pin(deliver("failure", deadline, abort, send)).await {
                 tracing::warn!(error = %e, "could not report the activity's outcome");
             }
         }
