@@ -11,7 +11,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::FutureExt;
+use futures_util::{FutureExt, TryFutureExt};
 use http::{HeaderName, HeaderValue};
 use solo_connect::{CallNamespace, Connection, LongPoll, RetryOptions, WaitForServer};
 use solo_proto::temporal::api::workflowservice::v1::{
@@ -245,9 +245,7 @@ impl CallCore {
         kind: CallKind,
     ) -> impl Future<Output = Result<R, CallError>> + Send + 'a {
         self.send(rpc, tonic::Request::new(message), kind)
-            .map(move |result| {
-                result.map_err(|status| call_error(status, self.namespace(), target))
-            })
+            .map_err(move |status| call_error(status, self.namespace(), target))
     }
 
     /// Long-polls until `accept` takes an answer: an answer it refuses (the server's long-poll
@@ -263,7 +261,7 @@ impl CallCore {
     ) -> Result<T, CallError> {
         long_poll(|| {
             self.send(rpc, tonic::Request::new(message()), CallKind::LongPoll)
-                .map(move |result| result.map(accept))
+                .map_ok(accept)
         })
         .await
         .map_err(|status| call_error(status, self.namespace(), target))
@@ -280,10 +278,8 @@ impl CallCore {
         by_token: bool,
     ) -> impl Future<Output = Result<R, AsyncCompletionError>> + Send + 'a {
         self.send(rpc, tonic::Request::new(message), CallKind::Unary)
-            .map(move |result| {
-                result.map_err(|status| {
-                    async_completion_error(status, self.namespace(), activity, rpc.name(), by_token)
-                })
+            .map_err(move |status| {
+                async_completion_error(status, self.namespace(), activity, rpc.name(), by_token)
             })
     }
 
@@ -340,6 +336,6 @@ impl CallCore {
         request: tonic::Request<M>,
     ) -> impl Future<Output = Result<R, RpcError>> + Send + use<M, R> {
         self.send(rpc, request, CallKind::Unary)
-            .map(|result| result.map_err(|status| RpcError::new(status.code(), status.message())))
+            .map_err(|status| RpcError::new(status.code(), status.message()))
     }
 }

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 
 use solo_proto::temporal::api::common::v1::Payload;
-use solo_proto::temporal::api::workflowservice::v1::{
-    DescribeNamespaceRequest, StartActivityExecutionRequest, StartActivityExecutionResponse,
-};
+use solo_proto::temporal::api::workflowservice::v1::DescribeNamespaceRequest;
 use tokio::sync::OnceCell;
 use tracing::Instrument;
 
@@ -83,24 +81,6 @@ pub(crate) async fn start(
     result
 }
 
-/// The start call of `message`, logged. A plain function, so that the message (moved into
-/// the call, which frames it) is no part of the caller's future.
-fn send_start<'a>(
-    core: &'a CallCore,
-    message: StartActivityExecutionRequest,
-    activity_type: &str,
-    options: &'a ActivityOptions,
-) -> impl Future<Output = Result<(StartActivityExecutionResponse, String), StartError>> + Send + 'a
-{
-    tracing::debug!(
-        activity_id = %message.activity_id,
-        activity_type,
-        task_queue = options.get_task_queue(),
-        "starting activity"
-    );
-    core.start(message, options.get_start_retry())
-}
-
 /// Starts the activity; runs inside the start span, so that interceptors can read it.
 async fn start_in_span(
     core: &CallCore,
@@ -124,8 +104,15 @@ async fn start_in_span(
             core.converter(),
         )
         .await?;
-    let call = send_start(core, message, activity_type, options);
-    let (response, activity_id) = call.await?;
+    // Logged from the options, not the message: a message borrowed here would be kept in
+    // this future for the whole call (the call frames it and does not keep it).
+    tracing::debug!(
+        activity_id = options.get_id(),
+        activity_type,
+        task_queue = options.get_task_queue(),
+        "starting activity"
+    );
+    let (response, activity_id) = core.start(message, options.get_start_retry()).await?;
     if !response.started {
         tracing::debug!(activity_id = %activity_id, run_id = %response.run_id, "attached to an existing run");
     }

@@ -33,7 +33,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures_util::FutureExt;
+use futures_util::TryFutureExt;
 use solo_client::__private::{
     CallCore, POLL_ACTIVITY_TASK_QUEUE, RECORD_ACTIVITY_TASK_HEARTBEAT,
     RESPOND_ACTIVITY_TASK_CANCELED, RESPOND_ACTIVITY_TASK_COMPLETED, RESPOND_ACTIVITY_TASK_FAILED,
@@ -120,7 +120,7 @@ fn call<M: RpcMessage, R: RpcMessage>(
     request: tonic::Request<M>,
 ) -> impl Future<Output = Result<R, TaskError>> + Send + use<M, R> {
     core.call_task(rpc, request)
-        .map(move |result| result.map_err(|error| TaskError::new(rpc.name(), error)))
+        .map_err(move |error| TaskError::new(rpc.name(), error))
 }
 
 /// One activity task, as polled: its info (including the task token and the previous
