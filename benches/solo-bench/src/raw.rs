@@ -335,7 +335,8 @@ pub(crate) async fn worker(mut args: Args) -> Result<Value> {
 }
 
 /// `--mode raw-inflight-worker`: holds every `hold` task, counts a heartbeat each second and
-/// sends it to the server at most every 0.8 × the heartbeat timeout (as SDKs throttle), and
+/// sends it to the server at once the first time and then at most every 0.8 × the heartbeat
+/// timeout (as SDKs throttle), and
 /// reports the task canceled once the server says cancellation was requested.
 pub(crate) async fn inflight_worker(mut args: Args) -> Result<Value> {
     let (n, window) = harness::inflight_options(&mut args)?;
@@ -394,16 +395,18 @@ async fn hold(
         .map(|d| Duration::from_secs(d.seconds.max(0) as u64).mul_f64(0.8))
         .unwrap_or(Duration::from_secs(30))
         .min(Duration::from_secs(60));
-    let mut last_sent = Instant::now();
+    // The first heartbeat goes out at the first tick, as the SDKs send theirs (sdk-core's
+    // heartbeat manager, so the Python SDK; solo), then one per throttle interval.
+    let mut last_sent: Option<Instant> = None;
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.tick().await;
     loop {
         ticker.tick().await;
         INFLIGHT.heartbeats.fetch_add(1, Ordering::Relaxed);
-        if last_sent.elapsed() < throttle {
+        if last_sent.is_some_and(|at| at.elapsed() < throttle) {
             continue;
         }
-        last_sent = Instant::now();
+        last_sent = Some(Instant::now());
         let request = RecordActivityTaskHeartbeatRequest {
             task_token: task.task_token.clone(),
             identity: identity.to_string(),

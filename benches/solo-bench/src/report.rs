@@ -556,7 +556,8 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
 - **in flight**: one worker holds `N` activities that heartbeat every second until they are
   cancelled; RSS once all are running, CPU per heartbeat call over the window, and the time
   from the cancel requests to the last activity finishing (cancellation arrives with the next
-  heartbeat RPC, sent at most every 0.8 × the heartbeat timeout).
+  heartbeat RPC: every worker, raw's too, sends an activity's first heartbeat at once, as the
+  SDKs do, then at most one every 0.8 × the heartbeat timeout).
 - **list**: pages through every execution on the server; rows/s, and RSS after 1,000 rows
   against the largest RSS later (flat means the listing streams).
 - **faults**: per SDK (solo, and the Python SDK with the pinned `temporalio`), one process

@@ -3,10 +3,18 @@
 //! that runs it.
 
 use std::fmt;
-use std::sync::OnceLock;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll, Wake};
 
+use futures_util::task::AtomicWaker;
 use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 use tokio_util::sync::CancellationToken;
+
+use crate::execute::WakeFlag;
 
 /// Why an activity's cancellation fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -57,20 +65,42 @@ impl fmt::Display for CancellationReason {
 /// one.
 ///
 /// An activity that waits for cancellation in a loop (`select!` on `cancelled()` and a timer)
-/// makes a new wait at every turn, so waiting costs one atomic read and one registration with
-/// `notify`; the token (a separate, locked node) is touched only by its own users.
+/// makes a new wait at every turn. The first wait alive at a time takes the `first` slot: it
+/// registers its waker there with two atomic operations, no lock and no clone of an unchanged
+/// waker. Waits made while the slot is taken (several tasks waiting at once) queue in
+/// `notify`. The token (a separate, locked node) is touched only by its own users.
 #[derive(Debug, Default)]
 pub(crate) struct CancelState {
     reason: OnceLock<CancellationReason>,
+    /// The waker of the wait holding the slot, if one does.
+    first: AtomicWaker,
+    /// Whether a wait holds the `first` slot.
+    first_taken: AtomicBool,
     notify: Notify,
     token: CancellationToken,
+    /// The attempt's timeout and shutdown watch (see [`crate::execute`]): this state is its
+    /// waker.
+    watch: WakeFlag,
+}
+
+impl Wake for CancelState {
+    fn wake(self: Arc<Self>) {
+        self.watch.wake();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.watch.wake();
+    }
 }
 
 impl CancelState {
     /// Cancels with `reason`; the first reason given wins.
     pub(crate) fn cancel(&self, reason: CancellationReason) {
         let _ = self.reason.set(reason);
-        // Wakes every wait created before this point (see `cancelled`).
+        // After the reason is set: a wait reads the reason after registering, so either it
+        // sees the reason or its registration is there to be woken.
+        self.first.wake();
+        // Wakes every queued wait created before this point (see `Cancelled::poll`).
         self.notify.notify_waiters();
         self.token.cancel();
     }
@@ -86,20 +116,84 @@ impl CancelState {
     }
 
     /// Completes when the attempt is cancelled.
-    pub(crate) async fn cancelled(&self) {
-        // The wait is created before the reason is read: a cancel after the read wakes it
-        // even before it is first polled (`notify_waiters` wakes every wait created before
-        // it), and a cancel before the read is seen by the read.
-        let notified = self.notify.notified();
-        if self.is_cancelled() {
-            return;
+    pub(crate) fn cancelled(&self) -> Cancelled<'_> {
+        Cancelled {
+            state: self,
+            wait: Wait::Unpolled,
         }
-        notified.await;
     }
 
     /// A token cancelled with the attempt; cancelling it does not cancel the attempt.
     pub(crate) fn child_token(&self) -> CancellationToken {
         self.token.child_token()
+    }
+
+    /// The flag of the attempt's timeout and shutdown watch.
+    pub(crate) fn watch(&self) -> &WakeFlag {
+        &self.watch
+    }
+}
+
+/// A wait for an attempt's cancellation ([`CancelState::cancelled`]).
+pub(crate) struct Cancelled<'a> {
+    state: &'a CancelState,
+    wait: Wait<'a>,
+}
+
+/// Where a [`Cancelled`] wait is registered.
+enum Wait<'a> {
+    /// Not polled yet.
+    Unpolled,
+    /// In the state's `first` slot (released on drop).
+    First,
+    /// Queued in the state's `notify` (boxed: `Notified` must not move once polled).
+    Queued(Pin<Box<Notified<'a>>>),
+}
+
+impl Future for Cancelled<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let state = self.state;
+        if state.is_cancelled() {
+            return Poll::Ready(());
+        }
+        if let Wait::Unpolled = self.wait {
+            self.wait = if state
+                .first_taken
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                Wait::First
+            } else {
+                // Made before the reason is read again below: a cancel after that read wakes
+                // it (`notify_waiters` wakes every wait made before it).
+                Wait::Queued(Box::pin(state.notify.notified()))
+            };
+        }
+        match &mut self.wait {
+            Wait::First => state.first.register(cx.waker()),
+            Wait::Queued(notified) => {
+                if notified.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(());
+                }
+            }
+            Wait::Unpolled => {}
+        }
+        // Registered before this read: a cancel after it wakes the registration.
+        if state.is_cancelled() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Cancelled<'_> {
+    fn drop(&mut self) {
+        if let Wait::First = self.wait {
+            self.state.first_taken.store(false, Ordering::Release);
+        }
     }
 }
 
@@ -140,6 +234,48 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), state.cancelled())
             .await
             .expect("a wait after the cancel did not end");
+    }
+
+    /// Counts the wakes it receives.
+    #[derive(Default)]
+    struct Wakes(std::sync::atomic::AtomicUsize);
+
+    impl std::task::Wake for Wakes {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[test]
+    fn a_wait_remade_at_every_turn_keeps_the_slot_and_is_woken() {
+        let state = CancelState::default();
+        let wakes = Arc::new(Wakes::default());
+        let waker = std::task::Waker::from(wakes.clone());
+        let mut cx = Context::from_waker(&waker);
+        for _ in 0..3 {
+            // A select! loop: a new wait each turn, polled, then dropped when the timer wins.
+            let mut wait = Box::pin(state.cancelled());
+            assert!(wait.as_mut().poll(&mut cx).is_pending());
+            assert!(
+                matches!(wait.wait, Wait::First),
+                "the slot was not released"
+            );
+        }
+        let mut first = Box::pin(state.cancelled());
+        assert!(first.as_mut().poll(&mut cx).is_pending());
+        // A second wait alive at the same time queues behind the first.
+        let mut second = Box::pin(state.cancelled());
+        assert!(second.as_mut().poll(&mut cx).is_pending());
+        assert!(matches!(second.wait, Wait::Queued(_)));
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        state.cancel(CancellationReason::Requested);
+        assert_eq!(
+            wakes.0.load(Ordering::SeqCst),
+            2,
+            "both waits are woken by the cancel"
+        );
+        assert!(first.as_mut().poll(&mut cx).is_ready());
+        assert!(second.as_mut().poll(&mut cx).is_ready());
     }
 
     #[tokio::test]

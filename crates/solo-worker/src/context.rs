@@ -260,8 +260,8 @@ impl ActivityContext {
     ///
     /// # Cancel safety
     /// Cancel safe: use it in `tokio::select!`.
-    pub async fn cancelled(&self) {
-        self.inner.cancel.cancelled().await
+    pub fn cancelled(&self) -> impl std::future::Future<Output = ()> + Send + '_ {
+        self.inner.cancel.cancelled()
     }
 
     /// A token that is cancelled when this activity's cancellation fires, for handing to code

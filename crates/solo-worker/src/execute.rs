@@ -7,7 +7,7 @@ use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
 
 use futures_util::FutureExt;
 use futures_util::task::AtomicWaker;
@@ -32,7 +32,7 @@ pub(crate) enum Outcome {
 /// it when `abort` (the end of the shutdown grace period) fires.
 pub(crate) async fn execute<F>(
     call: F,
-    cancel: &CancelState,
+    cancel: &Arc<CancelState>,
     deadline: Option<Instant>,
     abort: &CancellationToken,
 ) -> Outcome
@@ -49,7 +49,11 @@ where
     tokio::pin!(abort_wait);
     let timer = deadline.map(tokio::time::sleep_until);
     tokio::pin!(timer);
-    let mut watch = Watch::new(abort_wait.as_mut(), timer.as_mut().as_pin_mut());
+    let mut watch = Watch::new(
+        abort_wait.as_mut(),
+        timer.as_mut().as_pin_mut(),
+        cancel.clone(),
+    );
     loop {
         tokio::select! {
             biased;
@@ -93,12 +97,14 @@ enum Event {
 
 /// Watches the end of the shutdown grace period and the attempt's local deadline. Both are
 /// polled on the first poll and after one of them woke the task, never because the task woke
-/// for something else.
+/// for something else. Their waker is the attempt's [`CancelState`] (its [`WakeFlag`]), which
+/// the activity's own cancellation waits touch anyway: a wake of the attempt reaches one
+/// allocation less.
 struct Watch<A, T> {
     abort: A,
     /// The deadline, until it has passed.
     timer: Option<T>,
-    flag: Arc<WakeFlag>,
+    flag: Arc<CancelState>,
 }
 
 impl<A, T> Watch<A, T>
@@ -106,15 +112,10 @@ where
     A: Future<Output = ()> + Unpin,
     T: Future<Output = ()> + Unpin,
 {
-    fn new(abort: A, timer: Option<T>) -> Self {
-        Watch {
-            abort,
-            timer,
-            flag: Arc::new(WakeFlag {
-                woken: AtomicBool::new(true),
-                task: AtomicWaker::new(),
-            }),
-        }
+    fn new(abort: A, timer: Option<T>, flag: Arc<CancelState>) -> Self {
+        // The first poll polls both.
+        flag.watch().woken.store(true, Ordering::Release);
+        Watch { abort, timer, flag }
     }
 }
 
@@ -127,8 +128,9 @@ where
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Event> {
         // Registered before the flag is read, so a wake between the two is not lost.
-        self.flag.task.register(cx.waker());
-        if !self.flag.woken.swap(false, Ordering::AcqRel) {
+        let flag = self.flag.watch();
+        flag.task.register(cx.waker());
+        if !flag.woken.swap(false, Ordering::AcqRel) {
             return Poll::Pending;
         }
         let waker = Waker::from(self.flag.clone());
@@ -147,18 +149,17 @@ where
     }
 }
 
-/// Whether a watched future asked to be polled, and the task to wake for it.
-struct WakeFlag {
+/// Whether a watched future asked to be polled, and the task to wake for it (kept in the
+/// attempt's [`CancelState`], whose [`Wake`](std::task::Wake) sets it).
+#[derive(Debug, Default)]
+pub(crate) struct WakeFlag {
     woken: AtomicBool,
     task: AtomicWaker,
 }
 
-impl Wake for WakeFlag {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
+impl WakeFlag {
+    /// Records the wake and wakes the task.
+    pub(crate) fn wake(&self) {
         self.woken.store(true, Ordering::Release);
         self.task.wake();
     }
@@ -168,6 +169,7 @@ impl Wake for WakeFlag {
 mod tests {
     use super::*;
     use std::sync::atomic::AtomicUsize;
+    use std::task::Wake;
 
     /// Counts its polls; ready once `ready` is set and it has been woken for it.
     struct Counted {
@@ -212,7 +214,11 @@ mod tests {
     fn watched_futures_are_polled_only_when_they_woke_the_task() {
         let (abort, abort_polls, abort_ready, abort_waker) = counted();
         let (timer, timer_polls, _, _) = counted();
-        let mut watch = Box::pin(Watch::new(Box::pin(abort), Some(Box::pin(timer))));
+        let mut watch = Box::pin(Watch::new(
+            Box::pin(abort),
+            Some(Box::pin(timer)),
+            Arc::default(),
+        ));
         let task_wakes = Arc::new(TaskWakes::default());
         let task = Waker::from(task_wakes.clone());
         let mut cx = Context::from_waker(&task);
@@ -245,7 +251,11 @@ mod tests {
     fn the_deadline_is_told_once() {
         let (abort, _, _, _) = counted();
         let (timer, timer_polls, timer_ready, timer_waker) = counted();
-        let mut watch = Box::pin(Watch::new(Box::pin(abort), Some(Box::pin(timer))));
+        let mut watch = Box::pin(Watch::new(
+            Box::pin(abort),
+            Some(Box::pin(timer)),
+            Arc::default(),
+        ));
         let task = Waker::from(Arc::new(TaskWakes::default()));
         let mut cx = Context::from_waker(&task);
         assert!(watch.as_mut().poll(&mut cx).is_pending());
