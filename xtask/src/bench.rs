@@ -55,6 +55,10 @@ options passed to the suite (solo-bench --mode suite):
   --faults-concurrency C        concurrent activities in the faults run
   --address HOST:PORT           use this server instead of starting one
   --no-build                    skip the footprint scenario's clean build
+  --render-from FILE            measure nothing: the report of the run whose JSON lines FILE
+                                holds (a BENCHMARKS.md written by --write, keeping its date);
+                                give the options that run had (e.g. --peers --reps 3)
+  --note TEXT                   a paragraph for the written report, after its command
 ";
 
 /// Runs the benchmark suite.
@@ -93,10 +97,21 @@ pub fn run(root: &Path, args: &[String]) -> Result<()> {
             other => passed.push(other.to_owned()),
         }
     }
+    // The command that measured: without `--write`, and without `--render-from FILE` (a
+    // report rendered again shows the command of the run it renders).
     let mut command = String::from("cargo xtask bench");
-    for arg in args.iter().filter(|a| *a != "--write") {
-        command.push(' ');
-        command.push_str(arg);
+    let mut shown = args.iter();
+    while let Some(arg) = shown.next() {
+        match arg.as_str() {
+            "--write" => {}
+            "--render-from" | "--note" => {
+                shown.next();
+            }
+            _ => {
+                command.push(' ');
+                command.push_str(arg);
+            }
+        }
     }
     let mut cmd = Command::new(&bench);
     cmd.args(["--mode", "suite", "--workspace"])

@@ -74,6 +74,9 @@ modes (the raw-* modes are the baseline on the bare gRPC stubs):
                           [--inflight-n N] [--inflight-window S] [--list-min N]
                           [--workspace DIR] [--no-build] [--write BENCHMARKS.md]
                           (--write also writes the echo chart beside it: BENCHMARKS-echo.svg)
+                          [--render-from FILE]: measure nothing, render the report of the run
+                          whose JSON lines FILE holds (with that run's options)
+                          [--note TEXT]: a paragraph for the written report, after its command
                           --peers adds the Python SDK (`python`, echo_peer.py on the tool venv's
                           temporalio) and the official Rust SDK (`rust-sdk`, the binary of
                           benches/peers/rust-sdk given as --rust-sdk-peer, which `cargo xtask

@@ -98,6 +98,55 @@ fn find<'a>(lines: &'a [Value], scenario: &str, sdk: Option<&str>) -> Option<&'a
         .find(|l| l["scenario"] == scenario && sdk.is_none_or(|s| l["sdk"] == s))
 }
 
+/// The per-run comparisons of `sdk` with raw at concurrency `c`: `f(sdk's line, raw's line)`
+/// for each run. A run interleaves every SDK's steps, so its comparison is between the SDKs on
+/// the same machine state; the machine changes between runs (a median of each SDK's own runs
+/// may pair one SDK's fast run with the other's slow one).
+fn paired(
+    lines: &[Value],
+    sdk: &str,
+    c: usize,
+    f: impl Fn(&Value, &Value) -> Option<f64>,
+) -> Vec<f64> {
+    let runs = |name: &str| -> Vec<&Value> {
+        lines
+            .iter()
+            .filter(|l| l["scenario"] == "echo" && l["sdk"] == name && l["concurrency"] == c)
+            .collect()
+    };
+    // A failed run leaves no line for any SDK, so the n-th lines of two SDKs are one run.
+    runs(sdk)
+        .into_iter()
+        .zip(runs("raw"))
+        .filter_map(|(s, r)| f(s, r))
+        .collect()
+}
+
+/// `key`'s ratio `sdk / raw` in each run.
+fn ratios(lines: &[Value], sdk: &str, c: usize, key: &'static str) -> Vec<f64> {
+    paired(lines, sdk, c, |s, r| Some(num(&s[key])? / num(&r[key])?))
+}
+
+/// The client+worker CPU ratio `sdk / raw` in each run.
+fn cpu_ratios(lines: &[Value], sdk: &str, c: usize) -> Vec<f64> {
+    let cpu =
+        |l: &Value| Some(num(&l["client_cpu_ms_per_act"])? + num(&l["worker_cpu_ms_per_act"])?);
+    paired(lines, sdk, c, |s, r| Some(cpu(s)? / cpu(r)?))
+}
+
+/// The p50 difference `sdk − raw` (ms) in each run.
+fn p50_differences(lines: &[Value], sdk: &str, c: usize) -> Vec<f64> {
+    paired(lines, sdk, c, |s, r| {
+        Some(num(&s["p50_ms"])? - num(&r["p50_ms"])?)
+    })
+}
+
+/// The values of each run, for a table cell.
+fn each(values: &[f64], digits: usize) -> String {
+    let shown: Vec<String> = values.iter().map(|v| format!("{v:.digits$}")).collect();
+    shown.join(" / ")
+}
+
 /// One row of the targets table.
 struct Target {
     what: String,
@@ -166,23 +215,29 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         let _ = writeln!(out, "\n### solo against the raw baseline (same run)\n");
         let _ = writeln!(
             out,
-            "| C | throughput solo/raw | client+worker CPU solo/raw | p50 solo−raw ms | p99 solo/raw | p99.9 solo/raw |"
+            "Each figure is the median of the per-run comparisons (a run interleaves the SDKs' \
+             steps); the CPU ratio of every run is shown too.\n"
         );
-        let _ = writeln!(out, "|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| C | throughput solo/raw | client+worker CPU solo/raw | CPU solo/raw per run | p50 solo−raw ms | p99 solo/raw | p99.9 solo/raw |"
+        );
+        let _ = writeln!(out, "|---:|---:|---:|---|---:|---:|---:|");
         let mut worst_tput: Option<(usize, f64)> = None;
         let mut worst_cpu: Option<(usize, f64)> = None;
         for &c in &options.concurrency {
-            let (s, r) = (echo(lines, "solo", c), echo(lines, "raw", c));
-            let tput = s.acts_per_s.zip(r.acts_per_s).map(|(s, r)| s / r);
-            let cpu = s.sdk_cpu().zip(r.sdk_cpu()).map(|(s, r)| s / r);
-            let p50 = s.p50.zip(r.p50).map(|(s, r)| s - r);
-            let p99 = s.p99.zip(r.p99).map(|(s, r)| s / r);
-            let p999 = s.p999.zip(r.p999).map(|(s, r)| s / r);
+            let cpus = cpu_ratios(lines, "solo", c);
+            let tput = median(ratios(lines, "solo", c, "acts_per_s"));
+            let cpu = median(cpus.clone());
+            let p50 = median(p50_differences(lines, "solo", c));
+            let p99 = median(ratios(lines, "solo", c, "p99_ms"));
+            let p999 = median(ratios(lines, "solo", c, "p999_ms"));
             let _ = writeln!(
                 out,
-                "| {c} | {} | {} | {} | {} | {} |",
+                "| {c} | {} | {} | {} | {} | {} | {} |",
                 fmt(tput, 3),
                 fmt(cpu, 3),
+                each(&cpus, 3),
                 fmt(p50, 2),
                 fmt(p99, 3),
                 fmt(p999, 3)
@@ -211,10 +266,7 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
             met: worst_tput.map(|(_, r)| r >= 0.98),
         });
         let low = options.concurrency.iter().copied().min().unwrap_or(1);
-        let p50 = echo(lines, "solo", low)
-            .p50
-            .zip(echo(lines, "raw", low).p50)
-            .map(|(s, r)| s - r);
+        let p50 = median(p50_differences(lines, "solo", low));
         targets.push(Target {
             what: format!("p50 latency at C={low}, solo − raw"),
             measured: fmt(p50, 2) + " ms",
@@ -222,14 +274,12 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
             met: p50.map(|d| d <= 1.0),
         });
         let high = options.concurrency.iter().copied().max().unwrap_or(1);
-        let p99 = echo(lines, "solo", high)
-            .p99
-            .zip(echo(lines, "raw", high).p99);
+        let p99 = median(ratios(lines, "solo", high, "p99_ms"));
         targets.push(Target {
             what: format!("p99 latency at C={high}, solo vs raw"),
-            measured: p99.map_or("–".into(), |(s, r)| format!("{s:.2} vs {r:.2} ms")),
+            measured: p99.map_or("–".into(), |r| format!("{r:.3}×")),
             limit: "solo ≤ raw".into(),
-            met: p99.map(|(s, r)| s <= r),
+            met: p99.map(|r| r <= 1.0),
         });
     }
 
@@ -242,17 +292,15 @@ pub(crate) fn render(options: &SuiteOptions, lines: &[Value], failures: &[String
         );
         let _ = writeln!(out, "|---:|---|---:|---:|---:|---:|---:|");
         for &c in &options.concurrency {
-            let r = echo(lines, "raw", c);
             for sdk in &others {
-                let s = echo(lines, sdk, c);
                 let _ = writeln!(
                     out,
                     "| {c} | {sdk} | {} | {} | {} | {} | {} |",
-                    fmt(s.acts_per_s.zip(r.acts_per_s).map(|(s, r)| s / r), 3),
-                    fmt(s.sdk_cpu().zip(r.sdk_cpu()).map(|(s, r)| s / r), 3),
-                    fmt(s.p50.zip(r.p50).map(|(s, r)| s - r), 2),
-                    fmt(s.p99.zip(r.p99).map(|(s, r)| s / r), 3),
-                    fmt(s.p999.zip(r.p999).map(|(s, r)| s / r), 3),
+                    fmt(median(ratios(lines, sdk, c, "acts_per_s")), 3),
+                    fmt(median(cpu_ratios(lines, sdk, c)), 3),
+                    fmt(median(p50_differences(lines, sdk, c)), 2),
+                    fmt(median(ratios(lines, sdk, c, "p99_ms")), 3),
+                    fmt(median(ratios(lines, sdk, c, "p999_ms")), 3),
                 );
             }
         }
@@ -552,7 +600,9 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
   worker's between two marks the suite signals just before and just after the measured steps
   (solo's and raw's own processes only). `raw` is the same loop on the generated gRPC stubs with no SDK
   logic (start, poll task, respond completed, poll outcome): the ceiling. Runs alternate
-  between the SDKs (ABBA) so both see the same machine; figures are medians over the runs.
+  between the SDKs (ABBA) so both see the same machine; figures are medians over the runs,
+  and each comparison with raw (ratio or difference) is the median of the per-run comparisons,
+  since a run pairs the SDKs on one machine state and the machine changes between runs.
 - **in flight**: one worker holds `N` activities that heartbeat every second until they are
   cancelled; RSS once all are running, CPU per heartbeat call over the window, and the time
   from the cancel requests to the last activity finishing (cancellation arrives with the next
@@ -636,8 +686,15 @@ pub(crate) fn markdown(
     table: &str,
     lines: &[Value],
     chart: Option<&str>,
+    earlier: Option<(String, String)>,
 ) -> String {
-    let date = first_line_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]);
+    // A report rendered again keeps the date and machine of the run it renders.
+    let (date, machine) = earlier.unwrap_or_else(|| {
+        (
+            first_line_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+            machine(),
+        )
+    });
     let mut out = String::new();
     let _ = writeln!(out, "# Benchmarks\n");
     let _ = writeln!(
@@ -662,7 +719,10 @@ pub(crate) fn markdown(
         let _ = writeln!(out);
     }
     let _ = writeln!(out, "Command:\n\n```sh\n{}\n```\n", options.command);
-    let _ = writeln!(out, "Run {date} on:\n\n{}\n", machine());
+    if let Some(note) = &options.note {
+        let _ = writeln!(out, "{note}\n");
+    }
+    let _ = writeln!(out, "Run {date} on:\n\n{machine}\n");
     if let Some(file) = chart {
         let _ = writeln!(
             out,
@@ -744,5 +804,46 @@ fn ffi_section(
             limit: "≤ 2 MB (flat)".into(),
             met: growth.map(|g| g <= 2.0),
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(sdk: &str, client: f64, worker: f64, acts: f64) -> Value {
+        json!({
+            "scenario": "echo", "sdk": sdk, "concurrency": 10,
+            "client_cpu_ms_per_act": client, "worker_cpu_ms_per_act": worker,
+            "acts_per_s": acts, "p50_ms": acts, "p99_ms": acts, "p999_ms": acts,
+        })
+    }
+
+    #[test]
+    fn comparisons_with_raw_pair_the_sdks_run_by_run() {
+        // Client+worker CPU of three runs; the machine changes between them. Per run solo is
+        // 1.10×, 1.04× and 1.00× raw: the median of those is 1.04×, while the ratio of the
+        // SDKs' own medians (0.80 / 0.80) would say 1.00×.
+        let mut lines = Vec::new();
+        for (raw_cpu, solo_cpu, acts) in [(1.0, 1.10, 100.0), (0.5, 0.52, 80.0), (0.8, 0.80, 120.0)]
+        {
+            lines.push(run("raw", raw_cpu / 2.0, raw_cpu / 2.0, acts));
+            lines.push(run("solo", solo_cpu / 2.0, solo_cpu / 2.0, acts - 1.0));
+            lines.push(json!({"scenario": "inflight", "sdk": "solo"}));
+        }
+        let cpu = cpu_ratios(&lines, "solo", 10);
+        assert_eq!(each(&cpu, 2), "1.10 / 1.04 / 1.00");
+        assert!((median(cpu).unwrap() - 1.04).abs() < 1e-9);
+        let (s, r) = (echo(&lines, "solo", 10), echo(&lines, "raw", 10));
+        assert!((s.sdk_cpu().unwrap() / r.sdk_cpu().unwrap() - 1.0).abs() < 1e-9);
+        let tput = median(ratios(&lines, "solo", 10, "acts_per_s")).unwrap();
+        assert!((tput - 99.0 / 100.0).abs() < 1e-9, "{tput}");
+        let p50 = median(p50_differences(&lines, "solo", 10)).unwrap();
+        assert!((p50 + 1.0).abs() < 1e-9, "{p50}");
+        assert!(
+            ratios(&lines, "solo", 1, "acts_per_s").is_empty(),
+            "another C"
+        );
     }
 }

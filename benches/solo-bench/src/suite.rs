@@ -1,7 +1,7 @@
 //! `--mode suite`: the whole benchmark in one process tree — a dev server, every scenario as
 //! separate client and worker processes of this binary, the footprint measurements, the table.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,11 @@ pub(crate) struct SuiteOptions {
     pub(crate) inflight_window: Duration,
     /// The heartbeat timeout of in-flight activities (SDKs send heartbeats at 0.8 × this).
     pub(crate) inflight_heartbeat_timeout: Duration,
+    /// `--render-from`: render the report of an earlier run's lines instead of running.
+    pub(crate) render_from: Option<PathBuf>,
+    /// `--note`: a paragraph for the written report, after its command (how the lines were
+    /// gathered, when that is not one plain run).
+    pub(crate) note: Option<String>,
     /// Executions the list scenario must page through at least.
     pub(crate) list_min: usize,
     /// The workspace, for the footprint measurements (`None` skips them).
@@ -140,6 +145,8 @@ impl SuiteOptions {
             build: !smoke && !no_build,
             smoke,
             write: args.value("--write")?.map(PathBuf::from),
+            render_from: args.value("--render-from")?.map(PathBuf::from),
+            note: args.value("--note")?,
             command: args
                 .value("--command")?
                 .unwrap_or_else(|| "solo-bench --mode suite".to_owned()),
@@ -567,6 +574,9 @@ impl Results {
 
 /// Runs the suite; returns whether every scenario ran.
 pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
+    if let Some(path) = &options.render_from {
+        return render_from(&options, path);
+    }
     let mut results = Results::default();
     let server = Server::start_or_use(&options).await?;
     report::log(&format!(
@@ -682,11 +692,60 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         results.record("footprint", outcome);
     }
 
-    let table = report::render(&options, &results.lines, &results.failures);
+    write_report(&options, &results.lines, &results.failures, None)
+}
+
+/// `--render-from FILE`: the report of an earlier run, from the JSON lines of its
+/// `BENCHMARKS.md` (or of a file of lines), with the date and machine of that run when the
+/// file gives them; nothing is measured. For a change to the report itself.
+pub(crate) fn render_from(options: &SuiteOptions, path: &Path) -> Result<bool> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut lines = Vec::new();
+    let mut failures = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with('{')) {
+        let value: Value = serde_json::from_str(line)
+            .with_context(|| format!("a JSON line of {}: {line}", path.display()))?;
+        if value["scenario"] == "error" {
+            failures.push(format!(
+                "{}: {}",
+                value["what"].as_str().unwrap_or("?"),
+                value["error"].as_str().unwrap_or("?")
+            ));
+        } else {
+            lines.push(value);
+        }
+    }
+    if lines.is_empty() {
+        bail!(
+            "{} holds no JSON lines of a run (a BENCHMARKS.md written by --write, or the lines a suite printed)",
+            path.display()
+        );
+    }
+    write_report(options, &lines, &failures, earlier_run(&text))
+}
+
+/// The date and machine of the run a written report describes: "Run <date> on:", a blank
+/// line, then the machine's lines up to the next blank line.
+fn earlier_run(report: &str) -> Option<(String, String)> {
+    let (_, rest) = report.split_once("\nRun ")?;
+    let (date, rest) = rest.split_once(" on:\n\n")?;
+    let machine = rest.split("\n\n").next()?;
+    Some((date.to_owned(), machine.to_owned()))
+}
+
+/// Prints the report of `lines` and, with `--write`, writes it and its chart.
+fn write_report(
+    options: &SuiteOptions,
+    lines: &[Value],
+    failures: &[String],
+    earlier: Option<(String, String)>,
+) -> Result<bool> {
+    let table = report::render(options, lines, failures);
     report::print(&table);
     if let Some(path) = &options.write {
         // The chart lives beside the report: `BENCHMARKS.md` → `BENCHMARKS-echo.svg`.
-        let chart = report::echo_chart(&options, &results.lines).map(|svg| {
+        let chart = report::echo_chart(options, lines).map(|svg| {
             let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("bench");
             (path.with_file_name(format!("{stem}-echo.svg")), svg)
         });
@@ -699,9 +758,29 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
             .as_ref()
             .and_then(|(p, _)| p.file_name())
             .and_then(|n| n.to_str());
-        let markdown = report::markdown(&options, &table, &results.lines, chart_name);
+        let markdown = report::markdown(options, &table, lines, chart_name, earlier);
         std::fs::write(path, markdown).with_context(|| format!("writing {}", path.display()))?;
         report::log(&format!("solo-bench: wrote {}", path.display()));
     }
-    Ok(results.failures.is_empty())
+    Ok(failures.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_written_report_gives_its_run_date_and_machine() {
+        let report = "# Benchmarks\n\nCommand:\n\n```sh\ncargo xtask bench\n```\n\n\
+                      Run 2026-12-06 20:25 UTC on:\n\n- CPU: two cores\n- rustc 1.95.0\n\n\
+                      ### Echo\n";
+        assert_eq!(
+            earlier_run(report),
+            Some((
+                "2026-12-06 20:25 UTC".to_owned(),
+                "- CPU: two cores\n- rustc 1.95.0".to_owned()
+            ))
+        );
+        assert_eq!(earlier_run("{\"scenario\":\"echo\"}\n"), None);
+    }
 }
