@@ -725,7 +725,7 @@ pub(crate) fn render_from(options: &SuiteOptions, path: &Path) -> Result<bool> {
     write_report(options, &lines, &failures, earlier_run(&text))
 }
 
-/// The date and machine of the run a written report describes: "Run <date> on:", a blank
+/// The date and machine of the run a written report describes: `Run <date> on:`, a blank
 /// line, then the machine's lines up to the next blank line.
 fn earlier_run(report: &str) -> Option<(String, String)> {
     let (_, rest) = report.split_once("\nRun ")?;
