@@ -336,8 +336,8 @@ pub(crate) async fn worker(mut args: Args) -> Result<Value> {
 
 /// `--mode raw-inflight-worker`: holds every `hold` task, counts a heartbeat each second and
 /// sends it to the server at once the first time and then at most every 0.8 × the heartbeat
-/// timeout (as SDKs throttle), and
-/// reports the task canceled once the server says cancellation was requested.
+/// timeout (as SDKs throttle), and reports the task canceled once the server says cancellation
+/// was requested.
 pub(crate) async fn inflight_worker(mut args: Args) -> Result<Value> {
     let (n, window) = harness::inflight_options(&mut args)?;
     let options = WorkerOptions::parse(&mut args, "solo-bench-inflight")?;

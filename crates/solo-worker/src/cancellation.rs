@@ -119,7 +119,7 @@ impl CancelState {
     pub(crate) fn cancelled(&self) -> Cancelled<'_> {
         Cancelled {
             state: self,
-            wait: Wait::Unpolled,
+            wait: None,
         }
     }
 
@@ -137,13 +137,12 @@ impl CancelState {
 /// A wait for an attempt's cancellation ([`CancelState::cancelled`]).
 pub(crate) struct Cancelled<'a> {
     state: &'a CancelState,
-    wait: Wait<'a>,
+    /// Where it is registered (`None` until it is first polled).
+    wait: Option<Wait<'a>>,
 }
 
 /// Where a [`Cancelled`] wait is registered.
 enum Wait<'a> {
-    /// Not polled yet.
-    Unpolled,
     /// In the state's `first` slot (released on drop).
     First,
     /// Queued in the state's `notify` (boxed: `Notified` must not move once polled).
@@ -158,8 +157,8 @@ impl Future for Cancelled<'_> {
         if state.is_cancelled() {
             return Poll::Ready(());
         }
-        if let Wait::Unpolled = self.wait {
-            self.wait = if state
+        let wait = self.wait.get_or_insert_with(|| {
+            if state
                 .first_taken
                 .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
                 .is_ok()
@@ -169,16 +168,15 @@ impl Future for Cancelled<'_> {
                 // Made before the reason is read again below: a cancel after that read wakes
                 // it (`notify_waiters` wakes every wait made before it).
                 Wait::Queued(Box::pin(state.notify.notified()))
-            };
-        }
-        match &mut self.wait {
+            }
+        });
+        match wait {
             Wait::First => state.first.register(cx.waker()),
             Wait::Queued(notified) => {
                 if notified.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(());
                 }
             }
-            Wait::Unpolled => {}
         }
         // Registered before this read: a cancel after it wakes the registration.
         if state.is_cancelled() {
@@ -191,7 +189,7 @@ impl Future for Cancelled<'_> {
 
 impl Drop for Cancelled<'_> {
     fn drop(&mut self) {
-        if let Wait::First = self.wait {
+        if let Some(Wait::First) = self.wait {
             self.state.first_taken.store(false, Ordering::Release);
         }
     }
@@ -257,7 +255,7 @@ mod tests {
             let mut wait = Box::pin(state.cancelled());
             assert!(wait.as_mut().poll(&mut cx).is_pending());
             assert!(
-                matches!(wait.wait, Wait::First),
+                matches!(wait.wait, Some(Wait::First)),
                 "the slot was not released"
             );
         }
@@ -266,7 +264,7 @@ mod tests {
         // A second wait alive at the same time queues behind the first.
         let mut second = Box::pin(state.cancelled());
         assert!(second.as_mut().poll(&mut cx).is_pending());
-        assert!(matches!(second.wait, Wait::Queued(_)));
+        assert!(matches!(second.wait, Some(Wait::Queued(_))));
         assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
         state.cancel(CancellationReason::Requested);
         assert_eq!(
