@@ -593,7 +593,8 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
 
 - **echo**: `--n` activities returning their string input, started and awaited
   (start-to-result) `C` at a time by a client against a worker on a fresh task queue, after a
-  short warm-up. CPU is user+sys from the OS over the measured loop (the client's own
+  short warm-up. Each concurrency level runs on a fresh dev server (warmed by a short run of
+  every SDK), since the server's memory and pace change as executions pile up. CPU is user+sys from the OS over the measured loop (the client's own
   `getrusage`, the worker's and the server's `/proc/<pid>/stat`), divided by the activities;
   RSS is the peak (`VmHWM`). Allocations per activity are counted by the bench binary's
   global allocator (calls to alloc/realloc): the client's over the measured loop, the
@@ -701,7 +702,7 @@ pub(crate) fn markdown(
         out,
         "The latest `cargo xtask bench` results: solo against the raw baseline (the same loops \
          written directly on the `solo-proto` stubs, no SDK logic), run interleaved on one \
-         machine against one local dev server. Ratios matter more than absolutes: on one \
+         machine against local dev servers. Ratios matter more than absolutes: on one \
          machine the server sets the pace.\n"
     );
     let _ = writeln!(out, "{SCENARIOS}");

@@ -578,10 +578,9 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         return render_from(&options, path);
     }
     let mut results = Results::default();
-    let server = Server::start_or_use(&options).await?;
     report::log(&format!(
-        "solo-bench: server {} (pid {:?}); sdks {:?}; echo n={} c={:?}",
-        server.address, server.pid, options.sdks, options.n, options.concurrency
+        "solo-bench: sdks {:?}; echo n={} c={:?}",
+        options.sdks, options.n, options.concurrency
     ));
 
     for sdk in options.sdks.iter().filter(|s| peers::is_peer(s)) {
@@ -589,15 +588,28 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         results.record(&format!("{sdk} version"), outcome);
     }
 
-    // Warm the server (task queue machinery, caches, the Go runtime) before measuring anything.
-    if options.runs("echo")
-        && let Err(e) =
-            echo_compare(&options, &options.sdks, &server, options.n.min(200), 10, 0).await
-    {
-        results.failures.push(format!("warm-up: {e:#}"));
-    }
-
+    // Each concurrency level runs on a dev server of its own (unless the suite was given one):
+    // the dev server keeps every execution in memory (~200 KB per completed activity), so one
+    // server for the whole echo scenario grew to the machine's memory at `--reps 5 --peers`
+    // and slowed as executions piled up, which favoured whichever level ran first.
     for &c in options.concurrency.iter().filter(|_| options.runs("echo")) {
+        let server = match Server::start_or_use(&options).await {
+            Ok(server) => server,
+            Err(e) => {
+                results.record(&format!("echo c={c}"), Err(e));
+                continue;
+            }
+        };
+        report::log(&format!(
+            "solo-bench: echo c={c} on server {} (pid {:?})",
+            server.address, server.pid
+        ));
+        // Warm the server (task queue machinery, caches, the Go runtime) before measuring.
+        if let Err(e) =
+            echo_compare(&options, &options.sdks, &server, options.n.min(200), 10, 0).await
+        {
+            results.failures.push(format!("warm-up c={c}: {e:#}"));
+        }
         for rep in 0..options.reps {
             report::log(&format!(
                 "solo-bench: echo c={c} run {} ({})",
@@ -640,12 +652,47 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         results.record(&format!("inflight {sdk}"), outcome);
     }
 
+    let tail = ["list", "ffi", "faults"];
+    let server = if tail.iter().any(|scenario| options.runs(scenario)) {
+        match Server::start_or_use(&options).await {
+            Ok(server) => Some(server),
+            Err(e) => {
+                results
+                    .failures
+                    .push(format!("server for list, ffi and faults: {e:#}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if let Some(server) = &server {
+        tail_scenarios(&options, server, &mut results).await;
+    }
+    drop(server);
+
+    if let Some(workspace) = options
+        .workspace
+        .as_ref()
+        .filter(|_| options.runs("footprint"))
+    {
+        report::log("solo-bench: footprint");
+        let outcome = footprint::measure(workspace, options.build).await;
+        results.record("footprint", outcome);
+    }
+
+    write_report(&options, &results.lines, &results.failures, None)
+}
+
+/// The scenarios that share one dev server after the echo and in-flight ones: listing, the C
+/// ABI and faults.
+async fn tail_scenarios(options: &SuiteOptions, server: &Server, results: &mut Results) {
     if options.runs("list") {
-        match ensure_listable(&server, options.list_min).await {
+        match ensure_listable(server, options.list_min).await {
             Ok(visible) => {
                 report::log(&format!("solo-bench: list ({visible} executions visible)"));
                 for sdk in options.own_sdks() {
-                    let outcome = list_run(&server, sdk).await;
+                    let outcome = list_run(server, sdk).await;
                     results.record(&format!("list {sdk}"), outcome);
                 }
             }
@@ -654,7 +701,7 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
     }
 
     if options.runs("ffi") {
-        ffi_run(&options, &server, &mut results).await;
+        ffi_run(options, server, results).await;
     }
 
     for sdk in options
@@ -680,19 +727,6 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         let outcome = faults::run(&server.address, &options.faults, sdk).await;
         results.record(&format!("faults {sdk}"), outcome);
     }
-    drop(server);
-
-    if let Some(workspace) = options
-        .workspace
-        .as_ref()
-        .filter(|_| options.runs("footprint"))
-    {
-        report::log("solo-bench: footprint");
-        let outcome = footprint::measure(workspace, options.build).await;
-        results.record("footprint", outcome);
-    }
-
-    write_report(&options, &results.lines, &results.failures, None)
 }
 
 /// `--render-from FILE`: the report of an earlier run, from the JSON lines of its
