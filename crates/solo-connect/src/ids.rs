@@ -10,18 +10,24 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// Counts the ids made by this process, so that two ids never hash the same input.
 static SEQUENCE: AtomicU64 = AtomicU64::new(0);
 
-/// 64 unpredictable bits: the standard library's `RandomState` is keyed from the operating
+/// 128 unpredictable bits: the standard library's `RandomState` is keyed from the operating
 /// system's random source (once per thread, then stepped per instance), and SipHash of a
-/// process-unique input under that key is as good as random for ids.
-fn random_u64() -> u64 {
+/// process-unique input under that key is as good as random for ids. The input is a sequence
+/// number, the process id (a forked child shares its parent's keys and sequence) and the
+/// time; the second half hashes one more byte (each read of the process id is a system call,
+/// so one id reads it once).
+fn random_u128() -> u128 {
     let mut hasher = RandomState::new().build_hasher();
     hasher.write_u64(SEQUENCE.fetch_add(1, Ordering::Relaxed));
     hasher.write_u32(std::process::id());
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    hasher.write_u128(now);
-    hasher.finish()
+    hasher.write_u128(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    let high = hasher.finish();
+    hasher.write_u8(1);
+    (u128::from(high) << 64) | u128::from(hasher.finish())
 }
 
 /// A new random (version 4, RFC 9562) UUID in its hyphenated lower-case form, as the
@@ -36,9 +42,7 @@ fn random_u64() -> u64 {
 /// assert_ne!(id, solo_connect::__private::random_uuid());
 /// ```
 pub fn random_uuid() -> String {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&random_u64().to_le_bytes());
-    bytes[8..].copy_from_slice(&random_u64().to_le_bytes());
+    let mut bytes = random_u128().to_le_bytes();
     bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
     bytes[8] = (bytes[8] & 0x3f) | 0x80; // the RFC variant
     let mut out = String::with_capacity(36);
