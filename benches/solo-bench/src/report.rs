@@ -594,8 +594,9 @@ What is measured (`benches/solo-bench`; every client and worker is its own proce
 - **echo**: `--n` activities returning their string input, started and awaited
   (start-to-result) `C` at a time by a client against a worker on a fresh task queue, after a
   short warm-up. Each concurrency level runs on a fresh dev server (warmed by a short run of
-  every SDK), since the server's memory and pace change as executions pile up. CPU is user+sys from the OS over the measured loop (the client's own
-  `getrusage`, the worker's and the server's `/proc/<pid>/stat`), divided by the activities;
+  every SDK), since the server's memory and pace change as executions pile up. CPU is
+  user+sys from the OS over the measured loop (the client's own `getrusage`, the worker's and
+  the server's `/proc/<pid>/stat`), divided by the activities;
   RSS is the peak (`VmHWM`). Allocations per activity are counted by the bench binary's
   global allocator (calls to alloc/realloc): the client's over the measured loop, the
   worker's between two marks the suite signals just before and just after the measured steps
