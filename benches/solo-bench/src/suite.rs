@@ -652,24 +652,12 @@ pub(crate) async fn run(options: SuiteOptions) -> Result<bool> {
         results.record(&format!("inflight {sdk}"), outcome);
     }
 
-    let tail = ["list", "ffi", "faults"];
-    let server = if tail.iter().any(|scenario| options.runs(scenario)) {
+    if ["list", "ffi", "faults"].iter().any(|s| options.runs(s)) {
         match Server::start_or_use(&options).await {
-            Ok(server) => Some(server),
-            Err(e) => {
-                results
-                    .failures
-                    .push(format!("server for list, ffi and faults: {e:#}"));
-                None
-            }
+            Ok(server) => tail_scenarios(&options, &server, &mut results).await,
+            Err(e) => results.record("server for list, ffi and faults", Err(e)),
         }
-    } else {
-        None
-    };
-    if let Some(server) = &server {
-        tail_scenarios(&options, server, &mut results).await;
     }
-    drop(server);
 
     if let Some(workspace) = options
         .workspace
