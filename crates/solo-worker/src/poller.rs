@@ -74,6 +74,11 @@ async fn poll_loop(runtime: Arc<Runtime>, pollers: TaskTracker) {
                 scaler.on_task(task.poller_delta_suggestion);
                 task::spawn(&runtime, task, permit);
                 start(&runtime, &pollers);
+                // Let the attempt just spawned run before this poller sends its next poll:
+                // then an activity that finishes at once has its report written to the
+                // connection first, and the next poll (which only waits at the server) is
+                // not on the way of the result.
+                tokio::task::yield_now().await;
             }
             Ok(None) => {
                 runtime.interceptors.on_poll(PollOutcome::Empty);
